@@ -1,0 +1,1 @@
+"""The ASIC sentry: discovers and polls the ASICs of one LAN, read-only."""

@@ -1,0 +1,148 @@
+"""The report batch a sentry POSTs to ``/api/v1/sentry/reports`` (protocol v1).
+
+A field the source does not give is absent or ``None``, never 0. Unknown fields are kept
+(``extra="allow"``) so that a newer sentry extending the protocol additively is not refused.
+Units are fixed: H/s, degrees C, W, fan % or RPM as named, seconds, UTC ISO-8601.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Temperature = Annotated[float, Field(ge=-60, le=250, allow_inf_nan=False)]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+ShortText = Annotated[str, Field(max_length=256)]
+
+RigKind = Literal["cpu_gpu", "asic"]
+RIG_KINDS: tuple[RigKind, ...] = ("cpu_gpu", "asic")
+
+
+class WireModel(BaseModel):
+    """Base of every wire object: keeps unknown fields, validates on assignment."""
+
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
+
+
+class Cpu(WireModel):
+    model: ShortText | None = None
+    cores: Annotated[int, Field(ge=0)] | None = None
+    usage_pct: Percent | None = None
+    temp_c: Temperature | None = None
+
+
+class Memory(WireModel):
+    total_mb: NonNegFloat | None = None
+    used_mb: NonNegFloat | None = None
+
+
+class Host(WireModel):
+    hostname: ShortText | None = None
+    os: ShortText | None = None
+    uptime_s: NonNegFloat | None = None
+    cpu: Cpu | None = None
+    memory: Memory | None = None
+
+
+class Gpu(WireModel):
+    index: Annotated[int, Field(ge=0)]
+    vendor: Literal["nvidia", "amd", "intel", "other"] | None = None
+    name: ShortText | None = None
+    temp_c: Temperature | None = None
+    fan_pct: Percent | None = None
+    power_w: NonNegFloat | None = None
+    core_mhz: NonNegFloat | None = None
+    mem_mhz: NonNegFloat | None = None
+    util_pct: Percent | None = None
+    mem_used_mb: NonNegFloat | None = None
+
+
+class Shares(WireModel):
+    accepted: Annotated[int, Field(ge=0)] | None = None
+    rejected: Annotated[int, Field(ge=0)] | None = None
+    stale: Annotated[int, Field(ge=0)] | None = None
+
+
+class DeviceHashrate(WireModel):
+    index: Annotated[int, Field(ge=0)]
+    hashrate_hs: NonNegFloat | None = None
+
+
+class Miner(WireModel):
+    playbook_id: int | None = None
+    software: ShortText
+    version: ShortText | None = None
+    algorithm: ShortText | None = None
+    coin: ShortText | None = None
+    pool: Annotated[str, Field(max_length=1024)] | None = None
+    hashrate_hs: NonNegFloat | None = None
+    devices: list[DeviceHashrate] = Field(default_factory=list, max_length=256)
+    shares: Shares | None = None
+    uptime_s: NonNegFloat | None = None
+    running: bool | None = None
+
+
+class Board(WireModel):
+    index: Annotated[int, Field(ge=0)]
+    hashrate_hs: NonNegFloat | None = None
+    temp_c: Temperature | None = None
+    chip_temp_c: Temperature | None = None
+
+
+class Asic(WireModel):
+    ip: ShortText
+    mac: ShortText | None = None
+    make: ShortText | None = None
+    model: ShortText | None = None
+    model_variant: ShortText | None = None
+    firmware_version: ShortText | None = None
+    software_version: ShortText | None = None
+    hashrate_hs: NonNegFloat | None = None
+    expected_hashrate_hs: NonNegFloat | None = None
+    boards: list[Board] = Field(default_factory=list, max_length=64)
+    fans_rpm: list[NonNegFloat | None] = Field(default_factory=list, max_length=64)
+    power_w: NonNegFloat | None = None
+    pool: Annotated[str, Field(max_length=1024)] | None = None
+    shares: Shares | None = None
+    uptime_s: NonNegFloat | None = None
+    online: bool
+    errors: list[Annotated[str, Field(max_length=1024)]] = Field(
+        default_factory=list, max_length=64
+    )
+
+
+class Report(WireModel):
+    seq: Annotated[int, Field(ge=0, le=2**62)]
+    ts: datetime
+    host: Host | None = None
+    gpus: list[Gpu] = Field(default_factory=list, max_length=64)
+    miners: list[Miner] = Field(default_factory=list, max_length=64)
+    asics: list[Asic] = Field(default_factory=list, max_length=10_000)
+
+    @field_validator("ts")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("timestamp must carry a timezone (UTC, ISO-8601, e.g. ...Z)")
+        return value.astimezone(UTC)
+
+
+class ReportBatch(WireModel):
+    reports: list[Report] = Field(min_length=1, max_length=10_000)
+
+
+class ReportAck(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def isoformat_z(moment: datetime) -> str:
+    """UTC ISO-8601 with a ``Z``, as the protocol writes timestamps."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
