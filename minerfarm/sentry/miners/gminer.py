@@ -1,0 +1,53 @@
+"""GMiner: ``GET /stat`` on the ``--api`` port. Captured: 3.06.
+
+Device ``speed`` is in ``speed_unit`` (``"H/s"`` in 3.06; GMiner's speed is raw H/s, so a
+missing unit is read as H/s). There is no miner-wide hashrate field (``pool_speed`` is what the
+pool credits): the total is the sum of the devices, known only if every device's is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from minerfarm.protocol.reports import DeviceHashrate, Miner
+from minerfarm.sentry.miners import values as v
+from minerfarm.sentry.miners.base import Adapter, expect
+
+SOFTWARE = "gminer"
+
+
+def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
+    reply = expect(replies.get("stat"), "GMiner's /stat", "devices", "miner")
+    unit = v.text(reply.get("speed_unit")) or "H/s"
+    gpus = v.objects(reply.get("devices"))
+    devices = []
+    for position, gpu in enumerate(gpus):
+        index = v.count(gpu.get("gpu_id"))
+        devices.append(DeviceHashrate(index=position if index is None else index,
+                                      hashrate_hs=v.hashrate(gpu.get("speed"), unit)))
+    return Miner(
+        software=SOFTWARE,
+        version=v.version_from(reply.get("miner")),
+        algorithm=v.text(reply.get("algorithm")),
+        pool=v.text(reply.get("server")),
+        hashrate_hs=v.total(device.hashrate_hs for device in devices),
+        devices=devices,
+        shares=_shares(reply, gpus),
+        uptime_s=v.non_negative(reply.get("uptime")),
+        running=True,
+    )
+
+
+def _shares(reply: dict[str, Any], gpus: list[dict[str, Any]]) -> Any:
+    """Miner-wide ``total_*_shares`` when given, else the sum over the devices."""
+    if any(key in reply for key in ("total_accepted_shares", "total_rejected_shares")):
+        return v.shares(reply.get("total_accepted_shares"), reply.get("total_rejected_shares"),
+                        reply.get("total_stale_shares"))
+    if not gpus:
+        return None
+    return v.shares(*(v.total_count(v.count(gpu.get(key)) for gpu in gpus)
+                      for key in ("accepted_shares", "rejected_shares", "stale_shares")))
+
+
+ADAPTER = Adapter(software=SOFTWARE, dialect="http", requests={"stat": "/stat"}, parse=parse)

@@ -1,0 +1,85 @@
+"""lolMiner: ``GET /`` on the ``--apiport``. Two formats, told apart by their keys:
+
+- current (captured 1.92): ``Workers[]`` (the GPUs) and ``Algorithms[]``, each algorithm with
+  its pool, ``Total_Performance`` in ``Performance_Unit`` and per-worker lists in worker order;
+- legacy (captured 1.26): ``Mining.Algorithm``, ``Stratum.Current_Pool``,
+  ``Session.Performance_Summary`` in ``Session.Performance_Unit`` and ``GPUs[].Performance``.
+
+When dual mining, the first algorithm is the one reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from minerfarm.protocol.reports import DeviceHashrate, Miner
+from minerfarm.sentry.miners import values as v
+from minerfarm.sentry.miners.base import Adapter, expect
+
+SOFTWARE = "lolminer"
+
+
+def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
+    reply = expect(replies.get("status"), "lolMiner's API", "Algorithms", "GPUs", "Session")
+    common = {
+        "software": SOFTWARE,
+        "version": v.version_from(reply.get("Software")),
+        "uptime_s": v.non_negative(v.obj(reply.get("Session")).get("Uptime")),
+        "running": True,
+    }
+    if "Algorithms" in reply or "Workers" in reply:
+        return Miner(**common, **_current(reply))
+    return Miner(**common, **_legacy(reply))
+
+
+def _rate(value: Any, unit: Any, factor: Any = None) -> float | None:
+    rate = v.hashrate(value, v.text(unit))
+    if rate is None and v.non_negative(factor) is not None and v.non_negative(value) is not None:
+        return float(value) * float(factor)  # an odd unit text, but the factor to H/s is given
+    return rate
+
+
+def _current(reply: dict[str, Any]) -> dict[str, Any]:
+    algorithms = v.objects(reply.get("Algorithms"))
+    algo = algorithms[0] if algorithms else {}
+    unit, factor = algo.get("Performance_Unit"), algo.get("Performance_Factor")
+    per_worker = algo.get("Worker_Performance")
+    per_worker = per_worker if isinstance(per_worker, list) else []
+    workers = v.objects(reply.get("Workers"))
+    devices = []
+    for position, value in enumerate(per_worker):
+        worker = workers[position] if position < len(workers) else {}
+        index = v.count(worker.get("Index"))
+        devices.append(DeviceHashrate(index=position if index is None else index,
+                                      hashrate_hs=_rate(value, unit, factor)))
+    return {
+        "algorithm": v.text(algo.get("Algorithm")),
+        "pool": v.text(algo.get("Pool")),
+        "hashrate_hs": _rate(algo.get("Total_Performance"), unit, factor),
+        "devices": devices,
+        "shares": v.shares(algo.get("Total_Accepted"), algo.get("Total_Rejected"),
+                           algo.get("Total_Stales")),
+    }
+
+
+def _legacy(reply: dict[str, Any]) -> dict[str, Any]:
+    session = v.obj(reply.get("Session"))
+    unit = session.get("Performance_Unit")
+    devices = []
+    for position, gpu in enumerate(v.objects(reply.get("GPUs"))):
+        index = v.count(gpu.get("Index"))
+        devices.append(DeviceHashrate(index=position if index is None else index,
+                                      hashrate_hs=_rate(gpu.get("Performance"), unit)))
+    return {
+        "algorithm": v.text(v.obj(reply.get("Mining")).get("Algorithm")),
+        "pool": v.text(v.obj(reply.get("Stratum")).get("Current_Pool")),
+        "hashrate_hs": _rate(session.get("Performance_Summary"), unit),
+        "devices": devices,
+        # Legacy gives only Accepted and Submitted; Submitted - Accepted would count shares
+        # still awaiting the pool's answer as rejected, so rejected stays unknown.
+        "shares": v.shares(accepted=session.get("Accepted")),
+    }
+
+
+ADAPTER = Adapter(software=SOFTWARE, dialect="http", requests={"status": "/"}, parse=parse)
