@@ -1,0 +1,93 @@
+"""The admin API (``/api/v1``): for scripts, the CLI and Ansible's ``uri`` module.
+
+Authenticated by the browser session (with a CSRF header) or HTTP Basic ``admin:<password>``;
+the guard in :mod:`minerfarm.commander.auth.guard` checks that before any handler runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint
+from quart_schema import validate_querystring, validate_request, validate_response
+
+from minerfarm.commander import rigs
+from minerfarm.commander.api.schemas import (
+    FarmStats,
+    ReportPage,
+    ReportsQuery,
+    RigCreate,
+    RigList,
+    RigOut,
+    RigRename,
+    RigsQuery,
+    RigWithToken,
+)
+from minerfarm.commander.farmstats import farm_stats
+
+admin_api = Blueprint("admin_api", __name__, url_prefix="/api/v1")
+
+
+@admin_api.post("/rigs")
+@validate_request(RigCreate)
+@validate_response(RigWithToken, 201)
+async def create_rig(data: RigCreate) -> tuple[dict[str, Any], int]:
+    """Create a rig or an ASIC sentry; its token is shown only in this answer."""
+    rig, token = await rigs.create_rig(data.name, data.kind)
+    return {"rig": rigs.rig_out(rig), "token": token}, 201
+
+
+@admin_api.get("/rigs")
+@validate_querystring(RigsQuery)
+@validate_response(RigList)
+async def list_rigs(query_args: RigsQuery) -> dict[str, Any]:
+    return {"rigs": [rigs.rig_out(r) for r in await rigs.list_rigs(query_args.kind)]}
+
+
+@admin_api.get("/rigs/<int:rig_id>")
+@validate_response(RigOut)
+async def get_rig(rig_id: int) -> dict[str, Any]:
+    rig = await rigs.get_rig(rig_id)
+    asics = await rigs.rig_asics(rig_id) if rig.kind == "asic" else None
+    return rigs.rig_out(rig, asics)
+
+
+@admin_api.patch("/rigs/<int:rig_id>")
+@validate_request(RigRename)
+@validate_response(RigOut)
+async def rename_rig(rig_id: int, data: RigRename) -> dict[str, Any]:
+    return rigs.rig_out(await rigs.rename_rig(rig_id, data.name))
+
+
+@admin_api.delete("/rigs/<int:rig_id>")
+async def delete_rig(rig_id: int) -> tuple[str, int]:
+    """Remove the rig and all it owns; its sentry's token answers 410 from then on."""
+    await rigs.delete_rig(rig_id)
+    return "", 204
+
+
+@admin_api.post("/rigs/<int:rig_id>/token")
+@validate_response(RigWithToken)
+async def regenerate_token(rig_id: int) -> dict[str, Any]:
+    """A new token for the rig; the old one stops working (401)."""
+    rig, token = await rigs.regenerate_token(rig_id)
+    return {"rig": rigs.rig_out(rig), "token": token}
+
+
+@admin_api.get("/rigs/<int:rig_id>/reports")
+@validate_querystring(ReportsQuery)
+@validate_response(ReportPage)
+async def rig_reports(rig_id: int, query_args: ReportsQuery) -> dict[str, Any]:
+    """The rig's stored reports, newest first; pass ``next_before`` as ``before`` for more."""
+    found = await rigs.rig_reports(rig_id, query_args.limit, query_args.before)
+    return {
+        "reports": [{"seq": r.seq, "ts": r.ts, "received_at": r.received_at, "report": r.payload}
+                    for r in found],
+        "next_before": found[-1].ts if len(found) == query_args.limit else None,
+    }
+
+
+@admin_api.get("/stats")
+@validate_response(FarmStats)
+async def stats() -> dict[str, Any]:
+    return await farm_stats()

@@ -1,0 +1,114 @@
+"""The commander's Quart application: ``create_app(settings, ...)``.
+
+Start-up (``before_serving``) applies migrations, opens the database and the ingest queue and
+starts the queue consumer; shutdown stops the consumer, flushes pending queue writes and closes
+everything. Embedders can serve the returned app with any ASGI server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import orjson
+from quart import Quart
+from quart_auth import QuartAuth
+from quart_schema import QuartSchema
+
+from minerfarm import __version__
+from minerfarm.commander import errors
+from minerfarm.commander.api.admin import admin_api
+from minerfarm.commander.api.sentry import sentry_api
+from minerfarm.commander.auth import guard
+from minerfarm.commander.auth.csrf import csrf_token
+from minerfarm.commander.auth.ratelimit import LoginLimiter
+from minerfarm.commander.auth.sessions import AdminUser
+from minerfarm.commander.datadir import ensure_data_dir, session_secret
+from minerfarm.commander.db.engine import make_engine, make_sessionmaker
+from minerfarm.commander.db.migrate import upgrade_async
+from minerfarm.commander.ingest.consumer import IngestConsumer
+from minerfarm.commander.ingest.queue import SqliteIngestQueue
+from minerfarm.commander.pages.views import pages
+from minerfarm.commander.passwords import AdminPassword
+from minerfarm.commander.pubsub import InProcessPubSub, PubSub
+from minerfarm.commander.settings import Settings
+from minerfarm.commander.state import EXTENSION, CommanderState
+
+
+def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
+               pubsub: PubSub | None = None) -> Quart:
+    ensure_data_dir(settings.data_dir)
+    app = Quart("minerfarm.commander", static_folder=None)
+    app.secret_key = session_secret(settings.data_dir)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        QUART_AUTH_COOKIE_NAME="mf_session",
+        QUART_AUTH_COOKIE_SAMESITE="Strict",
+        QUART_AUTH_COOKIE_SECURE=True,
+        QUART_AUTH_SALT="minerfarm admin session",
+        BODY_TIMEOUT=30,
+    )
+    state = CommanderState(
+        settings=settings, password=password, fingerprint=fingerprint,
+        limiter=LoginLimiter(settings.login_attempts, settings.login_backoff_max_s),
+        pubsub=pubsub or InProcessPubSub(),
+    )
+    app.extensions[EXTENSION] = state
+    QuartAuth(app, user_class=AdminUser)
+    # The browsable docs UIs load scripts from a CDN: farms are often offline, so only the
+    # OpenAPI document itself is served.
+    QuartSchema(app, openapi_path="/openapi.json", redoc_ui_path=None, scalar_ui_path=None,
+                swagger_ui_path=None,
+                info={"title": "minerfarm commander", "version": __version__})
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.register_blueprint(pages)
+    app.register_blueprint(admin_api)
+    app.register_blueprint(sentry_api)
+    guard.install(app)
+    errors.register(app)
+    _lifecycle(app, state)
+    return app
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _lifecycle(app: Quart, state: CommanderState) -> None:
+    tasks: list[asyncio.Task[None]] = []
+
+    @app.before_serving
+    async def start() -> None:
+        url = state.settings.resolved_database_url
+        await upgrade_async(url)
+        state.engine = make_engine(url, json_serializer=_json_dumps,
+                                   json_deserializer=orjson.loads)
+        state.sessions = make_sessionmaker(state.engine)
+        state.queue = SqliteIngestQueue(state.settings.queue_path,
+                                        state.settings.queue_synchronous)
+        state.consumer = IngestConsumer(state.queue, state.engine, state.pubsub,
+                                        state.settings.ingest_batch)
+        tasks.append(asyncio.create_task(state.consumer.run(), name="ingest-consumer"))
+        tasks.append(asyncio.create_task(_prune_seen(state), name="ingest-prune"))
+
+    @app.after_serving
+    async def stop() -> None:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        tasks.clear()
+        if state.queue is not None:
+            await state.queue.close()
+        await state.pubsub.close()
+        if state.engine is not None:
+            await state.engine.dispose()
+
+
+async def _prune_seen(state: CommanderState) -> None:
+    while True:
+        if state.queue is not None:
+            await state.queue.prune_seen()
+        await asyncio.sleep(3600)

@@ -1,0 +1,87 @@
+"""The gate in front of every route: the admin's session or HTTP Basic, or a sentry token.
+
+Runs before each request and websocket. Public endpoints are listed here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from quart import Quart, g, redirect, request, url_for, websocket
+from quart_auth import current_user
+
+from minerfarm.commander.auth.csrf import UNSAFE_METHODS, csrf_ok, set_csrf_cookie
+from minerfarm.commander.errors import ApiError
+from minerfarm.commander.state import commander_state
+
+PUBLIC_ENDPOINTS = frozenset({"pages.login", "static"})
+SENTRY_BLUEPRINT = "sentry_api"
+
+
+def _basic_password(header: str | None) -> str | None:
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return password if user == "admin" else None
+
+
+async def _basic_auth_ok() -> bool | None:
+    """True/False for a Basic header with a right/wrong password, None without one."""
+    header = request.headers.get("Authorization")
+    if not header or not header.lower().startswith("basic "):
+        return None
+    state, address = commander_state(), request.remote_addr or "?"
+    wait = state.limiter.retry_after(address)
+    if wait > 0:
+        raise ApiError(429, "too_many_attempts", f"too many failed logins; retry in {wait:.0f} s",
+                       retry_after=round(wait))
+    password = _basic_password(header)
+    if password is not None and state.password.verify(password):
+        state.limiter.succeeded(address)
+        return True
+    state.limiter.failed(address)
+    return False
+
+
+async def require_admin() -> object | None:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.blueprint == SENTRY_BLUEPRINT:
+        return None
+    is_api = request.path.startswith("/api/") or request.path == "/openapi.json"
+    if is_api:
+        basic = await _basic_auth_ok()
+        if basic is True:
+            g.auth = "basic"
+            return None
+        if basic is False:
+            raise ApiError(401, "unauthorized", "wrong admin password",
+                           headers={"WWW-Authenticate": 'Basic realm="minerfarm"'})
+    if await current_user.is_authenticated:
+        g.auth = "session"
+        if request.method in UNSAFE_METHODS and not await csrf_ok():
+            raise ApiError(403, "csrf_failed",
+                           "missing or wrong CSRF token: reload the page and try again")
+        return None
+    if is_api:
+        raise ApiError(401, "unauthorized",
+                       "log in, or use HTTP Basic auth with user admin and the admin password")
+    return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+
+
+async def require_admin_websocket() -> None:
+    if websocket.blueprint == SENTRY_BLUEPRINT:
+        return
+    if not await current_user.is_authenticated:
+        # Refused before the handshake completes: the browser sees a failed connection.
+        from quart import abort
+
+        abort(401)
+
+
+def install(app: Quart) -> None:
+    app.before_request(require_admin)
+    app.before_websocket(require_admin_websocket)
+    app.after_request(set_csrf_cookie)

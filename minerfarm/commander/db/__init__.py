@@ -1,0 +1,1 @@
+"""The commander's database: SQLAlchemy 2.0 models, async engine, alembic migrations."""

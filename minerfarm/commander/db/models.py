@@ -1,0 +1,200 @@
+"""Tables of the commander. Dialect-neutral: SQLite for small farms, PostgreSQL for big ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Rig(Base):
+    """A cpu/gpu rig or an ASIC sentry (kind ``asic``): anything holding a sentry token."""
+
+    __tablename__ = "rigs"
+    # Never reuse a deleted rig's id: queued reports and retired tokens name rigs by id.
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_seq: Mapped[int | None] = mapped_column(BigInteger)
+    latest_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    playbook_revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RetiredToken(Base):
+    """Hashes of tokens that no longer work: 410 for a deleted rig, 401 for a replaced one."""
+
+    __tablename__ = "retired_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rig_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(16))  # "deleted" | "regenerated"
+    retired_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Report(Base):
+    """One stored report: the rig's log. ``(rig_id, seq)`` is the idempotency key."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("rig_id", "seq", name="uq_reports_rig_seq"),
+        Index("ix_reports_rig_ts", "rig_id", "ts"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AsicMiner(Base):
+    """An ASIC watched by an ASIC sentry; identified by MAC when known, else by IP."""
+
+    __tablename__ = "asic_miners"
+    __table_args__ = (UniqueConstraint("rig_id", "identity", name="uq_asic_miners_rig_identity"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"), index=True)
+    identity: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(32))
+    make: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(128))
+    model_variant: Mapped[str | None] = mapped_column(String(128))
+    firmware_version: Mapped[str | None] = mapped_column(String(128))
+    software_version: Mapped[str | None] = mapped_column(String(128))
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seen: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    latest_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Address(Base):
+    """An address template: a pool URL or a wallet, per coin."""
+
+    __tablename__ = "addresses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(16))  # "pool" | "wallet"
+    coin: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class MiningSoftware(Base):
+    """A catalog entry: where to download a miner, how to check and start it, how to read it."""
+
+    __tablename__ = "mining_software"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_mining_software_name_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    download_url: Mapped[str] = mapped_column(String(2048))
+    sha256: Mapped[str] = mapped_column(String(64))
+    executable_template: Mapped[str] = mapped_column(Text)
+    api_kind: Mapped[str] = mapped_column(String(32))
+    api_port: Mapped[int] = mapped_column(Integer)
+
+
+class Playbook(Base):
+    """A rig's Ansible playbook (YAML) that installs and starts one miner."""
+
+    __tablename__ = "playbooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    software_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mining_software.id", ondelete="SET NULL")
+    )
+    yaml: Mapped[str] = mapped_column(Text)
+    address_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PlaybookRun(Base):
+    """What a sentry reported after applying a playbook revision."""
+
+    __tablename__ = "playbook_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    failed_task: Mapped[str | None] = mapped_column(String(256))
+    message: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class MinerLogLine(Base):
+    """A line of a miner's console output, shipped by the sentry."""
+
+    __tablename__ = "miner_log_lines"
+    __table_args__ = (Index("ix_miner_log_lines_rig_ts", "rig_id", "ts"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"))
+    playbook_id: Mapped[int | None] = mapped_column(Integer)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    line: Mapped[str] = mapped_column(Text)
+
+
+class AdminSession(Base):
+    """A browser session of the admin; deleting the row logs that browser out."""
+
+    __tablename__ = "admin_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    user_agent: Mapped[str | None] = mapped_column(String(256))

@@ -1,0 +1,160 @@
+"""Drains the ingest queue into the database in batches, then publishes what changed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from minerfarm.commander import topics
+from minerfarm.commander.db.models import AsicMiner, Report, Rig
+from minerfarm.commander.db.upsert import insert_for
+from minerfarm.commander.ingest.queue import QueuedBatch, SqliteIngestQueue
+from minerfarm.commander.pubsub import PubSub
+
+log = logging.getLogger(__name__)
+
+
+class IngestConsumer:
+    def __init__(self, queue: SqliteIngestQueue, engine: AsyncEngine, pubsub: PubSub,
+                 batch: int = 2000) -> None:
+        self.queue, self.engine, self.pubsub, self.batch = queue, engine, pubsub, batch
+        self.stored = 0  # reports written since start, for /metrics and tests
+
+    async def run(self) -> None:
+        """Drain forever; sleeps until the queue says something arrived (or 1 s passes)."""
+        while True:
+            try:
+                if await self.drain_once():
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The messages stay locked in the queue and come back at the next start;
+                # keep serving, and say so loudly.
+                log.exception("ingest: writing a batch failed; will retry")
+                await asyncio.sleep(1)
+            self.queue.arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1):
+                    await self.queue.arrived.wait()
+
+    async def drain_once(self) -> int:
+        """Move one batch from the queue to the database; returns messages handled."""
+        batches = await self.queue.take(self.batch)
+        if not batches:
+            return 0
+        async with self.engine.begin() as conn:
+            kinds = await _rig_kinds(conn, {b.rig_id for b in batches})
+            live = [b for b in batches if b.rig_id in kinds]  # deleted rigs: drop
+            latest = await self._store(conn, live, kinds)
+        await self.queue.done([b.rowid for b in batches])
+        await self._publish(latest, kinds)
+        return len(batches)
+
+    async def _store(self, conn: AsyncConnection, batches: list[QueuedBatch],
+                     kinds: dict[int, str]) -> dict[int, dict[str, Any]]:
+        rows, latest = [], {}
+        asic_rows: dict[tuple[int, str], dict[str, Any]] = {}
+        for batch in batches:
+            received = datetime.fromtimestamp(batch.received_at, UTC)
+            for report in batch.reports:
+                seq = int(report["seq"])  # type: ignore[call-overload]
+                rows.append({"rig_id": batch.rig_id, "seq": seq,
+                             "ts": _parse_ts(str(report["ts"])), "received_at": received,
+                             "payload": report})
+                current = latest.get(batch.rig_id)
+                if current is None or seq > current["seq"]:
+                    latest[batch.rig_id] = {"seq": seq, "report": report, "seen": received}
+                if kinds[batch.rig_id] == "asic":
+                    for asic in report.get("asics") or ():  # type: ignore[union-attr]
+                        row = _asic_row(batch.rig_id, asic, received)
+                        asic_rows[(batch.rig_id, row["identity"])] = row
+        if not rows:
+            return {}
+        dialect = conn.dialect.name
+        await conn.execute(
+            insert_for(dialect, Report.__table__).on_conflict_do_nothing(
+                index_elements=["rig_id", "seq"]
+            ),
+            rows,
+        )
+        await conn.execute(
+            update(Rig.__table__)
+            .where(Rig.__table__.c.id == bindparam("rid"))
+            .where((Rig.__table__.c.last_seq.is_(None))
+                   | (Rig.__table__.c.last_seq <= bindparam("seq")))
+            .values(last_seen=bindparam("seen"), last_seq=bindparam("seq"),
+                    latest_stats=bindparam("report")),
+            [{"rid": rid, **item} for rid, item in latest.items()],
+        )
+        if asic_rows:
+            await _upsert_asics(conn, list(asic_rows.values()))
+        self.stored += len(rows)
+        return latest
+
+    async def _publish(self, latest: dict[int, dict[str, Any]], kinds: dict[int, str]) -> None:
+        for rig_id, item in latest.items():
+            kind = kinds[rig_id]
+            data = {"id": rig_id, "seq": item["seq"], "last_seen": item["seen"].isoformat(),
+                    "stats": item["report"]}
+            await self.pubsub.publish(topics.rig_operational_stats(kind, rig_id), "updated", data)
+            await self.pubsub.publish(topics.operational_stats(kind), "updated", data)
+
+
+async def _rig_kinds(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, str]:
+    result = await conn.execute(select(Rig.id, Rig.kind).where(Rig.id.in_(list(ids))))
+    return {row.id: row.kind for row in result}
+
+
+def _parse_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _asic_row(rig_id: int, asic: dict[str, Any], received: datetime) -> dict[str, Any]:
+    mac = (asic.get("mac") or "").lower() or None
+    online = bool(asic.get("online"))
+    return {
+        "rig_id": rig_id,
+        "identity": mac or f"ip:{asic['ip']}",
+        "ip": asic["ip"],
+        "mac": mac,
+        **{k: asic.get(k) for k in ("make", "model", "model_variant", "firmware_version",
+                                    "software_version")},
+        "online": online,
+        "last_seen": received if online else None,
+        "latest_stats": asic,
+    }
+
+
+async def _upsert_asics(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    table = AsicMiner.__table__
+    statement = insert_for(conn.dialect.name, table)
+    excluded = statement.excluded
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["rig_id", "identity"],
+            set_={
+                "ip": excluded.ip,
+                "online": excluded.online,
+                "latest_stats": excluded.latest_stats,
+                # An offline ASIC keeps what we last knew of it.
+                **{name: _coalesce(excluded, table, name)
+                   for name in ("mac", "make", "model", "model_variant", "firmware_version",
+                                "software_version", "last_seen")},
+            },
+        ),
+        rows,
+    )
+
+
+def _coalesce(excluded: Any, table: Any, name: str) -> Any:
+    from sqlalchemy import func
+
+    return func.coalesce(getattr(excluded, name), table.c[name])

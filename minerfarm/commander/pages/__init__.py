@@ -1,0 +1,1 @@
+"""Server-rendered pages (Jinja, autoescaped): login, the rig list, a rig, its token."""

@@ -1,0 +1,91 @@
+"""Publish/subscribe between the ingest consumer, the API and the live pages.
+
+:class:`PubSub` is the interface a NATS backend implements for several commanders;
+:class:`InProcessPubSub` serves one process. Each subscriber gets its own bounded queue: a
+slow browser cannot grow memory; when its queue overflows the oldest message is dropped and
+the subscriber receives an ``overflow`` message, so the page reloads its state instead of
+showing figures that silently missed an update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    event: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+OVERFLOW = Message(topic="", event="overflow")
+
+
+class Subscription(Protocol):
+    def __aiter__(self) -> AsyncIterator[Message]: ...
+
+
+class PubSub(Protocol):
+    async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None: ...
+
+    def subscribe(
+        self, topics: Iterable[str], maxsize: int = 256
+    ) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
+
+    async def close(self) -> None: ...
+
+
+class _QueueSubscription:
+    def __init__(self, maxsize: int) -> None:
+        self.queue: asyncio.Queue[Message] = asyncio.Queue(maxsize)
+
+    def offer(self, message: Message) -> None:
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            self.queue.get_nowait()  # make room: drop the oldest, then say so
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait(OVERFLOW)
+
+    async def __aiter__(self) -> AsyncIterator[Message]:
+        while True:
+            yield await self.queue.get()
+
+
+class InProcessPubSub:
+    def __init__(self) -> None:
+        self._subscribers: dict[str, set[_QueueSubscription]] = {}
+
+    async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None:
+        message = Message(topic, event, data)
+        for subscriber in tuple(self._subscribers.get(topic, ())):
+            subscriber.offer(message)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(
+        self, topics: Iterable[str], maxsize: int = 256
+    ) -> AsyncIterator[Subscription]:
+        subscription = _QueueSubscription(maxsize)
+        names = list(topics)
+        for name in names:
+            self._subscribers.setdefault(name, set()).add(subscription)
+        try:
+            yield subscription
+        finally:
+            for name in names:
+                subscribers = self._subscribers.get(name)
+                if subscribers is not None:
+                    subscribers.discard(subscription)
+                    if not subscribers:
+                        del self._subscribers[name]
+
+    def subscriber_count(self, topic: str) -> int:
+        return len(self._subscribers.get(topic, ()))
+
+    async def close(self) -> None:
+        self._subscribers.clear()

@@ -1,0 +1,89 @@
+"""Commander settings, declared once: name, default, help. ``MINERFARM_<NAME>`` overrides.
+
+Order of precedence: command-line option > environment variable > default.
+``tests/test_settings_documented.py`` checks that every setting appears in README.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "MINERFARM_"
+
+
+def setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = setting(
+        Path("minerfarm-data"),
+        "Folder of the database, ingest queue, TLS key and certificate, session secret (0700).",
+    )
+    host: str = setting("0.0.0.0", "Address to listen on.")  # noqa: S104 - a LAN server
+    port: int = setting(8443, "HTTPS port.")
+    database_url: str = setting(
+        "",
+        "SQLAlchemy async URL of the database; empty means SQLite in the data dir "
+        "(e.g. postgresql+asyncpg://user@host/minerfarm for big farms).",
+    )
+    cert: str = setting("", "PEM certificate to serve instead of the generated self-signed one.")
+    key: str = setting("", "PEM private key for --cert.")
+    max_body_bytes: int = setting(1024 * 1024, "Largest request body accepted (413 above).")
+    queue_synchronous: str = setting(
+        "FULL",
+        "SQLite synchronous mode of the ingest queue: FULL survives power loss, NORMAL only "
+        "a killed process (faster on slow disks).",
+    )
+    ingest_batch: int = setting(5000, "Most reports the queue consumer writes per transaction.")
+    login_attempts: int = setting(5, "Failed logins from one address before backoff starts.")
+    login_backoff_max_s: int = setting(900, "Longest login lockout, in seconds.")
+    offline_after_s: int = setting(
+        30, "A rig with no report for this long is shown offline (3 report intervals)."
+    )
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``MINERFARM_*`` variables, then ``overrides`` that are not None."""
+        environ = dict(os.environ) if environ is None else environ
+        values: dict[str, Any] = {}
+        for item in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + item.name.upper())
+            if raw is not None:
+                values[item.name] = _convert(item.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "data_dir" in values:
+            values["data_dir"] = Path(values["data_dir"])
+        return cls(**values)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'minerfarm.db').resolve()}"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_dir / "ingest-queue.db"
+
+
+def _convert(type_name: Any, raw: str) -> Any:
+    text = str(type_name)
+    if "int" in text:
+        return int(raw)
+    if "Path" in text:
+        return Path(raw)
+    return raw
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """(env variable, default, help) for each setting, for docs and ``--help``."""
+    return [
+        (ENV_PREFIX + f.name.upper(), f.default, f.metadata["help"])
+        for f in dataclasses.fields(Settings)
+    ]

@@ -1,0 +1,45 @@
+"""The running commander's parts, reachable from any request as ``commander_state()``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from quart import current_app
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+    from minerfarm.commander.auth.ratelimit import LoginLimiter
+    from minerfarm.commander.ingest.consumer import IngestConsumer
+    from minerfarm.commander.ingest.queue import SqliteIngestQueue
+    from minerfarm.commander.passwords import AdminPassword
+    from minerfarm.commander.pubsub import PubSub
+    from minerfarm.commander.settings import Settings
+
+
+@dataclass
+class CommanderState:
+    settings: Settings
+    password: AdminPassword
+    fingerprint: bytes
+    limiter: LoginLimiter
+    pubsub: PubSub
+    engine: AsyncEngine | None = None
+    sessions: async_sessionmaker[Any] | None = None
+    queue: SqliteIngestQueue | None = None
+    consumer: IngestConsumer | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def db(self) -> Any:
+        """A new ORM session (``async with state.db() as session``)."""
+        if self.sessions is None:
+            raise RuntimeError("commander is not serving yet")
+        return self.sessions()
+
+
+EXTENSION = "minerfarm"
+
+
+def commander_state() -> CommanderState:
+    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
