@@ -70,10 +70,13 @@ class CgminerCommandError(CgminerError):
 
 async def query(host: str, port: int, command: str, parameter: str | None = None, *,
                 timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 (the shared API)
-                max_reply_bytes: int = MAX_REPLY_BYTES) -> dict[str, Any]:
+                max_reply_bytes: int = MAX_REPLY_BYTES,
+                check_status: bool = True) -> dict[str, Any]:
     """Send one command (or a ``+``-joined command) and return the decoded reply.
 
-    One ``asyncio.timeout`` covers connect, write and read. Raises a :class:`CgminerError`.
+    One ``asyncio.timeout`` covers connect, write and read. Raises a :class:`CgminerError`;
+    with ``check_status=False`` a ``STATUS: "E"`` reply is returned instead of raised (for
+    joined commands where some parts may fail: see :func:`status_error`).
     """
     request: dict[str, str] = {"command": command}
     if parameter is not None:
@@ -108,7 +111,8 @@ async def query(host: str, port: int, command: str, parameter: str | None = None
         data = decode(raw)
     except CgminerReplyInvalid as exc:
         raise CgminerReplyInvalid(f"{host}:{port}: {exc}", **where) from exc
-    _check_status(data, host, port, command)
+    if check_status:
+        _check_status(data, host, port, command)
     return data
 
 
@@ -129,20 +133,28 @@ async def _read_reply(reader: asyncio.StreamReader, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def status_error(reply: dict[str, Any]) -> str | None:
+    """The miner's message if ``reply`` (one command's reply) says ``STATUS: "E"``, else None."""
+    status = reply.get("STATUS")
+    entry = status[0] if isinstance(status, list) and status else status
+    if isinstance(entry, dict):
+        code, message = entry.get("STATUS"), entry.get("Msg")
+    else:  # newer btminer: {"STATUS": "E", "Msg": "..."} at top level
+        code, message = entry, reply.get("Msg")
+    if code == "E":
+        return str(message) if message is not None else "error"
+    return None
+
+
 def _check_status(data: dict[str, Any], host: str, port: int, command: str) -> None:
     """Raise :class:`CgminerCommandError` if the reply (or a part of a joined one) says E."""
     parts = [data]
-    if "+" in command:
+    if "+" in command and status_error(data) is None:
         parts = [part for name in command.split("+")
                  for part in (data.get(name) or []) if isinstance(part, dict)]
     for part in parts:
-        status = part.get("STATUS")
-        entry = status[0] if isinstance(status, list) and status else status
-        if isinstance(entry, dict):
-            code, message = entry.get("STATUS"), entry.get("Msg")
-        else:  # newer btminer: {"STATUS": "E", "Msg": "..."} at top level
-            code, message = entry, part.get("Msg")
-        if code == "E":
+        message = status_error(part)
+        if message is not None:
             raise CgminerCommandError(f"{host}:{port}: {command!r} refused: {message}",
                                       host=host, port=port, command=command)
 

@@ -1,0 +1,60 @@
+"""Braiins OS / OS+ (BOSminer) on Antminer hardware, over its cgminer-compatible RPC.
+
+Reads ``version`` (``BOSminer+``/``BOSminer`` version), ``summary`` (MH/s, shares),
+``temps`` (per board ``Board``/``Chip`` degC; 0 = no sensor), ``fans`` (RPM per slot) and
+``pools``. The hardware model is not in these replies (it is in ``devdetails`` and the web
+API, not captured): make and model stay ``None`` rather than guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from minerfarm.cgminer import as_float, section
+from minerfarm.protocol.reports import Asic, Board
+
+from .base import (
+    Backend,
+    active_pool,
+    description,
+    errors_of,
+    fan_slots,
+    first,
+    hashrate,
+    shares,
+    temperature,
+)
+from .transport import Replies
+
+_NAMES = ("BOSminer+", "BOSminer", "BOSer")
+
+
+def recognizes(reply: Mapping[str, Any]) -> bool:
+    version = first(reply, "VERSION")
+    return any(name in version for name in _NAMES) or "BOSminer" in description(reply)
+
+
+def parse(ip: str, replies: Replies) -> Asic:
+    version = first(replies.get("version"), "VERSION")
+    summary = first(replies.get("summary"), "SUMMARY")
+    name = next((n for n in _NAMES if version.get(n)), None)
+    temps = section(replies.get("temps"), "TEMPS")
+    fans = section(replies.get("fans"), "FANS")
+    return Asic(
+        ip=ip,
+        firmware_version=str(version[name]) if name else None,
+        software_version=f"{name} {version[name]}" if name else None,
+        hashrate_hs=hashrate(summary),
+        boards=[Board(index=i, temp_c=temperature(t.get("Board")),
+                      chip_temp_c=temperature(t.get("Chip"))) for i, t in enumerate(temps)],
+        fans_rpm=fan_slots((as_float(f.get("RPM")) for f in fans), None),
+        pool=active_pool(replies.get("pools")),
+        shares=shares(summary),
+        uptime_s=as_float(summary.get("Elapsed")),
+        online=True, errors=errors_of(replies),
+    )
+
+
+BACKEND = Backend("braiins", "Braiins OS / OS+ (BOSminer)",
+                  ("version", "summary", "temps", "fans", "pools"), recognizes, parse)
