@@ -1,0 +1,96 @@
+"""Every captured miner reply, with the figures a user should see, worked out by hand from the
+capture (the arithmetic is written out where there is any)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+CAPTURES = Path(
+    os.environ.get("MINERFARM_FIXTURES_DIR") or REPO.parent / "shared" / "fixtures"
+) / "miner-apis"
+
+
+def capture(name: str) -> Path:
+    path = CAPTURES / name
+    assert path.is_file(), f"missing capture {path} (set MINERFARM_FIXTURES_DIR)"
+    return path
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    software: str
+    replies: dict[str, str]  # adapter request name -> capture file under miner-apis/
+    expected: dict[str, Any]  # the probe's JSON (exclude_none)
+    ignore: tuple[str, ...] = field(default=())  # checked separately (time-dependent)
+
+    def reply_paths(self) -> dict[str, Any]:
+        return {name: capture(path) for name, path in self.replies.items()}
+
+
+def devices(*rates: float) -> list[dict[str, Any]]:
+    return [{"index": i, "hashrate_hs": rate} for i, rate in enumerate(rates)]
+
+
+CASES = [
+    Case("xmrig-6.22.1", "xmrig",
+         {"summary": "xmrig/summary_v2_6.22.1.json", "backends": "xmrig/backends_v2_6.22.1.json"},
+         {"software": "xmrig", "version": "6.22.1", "algorithm": "rx/0",
+          "pool": "gulf.moneroocean.stream:10032",
+          "hashrate_hs": 4884.25,  # hashrate.total[0], the 10 s window
+          # the 8 CPU threads' 10 s rates; the OpenCL (kawpow) and CUDA (cn-pico) backends are
+          # on other algorithms than rx/0 and left out
+          "devices": devices(593.57, 594.51, 593.88, 610.62, 610.3, 604.28, 602.72, 614.98),
+          "shares": {"accepted": 8650, "rejected": 8},  # shares_total 8658 - shares_good 8650
+          "uptime_s": 260195, "running": True}),
+    Case("lolminer-legacy-1.26", "lolminer", {"status": "lolminer/legacy_1.26_ethash.json"},
+         {"software": "lolminer", "version": "1.26", "algorithm": "Ethash",
+          "pool": "eu1.ethermine.org:5555",
+          "hashrate_hs": 91.55e6,  # Performance_Summary 91.55 in "mh/s"
+          "devices": devices(91.55e6),
+          "shares": {"accepted": 35},  # legacy has no rejected count
+          "uptime_s": 1560, "running": True}),
+    Case("lolminer-1.92", "lolminer", {"status": "lolminer/new_1.92_nexapow_1gpu.json"},
+         {"software": "lolminer", "version": "1.92", "algorithm": "NexaPoW",
+          "pool": "nexa.f2pool.com:3400",
+          "hashrate_hs": 5.6549161744285845e6,  # Total_Performance in Mh/s
+          "devices": devices(5.65e6),
+          "shares": {"accepted": 68, "rejected": 0, "stale": 0},
+          "uptime_s": 3710, "running": True}),
+    Case("trex-0.25.9", "trex", {"summary": "trex/summary_0.25.9_api4.1.json"},
+         {"software": "trex", "version": "0.25.9", "algorithm": "ethash",
+          "pool": "stratum+tcp://us1.ethermine.org:4444", "hashrate_hs": 50287688,
+          "devices": devices(50287688), "shares": {"accepted": 1, "rejected": 0},
+          "uptime_s": 116, "running": True}),  # "coin": "" is no coin
+    Case("gminer-3.06", "gminer", {"stat": "gminer/stat_3.06_etchash.json"},
+         {"software": "gminer", "version": "3.06", "algorithm": "Etchash",
+          "pool": "ssl://hk.crazypool.org:7777",
+          "hashrate_hs": 40707234,  # the one device's speed (H/s)
+          "devices": devices(40707234), "shares": {"accepted": 0, "rejected": 0, "stale": 0},
+          "uptime_s": 49, "running": True}),
+    Case("nbminer-40.0", "nbminer", {"status": "nbminer/status_v40.0_readme.json"},
+         {"software": "nbminer", "version": "40.0", "algorithm": "ethash",
+          "pool": "asia2.ethermine.org:5555", "hashrate_hs": 146567481.51336715,
+          "devices": devices(61497708.17088159, 85069773.34248555),
+          "shares": {"accepted": 7, "rejected": 0}, "running": True},
+         ignore=("uptime_s",)),  # now - start_time 1637549633
+    Case("srbminer-0.5.6", "srbminer", {"status": "srbminer/multi_0.5.6_cpu_verushash.json"},
+         {"software": "srbminer", "version": "0.5.6", "algorithm": "verushash",
+          "pool": "verus.alphatechit.co.uk:9997", "hashrate_hs": 206111.5149227829,
+          "devices": devices(206111.5149227829), "shares": {"accepted": 15, "rejected": 0},
+          "uptime_s": 1368, "running": True}),
+    Case("teamredminer-0.3.8", "teamredminer",
+         {"devs": "teamredminer/devs_multi_gpu.json", "pools": "teamredminer/pools.json"},
+         {"software": "teamredminer", "version": "0.3.8", "algorithm": "cnv8",
+          "pool": "stratum+tcp://pool.supportxmr.com:7777",
+          # "KHS 120s" of the six GPUs: 2.107 + 2.118 + 2.095 + 2.058 + 2.101 + 2.094 kH/s
+          "hashrate_hs": 12573.0,
+          "devices": devices(2107.0, 2118.0, 2095.0, 2058.0, 2101.0, 2094.0),
+          "shares": {"accepted": 13, "rejected": 0, "stale": 0},  # the pool's counters
+          "uptime_s": 13887,  # the largest "Device Elapsed"
+          "running": True}),
+]
