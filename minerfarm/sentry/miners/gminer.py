@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from minerfarm.protocol.reports import DeviceHashrate, Miner
+from minerfarm.protocol.reports import DeviceHashrate, Miner, Shares
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
 
@@ -39,7 +39,7 @@ def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
     )
 
 
-def _shares(reply: dict[str, Any], gpus: list[dict[str, Any]]) -> Any:
+def _shares(reply: dict[str, Any], gpus: list[dict[str, Any]]) -> Shares | None:
     """Miner-wide ``total_*_shares`` when given, else the sum over the devices."""
     if any(key in reply for key in ("total_accepted_shares", "total_rejected_shares")):
         return v.shares(reply.get("total_accepted_shares"), reply.get("total_rejected_shares"),

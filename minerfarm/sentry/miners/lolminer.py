@@ -22,7 +22,7 @@ SOFTWARE = "lolminer"
 
 def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
     reply = expect(replies.get("status"), "lolMiner's API", "Algorithms", "GPUs", "Session")
-    common = {
+    common: dict[str, Any] = {
         "software": SOFTWARE,
         "version": v.version_from(reply.get("Software")),
         "uptime_s": v.non_negative(v.obj(reply.get("Session")).get("Uptime")),

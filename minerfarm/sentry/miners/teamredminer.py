@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from minerfarm.cgminer import as_float, section
-from minerfarm.protocol.reports import DeviceHashrate, Miner
+from minerfarm.protocol.reports import DeviceHashrate, Miner, Shares
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
 
@@ -63,7 +63,7 @@ def _device_rate(gpu: dict[str, Any]) -> float | None:
     return min(candidates)[2] if candidates else None
 
 
-def _shares(entries: list[dict[str, Any]], *, with_stale: bool) -> Any:
+def _shares(entries: list[dict[str, Any]], *, with_stale: bool) -> Shares | None:
     if not entries:
         return None
 

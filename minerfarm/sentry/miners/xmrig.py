@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from minerfarm.protocol.reports import DeviceHashrate, Miner
+from minerfarm.protocol.reports import DeviceHashrate, Miner, Shares
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
 
@@ -35,7 +35,7 @@ def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
     )
 
 
-def _shares(summary: dict[str, Any], connection: dict[str, Any]) -> Any:
+def _shares(summary: dict[str, Any], connection: dict[str, Any]) -> Shares | None:
     # results.* count the whole session; connection.* only the current pool connection.
     results = v.obj(summary.get("results"))
     good, total = v.count(results.get("shares_good")), v.count(results.get("shares_total"))
