@@ -82,11 +82,11 @@ async def read(transport: RpcTransport, backend: Backend) -> Asic:
 
 
 async def probe(host: str, port: int = DEFAULT_PORT, kind: str | None = None, *,
-                timeout: float = 5.0) -> Asic:  # noqa: ASYNC109 (per-request budget)
-    """Identify (unless ``kind`` is given) and read one ASIC."""
+                timeout: float = 5.0) -> tuple[Backend, Asic]:  # noqa: ASYNC109 (per request)
+    """Identify (unless ``kind`` is given) and read one ASIC: (its backend, the reading)."""
     transport = RpcTransport(host, port, timeout)
     backend = backend_named(kind) if kind else await identify(transport)
-    return await read(transport, backend)
+    return backend, await read(transport, backend)
 
 
 def offline(ip: str, error: str, last: Asic | None = None) -> Asic:

@@ -1,0 +1,33 @@
+"""A bounded worker pool: at most ``limit`` items in flight, and only ``limit`` tasks ever
+exist, however many items (a /16 scan is 65k addresses: never 65k tasks at once)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+async def bounded_map(worker: Callable[[T], Awaitable[R]], items: Iterable[T],
+                      limit: int) -> list[R]:
+    """``[await worker(item) for item in items]``, ``limit`` at a time, results in order.
+
+    ``worker`` must not raise for one item (turn errors into results); if it does, the
+    other workers are cancelled and the error propagates.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    source = iter(enumerate(items))
+    results: dict[int, R] = {}
+
+    async def run() -> None:
+        for index, item in source:  # shared iterator: each item taken by one worker
+            results[index] = await worker(item)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(limit):
+            group.create_task(run())
+    return [results[index] for index in range(len(results))]

@@ -1,0 +1,84 @@
+"""One polling round over every watched ASIC: concurrent, bounded, each ASIC on its own
+deadline, so a dead, slow or lying ASIC delays no other.
+
+The round returns one :class:`~minerfarm.protocol.reports.Asic` per watched ASIC, in config
+order, ready for the ``asics`` of one report: offline ones with ``online: false``, the reason
+in ``errors``, and their identity (make, model, MAC) from the last good reading but no live
+value (no stale figures shown as live).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from minerfarm.protocol.reports import Asic
+
+from . import drivers
+from .concurrency import bounded_map
+from .config import AsicEntry, AsicSentryConfig, PollSettings
+from .drivers import Backend, RpcTransport
+from .errors import AsicError, AsicNotIdentified
+
+
+@dataclass(slots=True)
+class _Watched:
+    entry: AsicEntry
+    transport: RpcTransport
+    backend: Backend | None
+    last: Asic | None = None
+
+
+class Poller:
+    """Keeps per-ASIC state between rounds (identified backend, joined-command support,
+    last identity); :meth:`poll` runs one round."""
+
+    def __init__(self, asics: Sequence[AsicEntry], *, timeout: float = 5.0,
+                 concurrency: int = 256) -> None:
+        self.timeout = timeout
+        self.concurrency = concurrency
+        self._round = asyncio.Lock()
+        self._watched = [
+            _Watched(entry, RpcTransport(entry.ip, entry.port, timeout),
+                     drivers.backend_named(entry.type) if entry.type else None)
+            for entry in asics
+        ]
+
+    @classmethod
+    def from_config(cls, config: AsicSentryConfig,
+                    settings: PollSettings | None = None) -> Poller:
+        settings = settings or config.poll
+        return cls(config.asics, timeout=settings.timeout_s, concurrency=settings.concurrency)
+
+    def __len__(self) -> int:
+        return len(self._watched)
+
+    async def poll(self) -> list[Asic]:
+        """One round; never raises for an ASIC's failure. Rounds never overlap."""
+        async with self._round:
+            return await bounded_map(self._read, self._watched, self.concurrency)
+
+    async def _read(self, watched: _Watched) -> Asic:
+        ip = watched.entry.ip
+        try:
+            async with asyncio.timeout(self.timeout):  # starts once a worker picks it up
+                if watched.backend is None:
+                    watched.backend = await drivers.identify(watched.transport)
+                asic = await drivers.read(watched.transport, watched.backend)
+        except TimeoutError:
+            return drivers.offline(ip, f"no answer within {self.timeout:g}s", watched.last)
+        except AsicError as exc:
+            if isinstance(exc, AsicNotIdentified) or watched.entry.type is None:
+                watched.backend = None if watched.entry.type is None else watched.backend
+            return drivers.offline(ip, str(exc), watched.last)
+        except ValueError as exc:  # values the wire model refuses (a lying ASIC)
+            return drivers.offline(ip, f"invalid reading: {str(exc).splitlines()[0]}",
+                                   watched.last)
+        watched.last = asic
+        return asic
+
+
+async def poll_once(config: AsicSentryConfig) -> list[Asic]:
+    """Convenience for one-shot callers: a fresh :class:`Poller` over ``config``, one round."""
+    return await Poller.from_config(config).poll()
