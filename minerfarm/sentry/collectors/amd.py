@@ -15,10 +15,9 @@ import re
 from pathlib import Path
 
 from minerfarm.protocol.reports import Gpu
-from minerfarm.sentry.collectors.common import lenient
+from minerfarm.sentry.collectors.common import MIB, lenient
 
 AMD_VENDOR = "0x1002"
-MIB = 1024 * 1024
 _CARD = re.compile(r"^card(\d+)$")  # not card0-DP-1 (connectors) nor renderD128
 _CURRENT_LEVEL = re.compile(r"^\s*\w+:\s*(\d+(?:\.\d+)?)\s*mhz\s*\*", re.IGNORECASE | re.MULTILINE)
 

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
 
+MIB = 1024 * 1024  # *_mb on the wire are MiB, as nvidia-smi and free(1) count them
+
 
 def lenient(cls: type[Model], /, **fields: Any) -> Model:
     """``model(**fields)``, dropping (as unknown) any reading the model refuses.

@@ -10,9 +10,7 @@ from pathlib import Path
 import psutil
 
 from minerfarm.protocol.reports import Cpu, Host, Memory
-from minerfarm.sentry.collectors.common import lenient
-
-MIB = 1024 * 1024  # *_mb on the wire are MiB, as nvidia-smi and free(1) count them
+from minerfarm.sentry.collectors.common import MIB, lenient
 
 # Sensor chips and labels that measure the CPU package, best first (Intel, AMD, ARM boards).
 _CPU_SENSORS = (("coretemp", "Package id 0"), ("k10temp", "Tctl"), ("k10temp", "Tdie"),

@@ -16,9 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from minerfarm.protocol.reports import Gpu
-from minerfarm.sentry.collectors.common import lenient
-
-MIB = 1024 * 1024
+from minerfarm.sentry.collectors.common import MIB, lenient
 
 
 def _load_pynvml() -> ModuleType | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from minerfarm.protocol.reports import DeviceHashrate, Miner, Shares
+from minerfarm.protocol.reports import Miner, Shares
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
 
@@ -21,11 +21,8 @@ def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
     reply = expect(replies.get("stat"), "GMiner's /stat", "devices", "miner")
     unit = v.text(reply.get("speed_unit")) or "H/s"
     gpus = v.objects(reply.get("devices"))
-    devices = []
-    for position, gpu in enumerate(gpus):
-        index = v.count(gpu.get("gpu_id"))
-        devices.append(DeviceHashrate(index=position if index is None else index,
-                                      hashrate_hs=v.hashrate(gpu.get("speed"), unit)))
+    devices = [v.device(i, gpu.get("gpu_id"), v.hashrate(gpu.get("speed"), unit))
+               for i, gpu in enumerate(gpus)]
     return Miner(
         software=SOFTWARE,
         version=v.version_from(reply.get("miner")),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from minerfarm.protocol.reports import DeviceHashrate, Miner
+from minerfarm.protocol.reports import Miner
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
 
@@ -50,9 +50,7 @@ def _current(reply: dict[str, Any]) -> dict[str, Any]:
     devices = []
     for position, value in enumerate(per_worker):
         worker = workers[position] if position < len(workers) else {}
-        index = v.count(worker.get("Index"))
-        devices.append(DeviceHashrate(index=position if index is None else index,
-                                      hashrate_hs=_rate(value, unit, factor)))
+        devices.append(v.device(position, worker.get("Index"), _rate(value, unit, factor)))
     return {
         "algorithm": v.text(algo.get("Algorithm")),
         "pool": v.text(algo.get("Pool")),
@@ -66,11 +64,8 @@ def _current(reply: dict[str, Any]) -> dict[str, Any]:
 def _legacy(reply: dict[str, Any]) -> dict[str, Any]:
     session = v.obj(reply.get("Session"))
     unit = session.get("Performance_Unit")
-    devices = []
-    for position, gpu in enumerate(v.objects(reply.get("GPUs"))):
-        index = v.count(gpu.get("Index"))
-        devices.append(DeviceHashrate(index=position if index is None else index,
-                                      hashrate_hs=_rate(gpu.get("Performance"), unit)))
+    devices = [v.device(i, gpu.get("Index"), _rate(gpu.get("Performance"), unit))
+               for i, gpu in enumerate(v.objects(reply.get("GPUs")))]
     return {
         "algorithm": v.text(v.obj(reply.get("Mining")).get("Algorithm")),
         "pool": v.text(v.obj(reply.get("Stratum")).get("Current_Pool")),

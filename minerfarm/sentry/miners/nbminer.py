@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from minerfarm.protocol.reports import DeviceHashrate, Miner
+from minerfarm.protocol.reports import Miner
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
 
@@ -26,11 +26,8 @@ def _rate(item: dict[str, Any], key: str) -> float | None:
 def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
     reply = expect(replies.get("status"), "NBMiner's /api/v1/status", "miner", "stratum")
     miner, stratum = v.obj(reply.get("miner")), v.obj(reply.get("stratum"))
-    devices = []
-    for position, gpu in enumerate(v.objects(miner.get("devices"))):
-        index = v.count(gpu.get("id"))
-        devices.append(DeviceHashrate(index=position if index is None else index,
-                                      hashrate_hs=_rate(gpu, "hashrate")))
+    devices = [v.device(i, gpu.get("id"), _rate(gpu, "hashrate"))
+               for i, gpu in enumerate(v.objects(miner.get("devices")))]
     started = v.non_negative(reply.get("start_time"))
     return Miner(
         software=SOFTWARE,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from minerfarm.cgminer import as_float, section
-from minerfarm.protocol.reports import DeviceHashrate, Miner, Shares
+from minerfarm.protocol.reports import Miner, Shares
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
 
@@ -29,11 +29,7 @@ _UNIT_ORDER = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4}
 def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
     devs = expect(replies.get("devs"), "a cgminer-style devs reply", "DEVS")
     gpus = section(devs, "DEVS")
-    devices = []
-    for position, gpu in enumerate(gpus):
-        index = v.count(gpu.get("GPU"))
-        devices.append(DeviceHashrate(index=position if index is None else index,
-                                      hashrate_hs=_device_rate(gpu)))
+    devices = [v.device(i, gpu.get("GPU"), _device_rate(gpu)) for i, gpu in enumerate(gpus)]
     pools = section(v.obj(replies.get("pools")), "POOLS")
     pool = next((p for p in pools if p.get("Stratum Active") is True), pools[0] if pools else {})
     status = section(devs, "STATUS")

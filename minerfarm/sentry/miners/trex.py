@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from minerfarm.protocol.reports import DeviceHashrate, Miner
+from minerfarm.protocol.reports import Miner
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
 
@@ -18,11 +18,8 @@ SOFTWARE = "trex"
 
 def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
     reply = expect(replies.get("summary"), "T-Rex's /summary", "gpus", "hashrate", "active_pool")
-    devices = []
-    for position, gpu in enumerate(v.objects(reply.get("gpus"))):
-        index = v.count(gpu.get("gpu_id"))
-        devices.append(DeviceHashrate(index=position if index is None else index,
-                                      hashrate_hs=v.hashrate(gpu.get("hashrate"))))
+    devices = [v.device(i, gpu.get("gpu_id"), v.hashrate(gpu.get("hashrate")))
+               for i, gpu in enumerate(v.objects(reply.get("gpus")))]
     paused = reply.get("paused")
     return Miner(
         software=SOFTWARE,

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from minerfarm.protocol.reports import Shares
+from minerfarm.protocol.reports import DeviceHashrate, Shares
 from minerfarm.protocol.units import UnitError, to_hs
 
 MAX_TEXT = 256  # the wire's ShortText limit
@@ -105,3 +105,10 @@ def version_from(software_line: Any) -> str | None:
     if line is None:
         return None
     return line.rsplit(" ", 1)[-1] if " " in line else None
+
+
+def device(position: int, index: Any, hashrate_hs: float | None) -> DeviceHashrate:
+    """A device numbered by the miner's own index (GPU id) when it gives a usable one, else by
+    its position in the reply."""
+    number = count(index)
+    return DeviceHashrate(index=position if number is None else number, hashrate_hs=hashrate_hs)
