@@ -24,7 +24,8 @@ class Endpoint:
         return f"{self.scheme}://{host}:{self.port}"
 
 
-def parse_api_url(url: str, dialect: Dialect, default_port: int | None = None) -> Endpoint:
+def parse_api_url(url: str, dialect: Dialect, default_port: int | None = None, *,
+                  software: str = "this miner") -> Endpoint:
     """``http://10.0.0.5:4067``, ``tcp://10.0.0.5:4028`` or plain ``10.0.0.5:4067``.
 
     A plain ``host:port`` takes the adapter's ``dialect``; an explicit scheme must match it.
@@ -40,14 +41,14 @@ def parse_api_url(url: str, dialect: Dialect, default_port: int | None = None) -
         raise MinerConfigError(f"bad API URL {url!r}: {exc}") from exc
     if parts.scheme != dialect:
         raise MinerConfigError(
-            f"this miner's API speaks {dialect}: write the URL as {dialect}://HOST:PORT"
+            f"{software}'s API speaks {dialect}: write the URL as {dialect}://HOST:PORT"
         )
     if not parts.hostname:
         raise MinerConfigError(f"bad API URL {url!r}: no host (write {dialect}://HOST:PORT)")
     port = port or default_port
     if port is None:
         raise MinerConfigError(
-            f"API URL {url!r} has no port and this miner has no default one: "
+            f"API URL {url!r} has no port and {software} has no default one: "
             f"write {dialect}://{parts.hostname}:PORT (the port given to the miner's API option)"
         )
     return Endpoint(scheme=dialect, host=parts.hostname, port=port)

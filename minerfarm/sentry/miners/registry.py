@@ -53,5 +53,6 @@ async def read_miner(software: str, api_url: str, *, timeout_s: float = DEFAULT_
     answers in time, ``MinerReplyInvalid`` for an answer that is not the miner's API).
     """
     adapter = adapter_for(software)
-    endpoint = parse_api_url(api_url, adapter.dialect, adapter.default_port)
+    endpoint = parse_api_url(api_url, adapter.dialect, adapter.default_port,
+                             software=adapter.software)
     return await adapter.read(endpoint, timeout_s=timeout_s)
