@@ -19,6 +19,7 @@ from quart_schema import QuartSchema
 from minerfarm import __version__
 from minerfarm.commander import errors
 from minerfarm.commander.api.admin import admin_api
+from minerfarm.commander.api.catalog import catalog_api
 from minerfarm.commander.api.sentry import sentry_api
 from minerfarm.commander.auth import guard
 from minerfarm.commander.auth.csrf import csrf_token
@@ -64,6 +65,7 @@ def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.register_blueprint(pages)
     app.register_blueprint(admin_api)
+    app.register_blueprint(catalog_api)
     app.register_blueprint(sentry_api)
     guard.install(app)
     errors.register(app)

@@ -22,7 +22,7 @@ def hypercorn_config(settings: Settings, tls: TlsFiles) -> Config:
     config.bind = [f"{host}:{settings.port}"]
     config.certfile, config.keyfile = str(tls.cert), str(tls.key)
     config.alpn_protocols = ["h2", "http/1.1"]
-    config.graceful_timeout = 10
+    config.graceful_timeout = 5
     config.accesslog = None
     config.errorlog = "-"
     config.keep_alive_timeout = 75  # sentries keep their connection between reports

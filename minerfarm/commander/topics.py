@@ -26,6 +26,11 @@ def operational_stats(kind: str) -> str:
     return f"{_PREFIX[kind]}_operational_stats"
 
 
+def miner_logs(rig_id: int) -> str:
+    """New console lines of a rig's miners (its log page)."""
+    return f"miner_logs:{rig_id}"
+
+
 def rig_operational_stats(kind: str, rig_id: int) -> str:
     """One rig reporting (for its detail page)."""
     return f"{_PREFIX[kind]}_operational_stats:{rig_id}"

@@ -6,10 +6,15 @@ from typing import Any
 
 from pydantic import ValidationError
 from quart import Blueprint, g, request
-from quart_schema import document_request, validate_response
+from quart_schema import document_request, validate_request, validate_response
+from sqlalchemy import insert
 
+from minerfarm.commander import topics
+from minerfarm.commander.api.catalog_schemas import LogBatch, PlaybookRunIn
 from minerfarm.commander.api.schemas import Hello
 from minerfarm.commander.auth.tokens import rig_for_bearer
+from minerfarm.commander.catalog import desired_playbooks
+from minerfarm.commander.db.models import MinerLogLine, PlaybookRun
 from minerfarm.commander.errors import ApiError, invalid_request
 from minerfarm.commander.ingest.queue import IncomingReport, QueueClosed
 from minerfarm.commander.rigs import rig_summary
@@ -58,3 +63,38 @@ async def post_reports() -> tuple[dict[str, int], int]:
     except QueueClosed as exc:
         raise ApiError(503, "unavailable", "commander is shutting down; retry shortly") from exc
     return {"accepted": accepted, "duplicates": duplicates}, 202
+
+
+@sentry_api.get("/playbooks")
+async def get_playbooks() -> Any:
+    """The rig's desired playbooks; 304 when ``If-None-Match`` names the current revision."""
+    revision = str(g.rig.playbook_revision)
+    if request.headers.get("If-None-Match", "").strip('"') == revision:
+        return "", 304, {"ETag": f'"{revision}"'}
+    return await desired_playbooks(g.rig), 200, {"ETag": f'"{revision}"'}
+
+
+@sentry_api.post("/playbook-runs")
+@validate_request(PlaybookRunIn)
+async def post_playbook_run(data: PlaybookRunIn) -> tuple[dict[str, Any], int]:
+    """What happened when the sentry applied a revision (Ansible's failed task, message)."""
+    async with commander_state().db() as session, session.begin():
+        session.add(PlaybookRun(rig_id=g.rig.id, **data.model_dump(exclude={"playbook_id"})))
+    await commander_state().pubsub.publish(
+        topics.rig(g.rig.kind, g.rig.id), "updated", {"id": g.rig.id, "playbook_run": data.status}
+    )
+    return {"accepted": 1}, 202
+
+
+@sentry_api.post("/logs")
+@validate_request(LogBatch)
+async def post_logs(data: LogBatch) -> tuple[dict[str, Any], int]:
+    """Miner console lines, batched."""
+    rows = [{"rig_id": g.rig.id, "playbook_id": line.playbook_id, "ts": line.ts,
+             "line": line.line} for line in data.lines]
+    async with commander_state().db() as session, session.begin():
+        await session.execute(insert(MinerLogLine), rows)
+    await commander_state().pubsub.publish(
+        topics.miner_logs(g.rig.id), "created", {"id": g.rig.id, "lines": len(rows)}
+    )
+    return {"accepted": len(rows)}, 202

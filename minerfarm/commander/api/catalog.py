@@ -1,0 +1,78 @@
+"""Admin API: ``/addresses``, ``/software`` and ``/rigs/{id}/playbooks`` (CRUD)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint
+from quart_schema import validate_request
+
+from minerfarm.commander import catalog
+from minerfarm.commander.api.catalog_schemas import AddressIn, PlaybookIn, SoftwareIn
+from minerfarm.commander.db.models import Address, MiningSoftware
+from minerfarm.commander.rigs import get_rig
+
+catalog_api = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
+
+
+def _crud(path: str, model: Any, schema: type[Any]) -> None:
+    """Register list/create/get/replace/delete for one catalog table."""
+
+    async def list_all() -> dict[str, Any]:
+        return {path: [catalog.row_out(r) for r in await catalog.list_rows(model)]}
+
+    async def create(data: Any) -> tuple[dict[str, Any], int]:
+        return catalog.row_out(await catalog.save_row(model, data.model_dump())), 201
+
+    async def get_one(row_id: int) -> dict[str, Any]:
+        return catalog.row_out(await catalog.get_row(model, row_id))
+
+    async def replace(row_id: int, data: Any) -> dict[str, Any]:
+        return catalog.row_out(await catalog.save_row(model, data.model_dump(), row_id))
+
+    async def delete(row_id: int) -> tuple[str, int]:
+        await catalog.delete_row(model, row_id)
+        return "", 204
+
+    name = path.replace("-", "_")
+    catalog_api.add_url_rule(f"/{path}", f"list_{name}", list_all, methods=["GET"])
+    catalog_api.add_url_rule(f"/{path}", f"create_{name}", validate_request(schema)(create),
+                             methods=["POST"])
+    catalog_api.add_url_rule(f"/{path}/<int:row_id>", f"get_{name}", get_one, methods=["GET"])
+    catalog_api.add_url_rule(f"/{path}/<int:row_id>", f"replace_{name}",
+                             validate_request(schema)(replace), methods=["PUT"])
+    catalog_api.add_url_rule(f"/{path}/<int:row_id>", f"delete_{name}", delete,
+                             methods=["DELETE"])
+
+
+_crud("addresses", Address, AddressIn)
+_crud("software", MiningSoftware, SoftwareIn)
+
+
+def _playbook_out(playbook: Any) -> dict[str, Any]:
+    return catalog.row_out(playbook)
+
+
+@catalog_api.get("/rigs/<int:rig_id>/playbooks")
+async def list_playbooks(rig_id: int) -> dict[str, Any]:
+    rig = await get_rig(rig_id)
+    return {"revision": str(rig.playbook_revision),
+            "playbooks": [_playbook_out(p) for p in await catalog.rig_playbooks(rig_id)]}
+
+
+@catalog_api.post("/rigs/<int:rig_id>/playbooks")
+@validate_request(PlaybookIn)
+async def create_playbook(rig_id: int, data: PlaybookIn) -> tuple[dict[str, Any], int]:
+    return _playbook_out(await catalog.save_playbook(rig_id, data.model_dump())), 201
+
+
+@catalog_api.put("/rigs/<int:rig_id>/playbooks/<int:playbook_id>")
+@validate_request(PlaybookIn)
+async def replace_playbook(rig_id: int, playbook_id: int, data: PlaybookIn) -> dict[str, Any]:
+    return _playbook_out(await catalog.save_playbook(rig_id, data.model_dump(), playbook_id))
+
+
+@catalog_api.delete("/rigs/<int:rig_id>/playbooks/<int:playbook_id>")
+async def delete_playbook(rig_id: int, playbook_id: int) -> tuple[str, int]:
+    await catalog.delete_playbook(rig_id, playbook_id)
+    return "", 204

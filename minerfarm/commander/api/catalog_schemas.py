@@ -1,0 +1,93 @@
+"""Bodies of the catalog APIs: address templates, mining software, playbooks, and what
+sentries send back about them (playbook runs, miner console lines)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_POOL = re.compile(
+    r"^(?:stratum\+(?:tcp|ssl|tls)://)?[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:\d{1,5}$"
+)
+_WALLET = re.compile(r"^[A-Za-z0-9._:@+/=-]{4,256}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressIn(Strict):
+    type: Literal["pool", "wallet"]
+    coin: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+    label: Annotated[str, Field(min_length=1, max_length=128)]
+    value: Annotated[str, Field(min_length=1, max_length=1024)]
+
+    @model_validator(mode="after")
+    def _check_value(self) -> AddressIn:
+        if self.type == "pool":
+            match = _POOL.match(self.value)
+            if not match or not 0 < int(self.value.rsplit(":", 1)[1]) < 65536:
+                raise ValueError("pool must be stratum+tcp://host:port, stratum+ssl://host:port "
+                                 "or host:port")
+        elif not _WALLET.match(self.value):
+            raise ValueError("wallet must be 4-256 letters, digits or . _ : @ + / = -")
+        return self
+
+
+class SoftwareIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+    version: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.+-]+$")]
+    download_url: Annotated[str, Field(max_length=2048, pattern=r"^https?://\S+$")]
+    sha256: str
+    executable_template: Annotated[str, Field(min_length=1, max_length=8192)]
+    api_kind: Annotated[str, Field(min_length=1, max_length=32)]
+    api_port: Annotated[int, Field(ge=1, le=65535)]
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha(cls, value: str) -> str:
+        value = value.lower()
+        if not _SHA256.match(value):
+            raise ValueError("sha256 must be 64 hex digits")
+        return value
+
+
+class PlaybookIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    software_id: int | None = None
+    yaml: Annotated[str, Field(min_length=1, max_length=65536)]
+    address_ids: list[int] = Field(default_factory=list, max_length=16)
+
+    @field_validator("yaml")
+    @classmethod
+    def _yaml(cls, value: str) -> str:
+        try:
+            plays = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"not valid YAML: {exc}") from exc
+        if not isinstance(plays, list) or not plays or not all(isinstance(p, dict) for p in plays):
+            raise ValueError("an Ansible playbook is a YAML list of plays")
+        return value
+
+
+class PlaybookRunIn(BaseModel):
+    revision: Annotated[str, Field(max_length=64)]
+    status: Literal["success", "failed"]
+    playbook_id: int | None = None
+    failed_task: Annotated[str, Field(max_length=256)] | None = None
+    message: Annotated[str, Field(max_length=16384)] | None = None
+
+
+class LogLine(BaseModel):
+    ts: datetime
+    line: Annotated[str, Field(max_length=4096)]
+    playbook_id: int | None = None
+
+
+class LogBatch(BaseModel):
+    lines: list[LogLine] = Field(min_length=1, max_length=5000)

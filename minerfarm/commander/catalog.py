@@ -1,0 +1,131 @@
+"""Address templates, the mining software catalog and rig playbooks: storage and revisions.
+
+Every change to a rig's playbooks bumps the rig's ``playbook_revision``; the sentry polls
+``GET /playbooks`` with ``If-None-Match`` and applies a new revision when it sees one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from minerfarm.commander import topics
+from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
+from minerfarm.commander.errors import ApiError
+from minerfarm.commander.state import commander_state
+
+CATALOG: dict[str, type[Address] | type[MiningSoftware]] = {
+    "addresses": Address,
+    "software": MiningSoftware,
+}
+
+
+def row_out(row: Any) -> dict[str, Any]:
+    return {c.name: getattr(row, c.name) for c in row.__table__.columns}
+
+
+async def list_rows(model: Any) -> list[Any]:
+    async with commander_state().db() as session:
+        return list(await session.scalars(select(model).order_by(model.id)))
+
+
+async def get_row(model: Any, row_id: int) -> Any:
+    async with commander_state().db() as session:
+        row = await session.get(model, row_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"no {model.__tablename__} entry with id {row_id}")
+    return row
+
+
+async def save_row(model: Any, values: dict[str, Any], row_id: int | None = None) -> Any:
+    try:
+        async with commander_state().db() as session, session.begin():
+            if row_id is None:
+                row = model(**values)
+                session.add(row)
+            else:
+                row = await session.get(model, row_id)
+                if row is None:
+                    raise ApiError(404, "not_found", f"no entry with id {row_id}")
+                for key, value in values.items():
+                    setattr(row, key, value)
+    except IntegrityError as exc:
+        raise ApiError(409, "conflict", "an entry with the same name and version exists") from exc
+    return row
+
+
+async def delete_row(model: Any, row_id: int) -> None:
+    async with commander_state().db() as session, session.begin():
+        row = await session.get(model, row_id)
+        if row is None:
+            raise ApiError(404, "not_found", f"no entry with id {row_id}")
+        await session.delete(row)
+
+
+# -- playbooks ---------------------------------------------------------------------------
+
+async def rig_playbooks(rig_id: int) -> list[Playbook]:
+    async with commander_state().db() as session:
+        return list(await session.scalars(
+            select(Playbook).where(Playbook.rig_id == rig_id).order_by(Playbook.id)
+        ))
+
+
+async def _bump(session: Any, rig_id: int) -> Rig:
+    rig = await session.get(Rig, rig_id)
+    if rig is None:
+        raise ApiError(404, "not_found", f"no rig with id {rig_id}")
+    rig.playbook_revision += 1
+    return rig
+
+
+async def save_playbook(rig_id: int, values: dict[str, Any],
+                        playbook_id: int | None = None) -> Playbook:
+    async with commander_state().db() as session, session.begin():
+        rig = await _bump(session, rig_id)
+        if playbook_id is None:
+            playbook = Playbook(rig_id=rig_id, **values)
+            session.add(playbook)
+        else:
+            playbook = await session.get(Playbook, playbook_id)
+            if playbook is None or playbook.rig_id != rig_id:
+                raise ApiError(404, "not_found", f"rig {rig_id} has no playbook {playbook_id}")
+            for key, value in values.items():
+                setattr(playbook, key, value)
+            playbook.updated_at = datetime.now(UTC)
+    await _announce(rig)
+    return playbook
+
+
+async def delete_playbook(rig_id: int, playbook_id: int) -> None:
+    async with commander_state().db() as session, session.begin():
+        playbook = await session.get(Playbook, playbook_id)
+        if playbook is None or playbook.rig_id != rig_id:
+            raise ApiError(404, "not_found", f"rig {rig_id} has no playbook {playbook_id}")
+        rig = await _bump(session, rig_id)
+        await session.delete(playbook)
+    await _announce(rig)
+
+
+async def _announce(rig: Rig) -> None:
+    await commander_state().pubsub.publish(
+        topics.rig(rig.kind, rig.id), "updated",
+        {"id": rig.id, "playbook_revision": rig.playbook_revision},
+    )
+
+
+async def desired_playbooks(rig: Rig) -> dict[str, Any]:
+    """What ``GET /api/v1/sentry/playbooks`` answers: the revision and each playbook."""
+    playbooks = await rig_playbooks(rig.id)
+    software = {s.id: s for s in await list_rows(MiningSoftware)}
+    return {
+        "revision": str(rig.playbook_revision),
+        "playbooks": [
+            {"id": p.id, "name": p.name, "yaml": p.yaml,
+             "software": row_out(software[p.software_id]) if p.software_id in software else None}
+            for p in playbooks
+        ],
+    }
