@@ -52,8 +52,13 @@ def hosts(cidrs: Iterable[str]) -> Iterator[str]:
     """Every host address of ``cidrs``, once, lazily; refuses ranges over a /16 in total."""
     networks = [ipaddress.ip_network(cidr.strip(), strict=False) for cidr in cidrs]
     total = sum(network.num_addresses for network in networks)
-    if total > MAX_SCAN_HOSTS:
+    if total > MAX_SCAN_HOSTS:  # checked now, not at the first address taken
         raise AsicError(f"{total} addresses to scan; split the range (at most a /16 at once)")
+    return _unique_hosts(networks)
+
+
+def _unique_hosts(networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+                  ) -> Iterator[str]:
     seen: set[str] = set()
     for network in networks:
         for address in network.hosts() if network.num_addresses > 2 else network:

@@ -1,0 +1,87 @@
+"""A polling round: concurrent, bounded, each ASIC on its own deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from conftest import first_host
+
+from minerfarm.asic.concurrency import bounded_map
+from minerfarm.asic.config import AsicEntry, AsicSentryConfig
+from minerfarm.asic.poller import Poller, poll_once
+from minerfarm.asic.simulator import PROFILES, fleet
+
+
+async def test_hanging_and_garbage_asics_delay_no_other(subnet: str, simulate) -> None:
+    asics = fleet(first_host(subnet), 7, faults={"hang": 1, "garbage": 1})
+    await simulate(asics)
+    hang, garbage = asics[-1], asics[-2]
+    assert (hang.fault, garbage.fault) == ("hang", "garbage")
+    # concurrency 2: the hanging ASIC holds one worker for the whole timeout while the
+    # other worker reads everything else
+    poller = Poller([AsicEntry(ip=a.host) for a in asics], timeout=1.0, concurrency=2)
+    started = time.monotonic()
+    round_ = await poller.poll()
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.6, elapsed
+    assert [a.ip for a in round_] == [a.host for a in asics]  # config order
+    by_ip = {a.ip: a for a in round_}
+    assert all(by_ip[a.host].online for a in asics[:5])
+    assert {by_ip[a.host].hashrate_hs is not None for a in asics[:5]} == {True}
+    for sick, fragment in ((hang, "no answer within 1s"), (garbage, "not JSON")):
+        reading = by_ip[sick.host]
+        assert reading.online is False
+        assert any(fragment in error for error in reading.errors), reading.errors
+        assert reading.hashrate_hs is None and reading.boards == [] and reading.fans_rpm == []
+
+
+async def test_offline_keeps_identity_but_no_live_values(subnet: str, simulate) -> None:
+    asics = fleet(first_host(subnet), 1, profiles=["avalon-1566"])
+    simulator = await simulate(asics)
+    poller = Poller([AsicEntry(ip=asics[0].host)], timeout=1.0)
+    (first,) = await poller.poll()
+    assert first.online and first.model == "15-194" and first.power_w == 3731
+    await simulator.stop()
+    (second,) = await poller.poll()
+    assert second.online is False
+    assert (second.make, second.model, second.mac) == ("AvalonMiner", "15-194",
+                                                       "12:34:56:78:90:12")
+    assert second.hashrate_hs is None and second.power_w is None and second.shares is None
+    assert second.errors and "127." in second.errors[0]
+
+
+async def test_configured_type_skips_identification(subnet: str, simulate) -> None:
+    (asic,) = fleet(first_host(subnet), 1, profiles=["braiins-s9"])
+    await simulate([asic])
+    config = AsicSentryConfig(asics=[AsicEntry(ip=asic.host, type="braiins")])
+    (reading,) = await poll_once(config)
+    assert reading.online and reading.firmware_version == "0.2.0-36c56a9363"
+    assert asic.requests == 1  # one joined request, no 'version' probe first
+
+
+async def test_all_profiles_in_one_round(subnet: str, simulate) -> None:
+    asics = fleet(first_host(subnet), 2 * len(PROFILES))
+    await simulate(asics)
+    readings = await Poller([AsicEntry(ip=a.host) for a in asics], timeout=2).poll()
+    assert all(r.online for r in readings), [r.errors for r in readings if not r.online]
+    assert len({r.hashrate_hs for r in readings}) == len(readings)  # varied values
+
+
+async def test_bounded_map_really_limits() -> None:
+    in_flight = peak = 0
+
+    async def work(item: int) -> int:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.001)
+        in_flight -= 1
+        return item * 2
+
+    tasks_before = len(asyncio.all_tasks())
+    items = iter(range(5000))  # consumed lazily, never materialised as tasks
+    result = await bounded_map(work, items, 16)
+    assert result == [i * 2 for i in range(5000)]
+    assert peak == 16
+    assert len(asyncio.all_tasks()) == tasks_before
