@@ -53,7 +53,7 @@ class CommanderProcess:
         env.pop("MINERFARM_DATA_DIR", None)
         argv = self.argv or [sys.executable, "-m", "minerfarm"]
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(  # noqa: S603 - our own program
+            self.proc = subprocess.Popen(
                 [*argv, "commander", "--data-dir", str(self.data_dir), "--host", "127.0.0.1",
                  "--port", str(self.port)],
                 env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
@@ -88,16 +88,18 @@ class CommanderProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def client(self, **kwargs: Any) -> httpx.Client:
+        kwargs.setdefault("timeout", 10)
+        return httpx.Client(base_url=self.url, verify=self.ssl_context(), **kwargs)
+
     def admin(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, verify=self.ssl_context(),
-                            auth=("admin", PASSWORD), timeout=10, **kwargs)
+        return self.client(auth=("admin", PASSWORD), **kwargs)
 
     def anonymous(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, verify=self.ssl_context(), timeout=10, **kwargs)
+        return self.client(**kwargs)
 
     def sentry(self, token: str, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, verify=self.ssl_context(), timeout=10,
-                            headers={"Authorization": f"Bearer {token}"}, **kwargs)
+        return self.client(headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
     def create_rig(self, name: str, kind: str = "cpu_gpu") -> tuple[int, str]:
         with self.admin() as client:
