@@ -24,10 +24,6 @@ def subnet() -> str:
     return f"127.{_SECOND_OCTET}.{next(_THIRD_OCTETS)}.0/24"
 
 
-def first_host(cidr: str) -> str:
-    return cidr.replace(".0/24", ".1")
-
-
 SimulatorFactory = Callable[[list[SimulatedAsic]], Awaitable[Simulator]]
 
 

@@ -7,12 +7,16 @@ import socket
 import time
 
 import pytest
-from conftest import first_host
 from zeroconf import ServiceInfo
 
 from minerfarm.asic import discovery
 from minerfarm.asic.errors import AsicError
 from minerfarm.asic.simulator import fleet
+
+
+def first_host(cidr: str) -> str:
+    """``127.R.N.1`` of the test's ``127.R.N.0/24``."""
+    return cidr.replace(".0/24", ".1")
 
 
 async def test_scan_finds_exactly_the_simulated_asics(subnet: str, simulate) -> None:

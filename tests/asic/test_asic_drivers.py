@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import first_host
 
 from minerfarm.asic import drivers
 from minerfarm.asic.drivers import BACKENDS, Replies, RpcTransport, probe
@@ -70,6 +69,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "shares": (148, 1, 0), "uptime_s": 975, "errors": [],
     },
 }
+
+
+def first_host(cidr: str) -> str:
+    """``127.R.N.1`` of the test's ``127.R.N.0/24``."""
+    return cidr.replace(".0/24", ".1")
 
 
 def test_every_profile_has_expectations() -> None:

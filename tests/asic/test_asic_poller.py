@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 
-from conftest import first_host
-
 from minerfarm.asic.concurrency import bounded_map
 from minerfarm.asic.config import AsicEntry, AsicSentryConfig
 from minerfarm.asic.poller import Poller, poll_once
 from minerfarm.asic.simulator import PROFILES, fleet
+
+
+def first_host(cidr: str) -> str:
+    """``127.R.N.1`` of the test's ``127.R.N.0/24``."""
+    return cidr.replace(".0/24", ".1")
 
 
 async def test_hanging_and_garbage_asics_delay_no_other(subnet: str, simulate) -> None:
