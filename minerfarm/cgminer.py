@@ -81,7 +81,7 @@ async def query(host: str, port: int, command: str, parameter: str | None = None
     request: dict[str, str] = {"command": command}
     if parameter is not None:
         request["parameter"] = parameter
-    where = {"host": host, "port": port, "command": command}
+    where: dict[str, Any] = {"host": host, "port": port, "command": command}
     connected = False
     writer: asyncio.StreamWriter | None = None
     try:

@@ -16,7 +16,15 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 
 from .drivers import BACKEND_NAMES, DEFAULT_PORT
 from .errors import AsicConfigError
@@ -33,6 +41,12 @@ class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = "root"
     password: SecretStr | None = None
+
+    @field_serializer("password", when_used="json")
+    def _keep_secret(self, value: SecretStr | None) -> str | None:
+        # masked in repr and logs, but the config file must keep the real secret; callers
+        # showing config (``status --json``) leave credentials out
+        return value.get_secret_value() if value is not None else None
 
 
 class AsicEntry(BaseModel):
@@ -75,9 +89,9 @@ class PollSettings(BaseModel):
     """How polling runs; each setting is declared once, here, with its default."""
 
     model_config = ConfigDict(extra="forbid")
-    interval_s: float = Field(30.0, gt=0, description="seconds between polling rounds")
-    timeout_s: float = Field(5.0, gt=0, description="per-ASIC budget for one reading")
-    concurrency: int = Field(256, ge=1, le=4096, description="ASICs read at the same time")
+    interval_s: float = Field(default=30.0, gt=0, description="seconds between polling rounds")
+    timeout_s: float = Field(default=5.0, gt=0, description="per-ASIC budget for one reading")
+    concurrency: int = Field(default=256, ge=1, le=4096, description="ASICs read at the same time")
 
 
 class AsicSentryConfig(BaseModel):
@@ -145,7 +159,6 @@ def save_config(config: AsicSentryConfig, directory: str | Path | None = None) -
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         data = config.model_dump(mode="json", exclude_none=True)
-        _reveal_passwords(config, data)
         fd, temp = tempfile.mkstemp(prefix=".asic-sentry.", dir=path.parent)
         try:
             os.fchmod(fd, 0o600)
@@ -159,15 +172,3 @@ def save_config(config: AsicSentryConfig, directory: str | Path | None = None) -
     except OSError as exc:
         raise AsicConfigError(f"cannot write {path}: {exc.strerror}") from exc
     return path
-
-
-def _reveal_passwords(config: AsicSentryConfig, data: dict[str, object]) -> None:
-    """``SecretStr`` dumps as ``**********``; the file must keep the real secret."""
-    pairs = [(e.credentials, d) for e, d in zip(config.asics, data["asics"],  # type: ignore[arg-type]
-                                               strict=True)]
-    pairs += [(s.credentials, d) for s, d in zip(config.subnet_credentials,
-                                                 data["subnet_credentials"],  # type: ignore[arg-type]
-                                                 strict=True)]
-    for credentials, dumped in pairs:
-        if credentials is not None and credentials.password is not None:
-            dumped["credentials"]["password"] = credentials.password.get_secret_value()  # type: ignore[index]
