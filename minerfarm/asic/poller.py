@@ -10,6 +10,7 @@ value (no stale figures shown as live).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,9 @@ from . import drivers
 from .concurrency import bounded_map
 from .config import AsicEntry, AsicSentryConfig, PollSettings
 from .drivers import Backend, RpcTransport
-from .errors import AsicError, AsicNotIdentified
+from .errors import AsicError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -69,12 +72,15 @@ class Poller:
         except TimeoutError:
             return drivers.offline(ip, f"no answer within {self.timeout:g}s", watched.last)
         except AsicError as exc:
-            if isinstance(exc, AsicNotIdentified) or watched.entry.type is None:
-                watched.backend = None if watched.entry.type is None else watched.backend
+            if watched.entry.type is None:
+                watched.backend = None  # identify again: the device at this IP may change
             return drivers.offline(ip, str(exc), watched.last)
         except ValueError as exc:  # values the wire model refuses (a lying ASIC)
             return drivers.offline(ip, f"invalid reading: {str(exc).splitlines()[0]}",
                                    watched.last)
+        except Exception as exc:  # a parser bug must not take the other ASICs' round down
+            log.exception("reading %s:%s failed", ip, watched.entry.port)
+            return drivers.offline(ip, f"unexpected error: {type(exc).__name__}", watched.last)
         watched.last = asic
         return asic
 

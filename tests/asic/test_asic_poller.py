@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from minerfarm.asic.concurrency import bounded_map
 from minerfarm.asic.config import AsicEntry, AsicSentryConfig
 from minerfarm.asic.poller import Poller, poll_once
@@ -88,3 +90,17 @@ async def test_bounded_map_really_limits() -> None:
     assert result == [i * 2 for i in range(5000)]
     assert peak == 16
     assert len(asyncio.all_tasks()) == tasks_before
+
+
+async def test_lying_asic_is_offline_with_a_reason_others_fine(subnet: str, simulate) -> None:
+    asics = fleet(first_host(subnet), 3, profiles=["whatsminer-m31s"], varied=False)
+    await simulate(asics)
+    liar = asics[1]
+    # a negative hashrate, in the captured structure: the wire model refuses it
+    liar.replies["summary"] = liar.replies["summary"].replace(b'"MHS 1m":77909448.60',
+                                                              b'"MHS 1m":-77909448.60')
+    assert b"-77909448.60" in liar.replies["summary"]
+    readings = await Poller([AsicEntry(ip=a.host) for a in asics], timeout=1).poll()
+    assert [r.online for r in readings] == [True, False, True]
+    assert readings[1].errors[0].startswith("invalid reading")
+    assert readings[0].hashrate_hs == pytest.approx(77909448.60e6)
