@@ -36,7 +36,7 @@ import resource
 import signal
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -229,7 +229,8 @@ class Simulator:
                 await asyncio.wait_for(server.wait_closed(), 1)
         self._servers.clear()
 
-    def _handler(self, asic: SimulatedAsic):  # type: ignore[no-untyped-def]
+    def _handler(self, asic: SimulatedAsic
+                 ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             try:
                 request = await asyncio.wait_for(_read_request(reader), 10)
