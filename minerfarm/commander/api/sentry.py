@@ -19,7 +19,7 @@ from minerfarm.commander.errors import ApiError, invalid_request
 from minerfarm.commander.ingest.queue import IncomingReport, QueueClosed
 from minerfarm.commander.rigs import rig_summary
 from minerfarm.commander.state import commander_state
-from minerfarm.protocol.reports import ReportAck, ReportBatch
+from minerfarm.protocol.reports import ReportAck, ReportBatch, isoformat_z
 
 sentry_api = Blueprint("sentry_api", __name__, url_prefix="/api/v1/sentry")
 
@@ -53,7 +53,8 @@ async def post_reports() -> tuple[dict[str, int], int]:
     if g.rig.kind == "cpu_gpu" and any(r.asics for r in batch.reports):
         raise ApiError(422, "invalid_request", "reports.asics: a cpu_gpu rig reports no ASICs")
     reports = [
-        IncomingReport(r.seq, r.model_dump_json(exclude_defaults=True)) for r in batch.reports
+        IncomingReport(r.seq, isoformat_z(r.ts), r.model_dump_json(exclude_defaults=True))
+        for r in batch.reports
     ]
     queue = commander_state().queue
     if queue is None:

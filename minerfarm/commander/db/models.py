@@ -41,6 +41,27 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class RawJson(str):
+    """Text that is already a JSON document: stored as it is, not serialised again."""
+
+
+class JsonDocument(TypeDecorator[Any]):
+    """JSON on every backend; also accepts :class:`RawJson` text, which it stores unchanged."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Any:
+        serialise = self.impl_instance.bind_processor(dialect)
+
+        def process(value: Any) -> Any:
+            if isinstance(value, RawJson):
+                return str(value)
+            return serialise(value) if serialise is not None else value
+
+        return process
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -71,7 +92,7 @@ class Rig(Base):
     token_created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_seen: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_seq: Mapped[int | None] = mapped_column(BigInteger)
-    latest_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    latest_stats: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     playbook_revision: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -99,7 +120,7 @@ class Report(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     ts: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
 
 
 class AsicMiner(Base):
@@ -119,7 +140,7 @@ class AsicMiner(Base):
     software_version: Mapped[str | None] = mapped_column(String(128))
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seen: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    latest_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    latest_stats: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
 
 
 class Address(Base):
@@ -160,7 +181,7 @@ class Playbook(Base):
         ForeignKey("mining_software.id", ondelete="SET NULL")
     )
     yaml: Mapped[str] = mapped_column(Text)
-    address_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    address_ids: Mapped[list[int]] = mapped_column(JsonDocument, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

@@ -5,9 +5,12 @@ litequeue gives us the table and its message life cycle; three things are added 
 - **Group commit.** Concurrent requests are written in one transaction by one writer thread
   (SQLite has one writer anyway): with ``synchronous=FULL`` every acknowledged batch survives a
   power loss, and the fsync is shared by every request waiting at that moment.
-- **Batched pops.** ``take`` locks up to N messages in one ``UPDATE ... RETURNING`` instead of
-  litequeue's one-row ``pop``, using an index on ``(status, message_id)``; without it, each pop
-  scans past every done row (measured ~300 pops/s with 20,000 rows in the table).
+- **Batched pops.** ``take`` reads the oldest N ready messages in one indexed query instead of
+  litequeue's one-row ``pop`` (a write transaction each), using an index on
+  ``(status, message_id)``; without it, each pop scans past every done row (measured ~300
+  pops/s with 20,000 rows in the table). There is exactly one consumer per queue file (SQLite
+  is one process), so messages need no lock: the consumer reads a batch, commits its reports
+  to the database, then deletes the batch; a crash in between only means reading it again.
 - **Pruning.** Done messages are deleted as they are acknowledged, so the table stays small.
 
 Deduplication happens here, at acknowledgement: ``ingest_seen`` holds the ``(rig, seq)`` of every
@@ -33,8 +36,11 @@ _READY, _LOCKED = litequeue.MessageStatus.READY.value, litequeue.MessageStatus.L
 
 @dataclass(frozen=True)
 class IncomingReport:
+    """A validated report: its key, its time, and its JSON (serialised once, one line)."""
+
     seq: int
-    json: str  # the validated report, serialised once
+    ts: str  # ISO-8601 UTC, as validated
+    json: str
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,25 @@ class QueuedBatch:
     rowid: int
     rig_id: int
     received_at: float
-    reports: list[dict[str, object]]
+    reports: list[IncomingReport]
+
+
+# A message is a one-line JSON header (rig, time, each report's seq and ts) followed by one
+# line per report: the consumer reads the header and stores the reports' text as it is,
+# without parsing and re-serialising every payload (that alone halves the drain rate).
+# Validated JSON never holds a raw newline: string contents escape it.
+def encode_message(rig_id: int, received_at: float, reports: list[IncomingReport]) -> str:
+    header = orjson.dumps({"rig_id": rig_id, "received_at": received_at,
+                           "keys": [[r.seq, r.ts] for r in reports]}).decode()
+    return "\n".join([header, *(r.json for r in reports)])
+
+
+def decode_message(rowid: int, data: str) -> QueuedBatch:
+    header_line, *bodies = data.split("\n")
+    header = orjson.loads(header_line)
+    reports = [IncomingReport(seq, ts, body)
+               for (seq, ts), body in zip(header["keys"], bodies, strict=True)]
+    return QueuedBatch(rowid, header["rig_id"], header["received_at"], reports)
 
 
 @dataclass
@@ -72,7 +96,7 @@ class SqliteIngestQueue:
                      "seq INTEGER NOT NULL, seen_at REAL NOT NULL, "
                      "PRIMARY KEY (rig_id, seq)) WITHOUT ROWID")
         conn.execute("CREATE INDEX IF NOT EXISTS ix_ingest_seen_at ON ingest_seen(seen_at)")
-        # A consumer killed mid-batch left messages locked: they go back to the queue.
+        # Messages locked by litequeue's own pop (older minerfarm versions) go back to the queue.
         conn.execute(f"UPDATE {self._queue.table} SET status = {_READY} "
                      f"WHERE status = {_LOCKED}")
         self._pending: list[_Put] = []
@@ -114,7 +138,7 @@ class SqliteIngestQueue:
         with self._queue.transaction(mode="IMMEDIATE"):
             for put in group:
                 fresh = [
-                    report.json
+                    report
                     for report in put.reports
                     if conn.execute(
                         "INSERT OR IGNORE INTO ingest_seen (rig_id, seq, seen_at) VALUES (?, ?, ?)",
@@ -122,10 +146,7 @@ class SqliteIngestQueue:
                     ).rowcount
                 ]
                 if fresh:
-                    self._queue.put(
-                        f'{{"rig_id":{put.rig_id},"received_at":{now!r},'
-                        f'"reports":[{",".join(fresh)}]}}'
-                    )
+                    self._queue.put(encode_message(put.rig_id, now, fresh))
                 results.append((len(fresh), len(put.reports) - len(fresh)))
         return results
 
@@ -136,21 +157,12 @@ class SqliteIngestQueue:
         )
 
     def _take(self, limit: int) -> list[QueuedBatch]:
-        table = self._queue.table
-        with self._queue.transaction(mode="IMMEDIATE"):
-            rows = self._queue.conn.execute(
-                f"UPDATE {table} SET status = {_LOCKED}, lock_time = ? "
-                f"WHERE rowid IN (SELECT rowid FROM {table} WHERE status = {_READY} "
-                f"ORDER BY message_id LIMIT ?) RETURNING rowid, message_id, data",
-                (time.time_ns(), limit),
-            ).fetchall()
-        rows.sort(key=lambda row: row["message_id"])
-        batches = []
-        for row in rows:
-            message = orjson.loads(row["data"])
-            batches.append(QueuedBatch(row["rowid"], message["rig_id"], message["received_at"],
-                                       message["reports"]))
-        return batches
+        rows = self._queue.conn.execute(
+            f"SELECT rowid, data FROM {self._queue.table} WHERE status = {_READY} "
+            f"ORDER BY message_id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [decode_message(row["rowid"], row["data"]) for row in rows]
 
     async def done(self, rowids: list[int]) -> None:
         """The reports of these messages are in the database: forget the messages."""

@@ -1,0 +1,188 @@
+"""Ingest benchmark: prints the three figures of the commander-core issue, measured in one run.
+
+1. Reports/s acknowledged over HTTPS by the commander, against a bare Quart JSON endpoint under
+   the same Hypercorn/TLS setup on this machine (ratio; goal >= 0.8). One report per POST, as
+   a rig sends them.
+2. The queue consumer's drain rate with a 1,000,000-report backlog (goal >= 20,000 reports/s).
+3. p99 acknowledgement latency at 1,000 reports/s, open loop (goal < 50 ms).
+
+Usage: python bench/ingest.py [--seconds 10] [--backlog 1000000] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.loadclient import closed_loop, open_loop
+from tests.support import PASSWORD, CommanderProcess, free_port
+
+
+def sample_report(seq: int) -> dict[str, Any]:
+    return {
+        "seq": seq, "ts": "2026-11-23T10:00:00Z",
+        "host": {"hostname": "rig-07", "os": "Linux 6.1", "uptime_s": 86400,
+                 "cpu": {"model": "AMD Ryzen 9 5950X", "cores": 16, "usage_pct": 97.5,
+                         "temp_c": 71.0}, "memory": {"total_mb": 32000, "used_mb": 9000}},
+        "gpus": [{"index": i, "vendor": "nvidia", "name": "RTX 3080", "temp_c": 61, "fan_pct": 70,
+                  "power_w": 221.5, "core_mhz": 1500, "mem_mhz": 9500, "util_pct": 100,
+                  "mem_used_mb": 4100} for i in range(2)],
+        "miners": [{"software": "xmrig", "version": "6.22.1", "algorithm": "rx/0", "coin": "XMR",
+                    "pool": "pool.example:3333", "hashrate_hs": 12345.6,
+                    "shares": {"accepted": 10, "rejected": 0, "stale": 0}, "uptime_s": 3600,
+                    "running": True}],
+    }
+
+
+def body_factory(start: int = 1) -> Any:
+    counter = itertools.count(start)
+    return lambda: orjson.dumps({"reports": [sample_report(next(counter))]})
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def start_bare(cert: Path, key: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_quart.py")),
+                             str(port), str(cert), str(key)],
+                            cwd=Path(__file__).resolve().parents[1],
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            httpx.get(f"https://127.0.0.1:{port}/", verify=False, timeout=1)
+            return proc, port
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError("bare Quart server did not start")
+
+
+async def throughput(port: int, context: Any, token: str, seconds: float,
+                     connections: int) -> float:
+    headers = {"Authorization": f"Bearer {token}"}
+    make = body_factory(10_000_000)
+    await closed_loop("127.0.0.1", port, context, "/api/v1/sentry/reports", make, headers,
+                      connections, 2.0)  # warm-up
+    started = time.perf_counter()
+    done, failed = await closed_loop("127.0.0.1", port, context, "/api/v1/sentry/reports", make,
+                                     headers, connections, seconds)
+    if failed:
+        raise RuntimeError(f"{failed} requests were not acknowledged")
+    return done / (time.perf_counter() - started)
+
+
+def http_figures(seconds: float, connections: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        commander = CommanderProcess(Path(tmp) / "data").start()
+        try:
+            _, token = commander.create_rig("bench-rig")
+            context = commander.ssl_context()
+            ours = asyncio.run(throughput(commander.port, context, token, seconds, connections))
+            latencies = asyncio.run(open_loop(
+                "127.0.0.1", commander.port, context, "/api/v1/sentry/reports", body_factory(1),
+                {"Authorization": f"Bearer {token}"}, rate=1000, seconds=seconds))
+        finally:
+            commander.stop()
+        bare_proc, bare_port = start_bare(commander.cert, commander.data_dir / "tls" / "key.pem")
+        try:
+            bare = asyncio.run(throughput(bare_port, context, token, seconds, connections))
+        finally:
+            bare_proc.terminate()
+            bare_proc.wait(10)
+    print(f"[1] acknowledged over HTTPS, 1 report/POST, {connections} connections, {seconds:.0f} s")
+    print(f"    commander (validate + durable queue, FULL sync): {ours:8.0f} reports/s")
+    print(f"    bare Quart JSON endpoint, same TLS/Hypercorn:    {bare:8.0f} reports/s")
+    print(f"    ratio: {ours / bare:.2f}   (goal >= 0.80)")
+    ms = [x * 1000 for x in latencies]
+    print(f"[3] acknowledgement latency at 1,000 reports/s, open loop, {len(ms)} requests")
+    print(f"    p50 {pct(ms, 0.50):.1f} ms   p99 {pct(ms, 0.99):.1f} ms   "
+          f"max {max(ms):.1f} ms   mean {statistics.fmean(ms):.1f} ms   (goal p99 < 50 ms)")
+
+
+async def drain_figure(backlog: int, rigs: int = 1000) -> None:
+    from minerfarm.commander.db.engine import make_engine
+    from minerfarm.commander.db.migrate import upgrade_async
+    from minerfarm.commander.db.models import Rig
+    from minerfarm.commander.ingest.consumer import IngestConsumer
+    from minerfarm.commander.ingest.queue import IncomingReport, SqliteIngestQueue, _Put
+    from minerfarm.commander.pubsub import InProcessPubSub
+    from minerfarm.commander.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{tmp}/minerfarm.db"
+        await upgrade_async(url)
+        engine = make_engine(url, json_serializer=lambda v: orjson.dumps(v).decode(),
+                             json_deserializer=orjson.loads)
+        async with engine.begin() as conn:
+            await conn.execute(Rig.__table__.insert(), [
+                {"name": f"rig-{i}", "kind": "cpu_gpu", "token_hash": f"{i:064x}",
+                 "playbook_revision": 0, "created_at": _now(), "token_created_at": _now()}
+                for i in range(1, rigs + 1)])
+        queue = SqliteIngestQueue(Path(tmp) / "queue.db")
+        filled = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        per_rig = backlog // rigs
+        for chunk in range(0, per_rig, 50):  # one message per report, as rigs post them
+            group = [_Put(rig, [IncomingReport(seq, "2026-11-23T10:00:00Z",
+                                               orjson.dumps(sample_report(seq)).decode())],
+                          loop.create_future())
+                     for seq in range(chunk, min(per_rig, chunk + 50))
+                     for rig in range(1, rigs + 1)]
+            await loop.run_in_executor(queue._executor, queue._write, group)
+        filled = time.perf_counter() - filled
+        consumer = IngestConsumer(queue, engine, InProcessPubSub(), batch=Settings().ingest_batch)
+        started = time.perf_counter()
+        while await consumer.drain_once():
+            pass
+        elapsed = time.perf_counter() - started
+        await queue.close()
+        await engine.dispose()
+    print(f"[2] consumer drain, backlog of {consumer.stored:,} reports over {rigs} rigs "
+          f"(queue filled in {filled:.0f} s)")
+    print(f"    {consumer.stored / elapsed:,.0f} reports/s   ({elapsed:.1f} s)   "
+          f"(goal >= 20,000 reports/s)")
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--backlog", type=int, default=1_000_000)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-drain", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("MINERFARM_PASSWORD", PASSWORD)
+    print(f"minerfarm ingest benchmark - {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    if not args.skip_http:
+        http_figures(args.seconds, args.connections)
+    if not args.skip_drain:
+        asyncio.run(drain_figure(args.backlog))
+
+
+if __name__ == "__main__":
+    main()

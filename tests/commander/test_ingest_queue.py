@@ -1,0 +1,78 @@
+"""The durable ingest queue, in-process: group commit, dedupe, message format, restart."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import orjson
+
+from minerfarm.commander.ingest.queue import (
+    IncomingReport,
+    SqliteIngestQueue,
+    decode_message,
+    encode_message,
+)
+from minerfarm.protocol.reports import Report
+
+
+def incoming(seq: int, **fields: object) -> IncomingReport:
+    report = Report.model_validate({"seq": seq, "ts": "2026-11-23T10:00:00Z", **fields})
+    return IncomingReport(seq, "2026-11-23T10:00:00Z", report.model_dump_json())
+
+
+async def test_concurrent_puts_share_commits_and_each_gets_its_answer(tmp_path: Path) -> None:
+    queue = SqliteIngestQueue(tmp_path / "q.db")
+    answers = await asyncio.gather(*(queue.put(rig, [incoming(1), incoming(2)])
+                                     for rig in range(1, 51)))
+    assert answers == [(2, 0)] * 50
+    assert await queue.put(7, [incoming(2), incoming(3), incoming(3)]) == (1, 2)
+    batches = await queue.take(1000)
+    assert sum(len(b.reports) for b in batches) == 101
+    await queue.close()
+
+
+async def test_acknowledged_messages_survive_a_reopen(tmp_path: Path) -> None:
+    queue = SqliteIngestQueue(tmp_path / "q.db")
+    await queue.put(1, [incoming(1), incoming(2)])
+    taken = await queue.take(10)  # taken but never marked done: the consumer "crashed"
+    assert len(taken) == 1
+    await queue.close()
+    reopened = SqliteIngestQueue(tmp_path / "q.db")
+    again = await reopened.take(10)
+    assert [r.seq for r in again[0].reports] == [1, 2]
+    await reopened.done([again[0].rowid])
+    assert await reopened.take(10) == []
+    assert await reopened.put(1, [incoming(1)]) == (0, 1)  # still known after the restart
+    await reopened.close()
+
+
+async def test_message_keeps_text_with_newlines_and_unicode(tmp_path: Path) -> None:
+    tricky = incoming(5, host={"hostname": "rig\n7 <script>\u2028 \"quoted\" ünï"})
+    decoded = decode_message(1, encode_message(3, 1.5, [tricky, incoming(6)]))
+    assert decoded.rig_id == 3 and decoded.received_at == 1.5
+    assert [r.seq for r in decoded.reports] == [5, 6]
+    assert orjson.loads(decoded.reports[0].json)["host"]["hostname"] == (
+        "rig\n7 <script>\u2028 \"quoted\" ünï")
+
+
+async def test_forgetting_a_rig_lets_its_seqs_be_used_again(tmp_path: Path) -> None:
+    queue = SqliteIngestQueue(tmp_path / "q.db")
+    await queue.put(4, [incoming(1)])
+    await queue.forget_rig(4)
+    assert await queue.put(4, [incoming(1)]) == (1, 0)
+    await queue.close()
+
+
+async def test_take_reads_oldest_first_in_batches(tmp_path: Path) -> None:
+    queue = SqliteIngestQueue(tmp_path / "q.db")
+    for seq in range(10):
+        await queue.put(1, [incoming(seq)])
+    first = await queue.take(4)
+    assert [b.reports[0].seq for b in first] == [0, 1, 2, 3]
+    await queue.done([b.rowid for b in first])
+    rest = await queue.take(100)
+    assert [b.reports[0].seq for b in rest] == list(range(4, 10))
+    assert await queue.backlog() == 6
+    await queue.close()
+    await queue.close()  # idempotent
