@@ -1,0 +1,209 @@
+"""The one commander client of both sentries (CPU/GPU and ASIC): protocol v1 over pinned HTTPS.
+
+The commander's certificate is pinned, not verified against a PKI: at enrollment the sentry
+saves the certificate whose SHA-256 the token carries (:mod:`.enrollment`); afterwards it trusts
+that certificate only, under whatever name or address it reaches the commander by. Errors,
+translated once here from httpx/ssl (nothing else leaves this module)::
+
+    CommanderError
+    ├── CommanderUnreachable   network error, timeout, 5xx, 429: retry later (spool meanwhile)
+    ├── TokenInvalid           401: unknown, malformed or replaced token; stop, re-enroll
+    ├── RigRemoved             410: the rig was deleted; clean up, stop, wait for a new token
+    ├── CertificateMismatch    the commander presents another certificate than the pinned one
+    └── RequestRejected        another 4xx (413, 422, ...): ``status`` and the ``error`` body
+
+Usage::
+
+    client = CommanderClient("https://10.0.0.2:8443", token, Path("commander.pem"))
+    rig = await client.hello()
+    ack = await client.post_reports({"reports": [...]})
+    await client.aclose()
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from minerfarm import __version__
+from minerfarm.protocol import SENTRY_PREFIX
+
+
+class CommanderError(Exception):
+    """Base of every error talking to the commander."""
+
+
+class CommanderUnreachable(CommanderError):
+    """No usable answer: connection refused, timeout, TLS failure other than the pin, 5xx."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TokenInvalid(CommanderError):
+    """401: the commander does not know this token (mistyped, or regenerated since)."""
+
+
+class RigRemoved(CommanderError):
+    """410: the rig was removed from the commander."""
+
+
+class CertificateMismatch(CommanderError):
+    """The commander's certificate is not the pinned one (or not the token's)."""
+
+    def __init__(self, message: str, *, expected: str | None = None,
+                 actual: str | None = None) -> None:
+        super().__init__(message)
+        self.expected, self.actual = expected, actual
+
+
+class RequestRejected(CommanderError):
+    """Any other 4xx: the commander refused this request as it is."""
+
+    def __init__(self, status: int, error: dict[str, Any]) -> None:
+        self.status, self.error = status, error
+        code = error.get("code", "error")
+        super().__init__(f"commander refused the request ({status} {code}): "
+                         f"{error.get('message', '')}")
+
+
+def pinned_context(pinned_cert: Path) -> ssl.SSLContext:
+    """Trust exactly the pinned certificate, by whatever name or IP the commander is reached.
+
+    ``VERIFY_X509_PARTIAL_CHAIN`` lets the pinned leaf itself be the trust anchor (a commander
+    certificate issued by a CA works too); the hostname is not checked because the pin is the
+    identity and rigs reach the commander by IP, mDNS name or anything else.
+    """
+    context = ssl.create_default_context(cafile=str(pinned_cert))
+    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    context.check_hostname = False
+    return context
+
+
+def normalize_url(url: str) -> str:
+    """``host:port`` or ``https://host:port/`` -> ``https://host:port`` (HTTPS only)."""
+    text = url.strip().rstrip("/")
+    if "://" not in text:
+        text = "https://" + text
+    if not text.lower().startswith("https://"):
+        raise ValueError(f"commander URL must be https:// (got {url!r})")
+    return text
+
+
+def _cause_chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+class CommanderClient:
+    """Speaks to one commander with one token; keeps a connection pool until :meth:`aclose`."""
+
+    def __init__(self, url: str, token: str, pinned_cert: Path, *,
+                 timeout: float = 10.0) -> None:
+        self.url = normalize_url(url)
+        self.pinned_cert = Path(pinned_cert)
+        self._http = httpx.AsyncClient(
+            base_url=self.url + SENTRY_PREFIX,
+            verify=pinned_context(self.pinned_cert),
+            timeout=httpx.Timeout(timeout),
+            headers={"Authorization": f"Bearer {token.strip()}",
+                     "User-Agent": f"minerfarm-sentry/{__version__}"},
+            # a sentry sends little; one connection is plenty
+            limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
+        )
+
+    async def __aenter__(self) -> CommanderClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def hello(self) -> dict[str, Any]:
+        """The rig this token belongs to: ``{"id", "name", "kind"}``."""
+        answer = await self._request("GET", "/hello")
+        rig = _json(answer).get("rig")
+        if not isinstance(rig, dict):
+            raise CommanderUnreachable("commander's /hello answer has no 'rig'", answer.status_code)
+        return rig
+
+    async def post_reports(self, batch: dict[str, Any]) -> dict[str, Any]:
+        """POST a batch ``{"reports": [...]}``; ``{"accepted", "duplicates"}`` once durable."""
+        body = json.dumps(batch, separators=(",", ":")).encode()
+        answer = await self._request("POST", "/reports", content=body,
+                                     headers={"Content-Type": "application/json"})
+        return _json(answer)
+
+    async def get_playbooks(self, revision: str | None) -> dict[str, Any] | None:
+        """``{"revision", "playbooks"}``, or None when ``revision`` is still current (304)."""
+        headers = {"If-None-Match": f'"{revision}"'} if revision is not None else {}
+        answer = await self._request("GET", "/playbooks", headers=headers)
+        if answer.status_code == 304:
+            return None
+        return _json(answer)
+
+    async def post_playbook_run(self, body: dict[str, Any]) -> None:
+        await self._request("POST", "/playbook-runs", json=body)
+
+    async def post_logs(self, lines: list[dict[str, Any]]) -> None:
+        await self._request("POST", "/logs", json={"lines": lines})
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            answer = await self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise self._translate(exc) from exc
+        status = answer.status_code
+        if status < 400:
+            return answer
+        error = _error_of(answer)
+        message = error.get("message") or answer.reason_phrase
+        if status == 401:
+            raise TokenInvalid(f"commander refused the token: {message}")
+        if status == 410:
+            raise RigRemoved(f"the rig was removed from the commander: {message}")
+        if status >= 500 or status in (408, 429):
+            raise CommanderUnreachable(f"commander answered {status}: {message}", status)
+        raise RequestRejected(status, error)
+
+    def _translate(self, exc: httpx.HTTPError) -> CommanderError:
+        for cause in _cause_chain(exc):
+            if isinstance(cause, ssl.SSLCertVerificationError):
+                return CertificateMismatch(
+                    f"the commander at {self.url} presents a certificate other than the one "
+                    f"pinned in {self.pinned_cert} ({cause.verify_message or cause})")
+        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "unreachable"
+        return CommanderUnreachable(f"commander at {self.url} {kind}: {exc or type(exc).__name__}")
+
+
+def _json(answer: httpx.Response) -> dict[str, Any]:
+    try:
+        value = answer.json()
+    except ValueError as exc:
+        raise CommanderUnreachable(f"commander answered {answer.status_code} with non-JSON",
+                                   answer.status_code) from exc
+    if not isinstance(value, dict):
+        raise CommanderUnreachable("commander answered JSON that is not an object",
+                                   answer.status_code)
+    return value
+
+
+def _error_of(answer: httpx.Response) -> dict[str, Any]:
+    try:
+        body = answer.json()
+    except ValueError:
+        return {"code": str(answer.status_code), "message": answer.text[:200]}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {"code": str(answer.status_code),
+                                                  "message": str(body)[:200]}

@@ -1,0 +1,120 @@
+"""Enrollment, shared by both sentries: pin the commander's certificate, check the token.
+
+1. Fetch the certificate the commander presents (a TLS handshake that verifies nothing yet).
+2. Its SHA-256 must equal the fingerprint the token carries, else :class:`CertificateMismatch`
+   naming both fingerprints (a man in the middle, or a token of another commander).
+3. Save it (PEM) as the pin, then ``GET /hello`` over HTTPS trusting only that certificate.
+4. The rig's ``kind`` must be the sentry's (:class:`WrongRigKind` otherwise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from minerfarm.protocol.client import (
+    CertificateMismatch,
+    CommanderClient,
+    CommanderError,
+    CommanderUnreachable,
+    normalize_url,
+)
+from minerfarm.protocol.tokens import SentryToken
+
+
+class WrongRigKind(CommanderError):
+    """The token belongs to a rig of the other kind (an ``asic`` rig for the CPU/GPU sentry)."""
+
+    def __init__(self, rig: dict[str, Any], expected: str) -> None:
+        self.rig, self.expected = rig, expected
+        super().__init__(f"the token is for {rig.get('kind')} rig {rig.get('name')!r}, "
+                         f"not a {expected} rig")
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    url: str
+    token: str
+    cert_pem: str
+    rig: dict[str, Any]
+
+
+def fingerprint_hex(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
+
+
+async def fetch_certificate(url: str, timeout_s: float = 10.0) -> bytes:
+    """The DER certificate the server at ``url`` presents (nothing verified: compare it!)."""
+    parts = urlsplit(normalize_url(url))
+    host, port = parts.hostname or "", parts.port or 443
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # only reads the certificate, which the caller pins
+    try:
+        async with asyncio.timeout(timeout_s):
+            reader, writer = await asyncio.open_connection(host, port, ssl=context,
+                                                           server_hostname=host or None)
+    except (OSError, TimeoutError, ssl.SSLError) as exc:
+        raise CommanderUnreachable(f"cannot reach the commander at {host}:{port}: "
+                                   f"{exc or type(exc).__name__}") from exc
+    try:
+        ssl_object = writer.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
+            await asyncio.wait_for(writer.wait_closed(), 2)
+    del reader
+    if not der:
+        raise CommanderUnreachable(f"the commander at {host}:{port} presented no certificate")
+    return bytes(der)
+
+
+async def enroll(url: str, token_text: str, pin_path: Path, expected_kind: str, *,
+                 timeout_s: float = 10.0) -> Enrollment:
+    """Pin and check; writes ``pin_path`` (0600). Raises :class:`CommanderError` subclasses or
+    :class:`~minerfarm.protocol.tokens.TokenFormatError`; on failure ``pin_path`` is left as
+    it was."""
+    url = normalize_url(url)
+    token = SentryToken.parse(token_text)
+    der = await fetch_certificate(url, timeout_s)
+    actual = fingerprint_hex(der)
+    if actual != token.fingerprint_hex:
+        raise CertificateMismatch(
+            f"the commander at {url} presents certificate SHA-256 {actual}, but the token "
+            f"expects {token.fingerprint_hex}", expected=token.fingerprint_hex, actual=actual)
+    pem = ssl.DER_cert_to_PEM_cert(der)
+    candidate = pin_path.with_name(pin_path.name + ".new")
+    write_private(candidate, pem)
+    try:
+        async with CommanderClient(url, str(token), candidate, timeout=timeout_s) as client:
+            rig = await client.hello()
+        if rig.get("kind") != expected_kind:
+            raise WrongRigKind(rig, expected_kind)
+        candidate.replace(pin_path)
+    finally:
+        candidate.unlink(missing_ok=True)
+    return Enrollment(url=url, token=str(token), cert_pem=pem, rig=rig)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, 0600, in a 0700 folder."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.unlink(missing_ok=True)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
