@@ -49,7 +49,7 @@ async def test_acknowledged_messages_survive_a_reopen(tmp_path: Path) -> None:
 
 async def test_message_keeps_text_with_newlines_and_unicode(tmp_path: Path) -> None:
     tricky = incoming(5, host={"hostname": "rig\n7 <script>\u2028 \"quoted\" ünï"})
-    decoded = decode_message(1, encode_message(3, 1.5, [tricky, incoming(6)]))
+    decoded = decode_message(1, "m1", encode_message(3, 1.5, [tricky, incoming(6)]))
     assert decoded.rig_id == 3 and decoded.received_at == 1.5
     assert [r.seq for r in decoded.reports] == [5, 6]
     assert orjson.loads(decoded.reports[0].json)["host"]["hostname"] == (

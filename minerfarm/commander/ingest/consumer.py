@@ -49,15 +49,17 @@ class IngestConsumer:
     async def drain_once(self) -> int:
         """Move one batch from the queue to the database; returns messages handled."""
         batches = await self.queue.take(self.batch)
-        if not batches:
-            return 0
+        if batches:
+            await self._write(batches)
+        return len(batches)
+
+    async def _write(self, batches: list[QueuedBatch]) -> None:
         async with self.engine.begin() as conn:
             kinds = await _rig_kinds(conn, {b.rig_id for b in batches})
             live = [b for b in batches if b.rig_id in kinds]  # deleted rigs: drop
             latest = await self._store(conn, live, kinds)
         await self.queue.done([b.rowid for b in batches])
         await self._publish(latest, kinds)
-        return len(batches)
 
     async def _store(self, conn: AsyncConnection, batches: list[QueuedBatch],
                      kinds: dict[int, str]) -> dict[int, dict[str, Any]]:

@@ -48,6 +48,7 @@ class QueuedBatch:
     """One acknowledged POST (new reports only), as the consumer receives it."""
 
     rowid: int
+    message_id: str
     rig_id: int
     received_at: float
     reports: list[IncomingReport]
@@ -63,12 +64,12 @@ def encode_message(rig_id: int, received_at: float, reports: list[IncomingReport
     return "\n".join([header, *(r.json for r in reports)])
 
 
-def decode_message(rowid: int, data: str) -> QueuedBatch:
+def decode_message(rowid: int, message_id: str, data: str) -> QueuedBatch:
     header_line, *bodies = data.split("\n")
     header = orjson.loads(header_line)
     reports = [IncomingReport(seq, ts, body)
                for (seq, ts), body in zip(header["keys"], bodies, strict=True)]
-    return QueuedBatch(rowid, header["rig_id"], header["received_at"], reports)
+    return QueuedBatch(rowid, message_id, header["rig_id"], header["received_at"], reports)
 
 
 @dataclass
@@ -152,17 +153,18 @@ class SqliteIngestQueue:
 
     # -- consumer side -------------------------------------------------------------------
     async def take(self, limit: int) -> list[QueuedBatch]:
+        """The oldest ``limit`` ready messages (they stay queued until :meth:`done`)."""
         return await asyncio.get_running_loop().run_in_executor(
             self._executor, self._take, limit
         )
 
     def _take(self, limit: int) -> list[QueuedBatch]:
         rows = self._queue.conn.execute(
-            f"SELECT rowid, data FROM {self._queue.table} WHERE status = {_READY} "
+            f"SELECT rowid, message_id, data FROM {self._queue.table} WHERE status = {_READY} "
             f"ORDER BY message_id LIMIT ?",
             (limit,),
         ).fetchall()
-        return [decode_message(row["rowid"], row["data"]) for row in rows]
+        return [decode_message(row["rowid"], row["message_id"], row["data"]) for row in rows]
 
     async def done(self, rowids: list[int]) -> None:
         """The reports of these messages are in the database: forget the messages."""
