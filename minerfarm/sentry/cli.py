@@ -1,4 +1,5 @@
-"""``minerfarm sentry ...``."""
+"""``minerfarm sentry ...``: parses, calls, prints. Domain errors become
+``click.ClickException`` here and nowhere else."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 
 import click
 
+from minerfarm.sentry import runcli
 from minerfarm.sentry.miners import (
     DEFAULT_TIMEOUT,
     REGISTRY,
@@ -46,3 +48,6 @@ def probe(software: str, api_url: str, timeout_s: float) -> None:
             f"{exc}\nCheck that --software names the miner listening at {api_url}."
         ) from exc
     click.echo(json.dumps(miner.model_dump(mode="json", exclude_none=True), indent=2))
+
+
+runcli.install(sentry)

@@ -1,0 +1,100 @@
+"""The CPU/GPU sentry's loop: every interval, one report (host, GPUs, miners) into the uplink.
+
+Collectors are blocking (psutil, NVML, sysfs) and run in a worker thread; miners are read
+concurrently, each on its own deadline. A miner that does not answer is reported with
+``running: false`` and no figures (never zeros); one that answers something unreadable with
+``running`` unknown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from minerfarm.protocol.reports import Gpu, Host, Miner, Report, utc_now
+from minerfarm.protocol.uplink import Uplink
+from minerfarm.sentry.collectors.amd import AmdCollector
+from minerfarm.sentry.collectors.host import HostCollector
+from minerfarm.sentry.collectors.nvidia import NvidiaCollector
+from minerfarm.sentry.miners import MinerApiError, MinerUnreachable, read_miner
+from minerfarm.sentry.targets import MinerSource, MinerTarget, all_targets
+
+log = logging.getLogger(__name__)
+
+
+class Hardware:
+    """The host and GPU collectors, kept between rounds (CPU usage and NVML need that)."""
+
+    def __init__(self) -> None:
+        self.host = HostCollector()
+        self.nvidia = NvidiaCollector()
+        self.amd = AmdCollector()
+
+    def collect(self) -> tuple[Host | None, list[Gpu]]:
+        host: Host | None = None
+        gpus: list[Gpu] = []
+        try:
+            host = self.host.collect()
+        except Exception:  # a collector bug must not stop the reports
+            log.exception("host collector failed")
+        for collector in (self.nvidia, self.amd):
+            try:
+                gpus.extend(collector.collect())
+            except Exception:
+                log.exception("%s failed", type(collector).__name__)
+        return host, gpus
+
+    def close(self) -> None:
+        self.nvidia.close()
+
+
+async def read_target(target: MinerTarget, timeout_s: float) -> Miner:
+    try:
+        miner = await read_miner(target.software, target.api_url, timeout_s=timeout_s)
+    except MinerUnreachable as exc:
+        log.info("miner %s at %s: %s", target.software, target.api_url, exc)
+        miner = Miner(software=target.software, running=False)
+    except MinerApiError as exc:
+        log.warning("miner %s at %s: %s", target.software, target.api_url, exc)
+        miner = Miner(software=target.software)
+    if target.playbook_id is not None:
+        miner.playbook_id = target.playbook_id
+    return miner
+
+
+class SentryRuntime:
+    def __init__(self, uplink: Uplink, sources: Sequence[MinerSource], *,
+                 interval_s: float = 10.0, hardware: Hardware | None = None) -> None:
+        self.uplink, self.sources = uplink, list(sources)
+        self.interval_s = interval_s
+        self.hardware = hardware or Hardware()
+        self.miner_timeout_s = min(5.0, max(0.5, interval_s * 0.8))
+
+    async def build_report(self) -> dict[str, Any]:
+        """One report, without its ``seq`` (given when it is spooled)."""
+        ts = utc_now()
+        targets = all_targets(self.sources)
+        (host, gpus), miners = await asyncio.gather(
+            asyncio.to_thread(self.hardware.collect),
+            asyncio.gather(*(read_target(t, self.miner_timeout_s) for t in targets)),
+        )
+        report = Report(seq=0, ts=ts, host=host, gpus=gpus, miners=list(miners))
+        body = report.model_dump(mode="json", exclude_none=True)
+        del body["seq"]
+        return body
+
+    async def produce(self) -> None:
+        """Forever: build a report, spool it, wait for the next tick (no drift, no burst)."""
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            report = await self.build_report()
+            seq = await self.uplink.next_seq()
+            await self.uplink.submit(seq, {"seq": seq, **report})
+            next_at += self.interval_s
+            delay = next_at - loop.time()
+            if delay < 0:  # a slow round: skip the missed ticks rather than catch up
+                next_at, delay = loop.time(), 0.0
+            await asyncio.sleep(delay)
