@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support import CommanderProcess
+
+# No mDNS announcements from the commanders the tests start (loopback only).
+os.environ.setdefault("MINERFARM_ADVERTISE", "0")
 
 
 @pytest.fixture(scope="module")

@@ -93,9 +93,20 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
                                         state.settings.ingest_batch)
         tasks.append(asyncio.create_task(state.consumer.run(), name="ingest-consumer"))
         tasks.append(asyncio.create_task(_prune_seen(state), name="ingest-prune"))
+        if state.settings.advertise:
+            from minerfarm.commander import zeroconf_advert
+
+            advertiser = zeroconf_advert.Advertiser(zeroconf_advert.service_info(
+                state.settings.port, state.fingerprint,
+                zeroconf_advert.advertised_addresses(state.settings.host)))
+            advertiser.start()
+            app.extensions["minerfarm.zeroconf"] = advertiser
 
     @app.after_serving
     async def stop() -> None:
+        advertiser = app.extensions.pop("minerfarm.zeroconf", None)
+        if advertiser is not None:
+            await advertiser.stop()
         for task in tasks:
             task.cancel()
         for task in tasks:

@@ -46,6 +46,9 @@ class Settings:
     offline_after_s: int = setting(
         30, "A rig with no report for this long is shown offline (3 report intervals)."
     )
+    advertise: bool = setting(
+        True, "Announce the commander on the LAN over mDNS (_minerfarm._tcp) for 'sentry enroll'."
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -74,6 +77,8 @@ class Settings:
 
 def _convert(type_name: Any, raw: str) -> Any:
     text = str(type_name)
+    if "bool" in text:
+        return raw.strip().lower() not in ("0", "false", "no", "off", "")
     if "int" in text:
         return int(raw)
     if "Path" in text:
