@@ -10,12 +10,16 @@ from typing import Any
 
 import click
 
+from minerfarm.protocol.client import CommanderError
+from minerfarm.protocol.tokens import TokenFormatError
 from minerfarm.protocol.units import humanize_hs
+from minerfarm.sentry import runcli
 
 from . import discovery, drivers
 from .config import CONFIG_DIR_ENV, AsicEntry, config_path, load_config, save_config
 from .errors import AsicError
 from .poller import Poller
+from .reporting import enroll_asic_sentry, link_of, run_asic_sentry, spool_stats
 
 TYPE_CHOICE = click.Choice(drivers.BACKEND_NAMES)
 config_dir_option = click.option(
@@ -125,11 +129,17 @@ def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
     except AsicError as exc:
         raise click.ClickException(str(exc)) from exc
     readings = _run(Poller.from_config(config).poll()) if poll else [None] * len(config.asics)
+    link = link_of(config)
+    uplink = {"enrolled": link is not None, "commander": link and link.get("url"),
+              "rig": link and {"id": link.get("rig_id"), "name": link.get("rig_name")},
+              **runcli.spool_fields(spool_stats(config_dir))}
     if as_json:
         click.echo(json.dumps([{"entry": e.model_dump(mode="json", exclude={"credentials"}),
                                 "reading": r.model_dump(mode="json") if r else None}
                                for e, r in zip(config.asics, readings, strict=True)], indent=2))
+        click.echo(json.dumps({"uplink": uplink}), err=True)
         return
+    runcli.print_status(uplink, as_json=False)
     rows = []
     for entry, reading in zip(config.asics, readings, strict=True):
         state = "" if reading is None else (
@@ -138,6 +148,50 @@ def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
         rows.append((entry.ip, str(entry.port), entry.type or "?", entry.name or "", state))
     _table(("IP", "PORT", "TYPE", "NAME", "STATE" if poll else ""), rows)
     click.echo(f"{len(config.asics)} ASIC(s) in {config_path(config_dir)}", err=True)
+
+
+@asic_sentry.command()
+@click.option("--commander", "url", metavar="URL",
+              help="The commander, https://HOST:PORT. Omitted: ask, or find it on the LAN.")
+@click.option("--token", help="The ASIC rig's token (shown when the rig was created).")
+@config_dir_option
+def enroll(url: str | None, token: str | None, config_dir: str | None) -> None:
+    """Pin the commander's certificate, check the token, save the credentials (0600)."""
+    if token is None:
+        token = click.prompt("Rig token", hide_input=True)
+    if url is None:
+        url = click.prompt("Commander URL (empty: find it on the LAN)", default="",
+                           show_default=False) or None
+    url = runcli.resolve_url(url, token)
+    try:
+        rig = asyncio.run(enroll_asic_sentry(config_dir, url, token))
+    except (CommanderError, TokenFormatError, ValueError) as exc:
+        raise runcli.enrollment_errors(exc, sentry_cmd="minerfarm asic-sentry",
+                                       other_cmd="minerfarm sentry") from exc
+    except AsicError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Enrolled as ASIC rig {rig.get('name')!r} (id {rig.get('id')}); credentials in "
+               f"{config_path(config_dir)}. Start reporting with 'minerfarm asic-sentry run'.")
+
+
+@asic_sentry.command()
+@click.option("--interval", "interval_s", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds between polling rounds [default: the config's poll.interval_s].")
+@click.option("--max-retry-delay", "max_retry_s", type=click.FloatRange(min=0.1),
+              default=60.0, show_default=True,
+              help="Longest wait between attempts while the commander is unreachable.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every report sent.")
+@config_dir_option
+def run(interval_s: float | None, max_retry_s: float, verbose: bool,
+        config_dir: str | None) -> None:
+    """Poll every ASIC each interval and report them; spool while the commander is away."""
+    runcli.setup_logging(verbose)
+    try:
+        runcli.run_until_signal(run_asic_sentry(config_dir, interval_s, max_retry_s))
+    except CommanderError as exc:
+        raise runcli.run_errors(exc, sentry_cmd="minerfarm asic-sentry") from exc
+    except AsicError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _ip(text: str) -> str:
