@@ -25,11 +25,14 @@ from minerfarm.commander.auth import guard
 from minerfarm.commander.auth.csrf import csrf_token
 from minerfarm.commander.auth.ratelimit import LoginLimiter
 from minerfarm.commander.auth.sessions import AdminUser
+from minerfarm.commander.dashboard.aggregator import FarmAggregator
+from minerfarm.commander.dashboard.rollups import run_rollups
 from minerfarm.commander.datadir import ensure_data_dir, session_secret
 from minerfarm.commander.db.engine import make_engine, make_sessionmaker
 from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.ingest.consumer import IngestConsumer
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
+from minerfarm.commander.pages import dashboard, live, logs  # noqa: F401 - add routes
 from minerfarm.commander.pages.views import pages
 from minerfarm.commander.passwords import AdminPassword
 from minerfarm.commander.pubsub import InProcessPubSub, PubSub
@@ -93,6 +96,12 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
                                         state.settings.ingest_batch)
         tasks.append(asyncio.create_task(state.consumer.run(), name="ingest-consumer"))
         tasks.append(asyncio.create_task(_prune_seen(state), name="ingest-prune"))
+        state.aggregator = FarmAggregator(state.settings.offline_after_s)
+        await state.aggregator.load(state.sessions)
+        tasks.append(asyncio.create_task(state.aggregator.run(state.pubsub, state.sessions),
+                                         name="farm-aggregator"))
+        tasks.append(asyncio.create_task(run_rollups(state.engine, state.settings),
+                                         name="rollups"))
         if state.settings.advertise:
             from minerfarm.commander import zeroconf_advert
 

@@ -46,6 +46,21 @@ class Settings:
     offline_after_s: int = setting(
         30, "A rig with no report for this long is shown offline (3 report intervals)."
     )
+    report_retention_days: int = setting(
+        7, "Raw reports (the rigs' logs) older than this many days are deleted."
+    )
+    minute_rollup_days: int = setting(
+        7, "Per-minute chart rollups (1 h and 24 h charts) are kept this many days."
+    )
+    hour_rollup_days: int = setting(
+        365, "Per-hour chart rollups (7 d and 30 d charts) are kept this many days."
+    )
+    rollup_interval_s: int = setting(
+        60, "How often the background job rolls new reports up and applies retention."
+    )
+    live_queue: int = setting(
+        256, "Messages a live page may fall behind before it is told to reload (per websocket)."
+    )
     advertise: bool = setting(
         True, "Announce the commander on the LAN over mDNS (_minerfarm._tcp) for 'sentry enroll'."
     )

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
     from minerfarm.commander.auth.ratelimit import LoginLimiter
+    from minerfarm.commander.dashboard.aggregator import FarmAggregator
     from minerfarm.commander.ingest.consumer import IngestConsumer
     from minerfarm.commander.ingest.queue import SqliteIngestQueue
     from minerfarm.commander.passwords import AdminPassword
@@ -29,6 +30,7 @@ class CommanderState:
     sessions: async_sessionmaker[Any] | None = None
     queue: SqliteIngestQueue | None = None
     consumer: IngestConsumer | None = None
+    aggregator: FarmAggregator | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def db(self) -> Any:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -219,3 +220,35 @@ class AdminSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     user_agent: Mapped[str | None] = mapped_column(String(256))
+
+
+class StatRollup(Base):
+    """Chart data: a rig's (or one of its ASICs') figures averaged over a minute or an hour.
+
+    ``asic`` is ``""`` for the rig itself, else the ASIC's identity (MAC, or ``ip:<address>``).
+    ``samples`` weighs the averages so late reports merge into a bucket exactly.
+    """
+
+    __tablename__ = "stat_rollups"
+    __table_args__ = (
+        UniqueConstraint("rig_id", "asic", "period_s", "bucket", name="uq_stat_rollups_key"),
+        Index("ix_stat_rollups_period_bucket", "period_s", "bucket"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"))
+    asic: Mapped[str] = mapped_column(String(64), default="")
+    period_s: Mapped[int] = mapped_column(Integer)  # 60 or 3600
+    bucket: Mapped[datetime] = mapped_column(UtcDateTime)
+    samples: Mapped[int] = mapped_column(Integer)
+    hashrate_hs: Mapped[float | None] = mapped_column(Float)
+    temp_c: Mapped[float | None] = mapped_column(Float)  # hottest GPU / board, averaged
+    power_w: Mapped[float | None] = mapped_column(Float)
+
+
+class RollupWatermark(Base):
+    """The last report id the rollup job has folded in (one row, ``name`` = ``"reports"``)."""
+
+    __tablename__ = "rollup_watermarks"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)

@@ -16,17 +16,14 @@ from minerfarm.commander.api.schemas import RigCreate, RigRename
 from minerfarm.commander.auth.csrf import csrf_ok
 from minerfarm.commander.auth.sessions import AdminUser, close_session, open_session
 from minerfarm.commander.errors import ApiError, validation_message
-from minerfarm.commander.farmstats import farm_stats
+from minerfarm.commander.pages import formatting
 from minerfarm.commander.state import commander_state
-from minerfarm.protocol.units import humanize_hs
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/static/pages")
 
 
-@pages.app_template_filter("hashrate")
-def _hashrate(value: float | None) -> str:
-    return humanize_hs(value)
+formatting.install(pages)
 
 
 def _safe_next(target: str | None) -> str:
@@ -73,12 +70,6 @@ async def logout() -> WerkzeugResponse:
     return redirect(url_for("pages.login"))
 
 
-@pages.get("/")
-async def index() -> str:
-    return await render_template("rigs.html", rigs=await rigs.list_rigs(),
-                                 stats=await farm_stats(), is_online=rigs.is_online)
-
-
 @pages.post("/rigs")
 async def add_rig() -> Any:
     form = await request.form
@@ -94,21 +85,9 @@ async def add_rig() -> Any:
 
 
 async def _rigs_with_error(message: str, status: int) -> tuple[str, int]:
-    page = await render_template("rigs.html", rigs=await rigs.list_rigs(),
-                                 stats=await farm_stats(), is_online=rigs.is_online,
-                                 error=message)
-    return page, status
+    from minerfarm.commander.pages.dashboard import render_index
 
-
-@pages.get("/rigs/<int:rig_id>")
-async def rig_detail(rig_id: int) -> Any:
-    try:
-        rig = await rigs.get_rig(rig_id)
-    except ApiError:
-        return redirect(url_for("pages.index"))
-    asics = await rigs.rig_asics(rig_id) if rig.kind == "asic" else []
-    return await render_template("rig.html", rig=rig, asics=asics,
-                                 online=rigs.is_online(rig))
+    return await render_index("cpu_gpu", error=message), status
 
 
 @pages.post("/rigs/<int:rig_id>/rename")
@@ -125,10 +104,9 @@ async def rename_rig(rig_id: int) -> Any:
 
 
 async def _rig_with_error(rig_id: int, message: str, status: int) -> Any:
-    rig = await rigs.get_rig(rig_id)
-    page = await render_template("rig.html", rig=rig, asics=[], online=rigs.is_online(rig),
-                                 error=message)
-    return page, status
+    from minerfarm.commander.pages.dashboard import render_rig
+
+    return await render_rig(rig_id, error=message, status=status)
 
 
 @pages.post("/rigs/<int:rig_id>/delete")

@@ -1,0 +1,1 @@
+"""The live dashboard's model: rig digests, the farm aggregator, chart rollups."""

@@ -1,0 +1,186 @@
+"""Chart rollups and retention: the background job started with the app.
+
+Every ``rollup_interval_s`` it folds reports stored since its watermark (the last report id it
+saw) into per-minute and per-hour buckets, for each rig and each ASIC, merging into existing
+buckets by sample count so late or resent reports land exactly. Then it deletes raw reports
+and rollups older than their retention. Charts read only rollups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from minerfarm.commander.dashboard.digest import asic_figures, asic_identity, rollup_figures
+from minerfarm.commander.db.models import Report, Rig, RollupWatermark, StatRollup
+from minerfarm.commander.db.upsert import insert_for
+from minerfarm.commander.settings import Settings
+
+log = logging.getLogger(__name__)
+PERIODS = (60, 3600)
+CHUNK = 5000  # reports read per transaction
+
+
+@dataclass
+class Bucket:
+    samples: int = 0
+    hashrate: tuple[float, int] = (0.0, 0)  # (sum, count of reports that gave it)
+    temp: tuple[float, int] = (0.0, 0)
+    power: tuple[float, int] = (0.0, 0)
+
+    def add(self, hashrate: float | None, temp: float | None, power: float | None) -> None:
+        self.samples += 1
+        self.hashrate = _acc(self.hashrate, hashrate)
+        self.temp = _acc(self.temp, temp)
+        self.power = _acc(self.power, power)
+
+    def row(self) -> dict[str, Any]:
+        return {"samples": self.samples, "hashrate_hs": _avg(self.hashrate),
+                "temp_c": _avg(self.temp), "power_w": _avg(self.power)}
+
+
+def _acc(acc: tuple[float, int], value: float | None) -> tuple[float, int]:
+    return acc if value is None else (acc[0] + value, acc[1] + 1)
+
+
+def _avg(acc: tuple[float, int]) -> float | None:
+    return acc[0] / acc[1] if acc[1] else None
+
+
+def bucket_start(moment: datetime, period_s: int) -> datetime:
+    seconds = int(moment.timestamp()) // period_s * period_s
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def fold(reports: list[tuple[int, datetime, str | dict[str, Any]]]) -> dict[tuple, Bucket]:
+    """Reports -> buckets keyed by (rig_id, asic identity or "", period_s, bucket start)."""
+    buckets: dict[tuple, Bucket] = defaultdict(Bucket)
+    for rig_id, ts, payload in reports:
+        stats = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
+        rig_figures = rollup_figures(stats)
+        for period in PERIODS:
+            start = bucket_start(ts, period)
+            buckets[(rig_id, "", period, start)].add(*rig_figures)
+            for asic in stats.get("asics") or ():
+                buckets[(rig_id, asic_identity(asic), period, start)].add(*asic_figures(asic))
+    return buckets
+
+
+def _merge(old: float | None, old_n: int, new: float | None, new_n: int) -> float | None:
+    if old is None or old_n == 0:
+        return new
+    if new is None:
+        return old
+    return (old * old_n + new * new_n) / (old_n + new_n)
+
+
+async def _write(conn: AsyncConnection, buckets: dict[tuple, Bucket]) -> None:
+    table = StatRollup.__table__
+    for chunk in _chunks(list(buckets.items()), 500):
+        keys = [k for k, _ in chunk]
+        existing = await _existing(conn, keys)
+        rows = []
+        for key, bucket in chunk:
+            row = {"rig_id": key[0], "asic": key[1], "period_s": key[2], "bucket": key[3],
+                   **bucket.row()}
+            old = existing.get(key)
+            if old is not None:
+                n = old["samples"]
+                for name in ("hashrate_hs", "temp_c", "power_w"):
+                    row[name] = _merge(old[name], n, row[name], bucket.samples)
+                row["samples"] = n + bucket.samples
+            rows.append(row)
+        statement = insert_for(conn.dialect.name, table)
+        excluded = statement.excluded
+        await conn.execute(statement.on_conflict_do_update(
+            index_elements=["rig_id", "asic", "period_s", "bucket"],
+            set_={name: getattr(excluded, name)
+                  for name in ("samples", "hashrate_hs", "temp_c", "power_w")},
+        ), rows)
+
+
+async def _existing(conn: AsyncConnection, keys: list[tuple]) -> dict[tuple, dict[str, Any]]:
+    table = StatRollup.__table__
+    found: dict[tuple, dict[str, Any]] = {}
+    rig_ids = {k[0] for k in keys}
+    starts = [k[3] for k in keys]
+    result = await conn.execute(
+        select(table).where(table.c.rig_id.in_(rig_ids), table.c.bucket >= min(starts),
+                            table.c.bucket <= max(starts))
+    )
+    wanted = set(keys)
+    for row in result.mappings():
+        key = (row["rig_id"], row["asic"], row["period_s"], row["bucket"])
+        if key in wanted:
+            found[key] = dict(row)
+    return found
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+async def roll_up_once(engine: AsyncEngine) -> int:
+    """Fold the next chunk of new reports into rollups; returns how many were folded."""
+    reports, marks = Report.__table__, RollupWatermark.__table__
+    async with engine.begin() as conn:
+        mark = await conn.scalar(select(marks.c.last_id).where(marks.c.name == "reports"))
+        newest = await conn.scalar(select(func.max(reports.c.id)))
+        if mark is None or (newest is not None and newest < mark):
+            # First run, or the newest reports were deleted with their rig (SQLite then
+            # reuses ids): start below what exists now rather than skip new reports.
+            mark = 0 if mark is None else newest
+        rows = (await conn.execute(
+            select(reports.c.id, reports.c.rig_id, reports.c.ts, reports.c.payload)
+            .where(reports.c.id > mark).order_by(reports.c.id).limit(CHUNK)
+        )).all()
+        if not rows:
+            return 0
+        await _write(conn, fold([(r.rig_id, r.ts, r.payload) for r in rows]))
+        statement = insert_for(conn.dialect.name, marks)
+        await conn.execute(statement.on_conflict_do_update(
+            index_elements=["name"], set_={"last_id": statement.excluded.last_id}
+        ), {"name": "reports", "last_id": rows[-1].id})
+    return len(rows)
+
+
+async def apply_retention(engine: AsyncEngine, settings: Settings,
+                          now: datetime | None = None) -> None:
+    """Delete raw reports and rollups past their retention (per rig: uses the rig+ts index)."""
+    now = now or datetime.now(UTC)
+    report_cut = now - timedelta(days=settings.report_retention_days)
+    rollups = StatRollup.__table__
+    async with engine.begin() as conn:
+        rig_ids = list(await conn.scalars(select(Rig.__table__.c.id)))
+    for rig_id in rig_ids:
+        async with engine.begin() as conn:
+            await conn.execute(delete(Report.__table__).where(
+                Report.__table__.c.rig_id == rig_id, Report.__table__.c.ts < report_cut))
+    async with engine.begin() as conn:
+        for period, days in ((60, settings.minute_rollup_days),
+                             (3600, settings.hour_rollup_days)):
+            await conn.execute(delete(rollups).where(
+                rollups.c.period_s == period, rollups.c.bucket < now - timedelta(days=days)))
+
+
+async def run_rollups(engine: AsyncEngine, settings: Settings) -> None:
+    """The background job: roll up, apply retention, sleep; a failure is logged, not fatal."""
+    while True:
+        try:
+            folded = CHUNK
+            while folded == CHUNK:  # a backlog (first start, long outage): chunk by chunk
+                folded = await roll_up_once(engine)
+            await apply_retention(engine, settings)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("rollups: this round failed; will retry")
+        await asyncio.sleep(settings.rollup_interval_s)

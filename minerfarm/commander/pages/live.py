@@ -1,0 +1,167 @@
+"""Live pages: one websocket per open page, subscribed only to that page's topics.
+
+The server sends JSON frames ``{"ops": [...]}`` that ``static/live.js`` applies:
+``replace`` (an element by id, or append it into ``into``), ``remove``, ``redirect``,
+``points`` (chart samples) and ``reload`` (the page fell behind: its queue overflowed).
+Fragments come from the same macros as the pages. Messages that arrive while a frame is being
+rendered or sent are coalesced into the next frame, so a busy farm costs one frame per
+rendering round, not one per report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from quart import url_for, websocket
+
+from minerfarm.commander import topics
+from minerfarm.commander.dashboard.digest import asic_figures, rollup_figures
+from minerfarm.commander.pages import fragments
+from minerfarm.commander.pages.views import pages
+from minerfarm.commander.pubsub import OVERFLOW, Message
+from minerfarm.commander.state import commander_state
+
+Op = dict[str, Any]
+Render = Callable[[list[Message]], Awaitable[list[Op]]]
+
+
+async def serve(topic_names: list[str], render: Render) -> None:
+    state = commander_state()
+    limit = state.settings.live_queue
+    pending: list[Message] = []
+    arrived = asyncio.Event()
+
+    async def follow(subscription: Any) -> None:
+        async for message in subscription:
+            if len(pending) >= limit:
+                pending[:] = [OVERFLOW]
+            elif not pending or pending[0] is not OVERFLOW:
+                pending.append(message)
+            arrived.set()
+
+    async with state.pubsub.subscribe(topic_names, maxsize=limit) as subscription:
+        await websocket.accept()  # subscribed first: once the page sees "open", it misses nothing
+        reader = asyncio.create_task(follow(subscription))
+        try:
+            while True:
+                await arrived.wait()
+                arrived.clear()
+                batch = pending[:]
+                pending.clear()
+                ops = [{"op": "reload"}] if OVERFLOW in batch else await render(batch)
+                if ops:
+                    await websocket.send(orjson.dumps({"ops": ops}).decode())
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+
+def _observe(batch: list[Message]) -> list[int]:
+    """Bring the aggregator up to these messages (idempotent); the rig ids they touch."""
+    farm, ids = fragments.aggregator(), []
+    for message in batch:
+        farm.observe(message)
+        rig_id = message.data.get("id")
+        if isinstance(rig_id, int) and rig_id not in ids:
+            ids.append(rig_id)
+    return ids
+
+
+@pages.websocket("/live/index/<kind>")
+async def live_index(kind: str) -> None:
+    if kind not in ("cpu_gpu", "asic"):
+        return
+    container = "sentries" if kind == "asic" else "rig-rows"
+    prefix = "sentry" if kind == "asic" else "rig"
+
+    async def render(batch: list[Message]) -> list[Op]:
+        farm, ops = fragments.aggregator(), []
+        for rig_id in _observe(batch):
+            digest = farm.rigs.get(rig_id)
+            if digest is None:
+                fragments.forget(rig_id)
+                ops.append({"op": "remove", "id": f"{prefix}-{rig_id}"})
+            else:
+                ops += [{"op": "remove", "id": "no-rigs"},
+                        {"op": "replace", "id": f"{prefix}-{rig_id}", "into": container,
+                         "html": await fragments.index_row(digest)}]
+        ops.append({"op": "replace", "id": "totals", "html": await fragments.totals()})
+        return ops
+
+    await serve([topics.rig_index(kind), topics.operational_stats(kind)], render)
+
+
+def _rig_topics(rig_id: int) -> tuple[str, list[str]] | None:
+    digest = fragments.aggregator().rigs.get(rig_id)
+    if digest is None:
+        return None
+    kind = digest.kind
+    return kind, [topics.rig(kind, rig_id), topics.rig_operational_stats(kind, rig_id)]
+
+
+async def _gone(kind: str) -> None:
+    await websocket.accept()
+    target = url_for("pages.asic_index" if kind == "asic" else "pages.index")
+    await websocket.send(orjson.dumps({"ops": [{"op": "redirect", "url": target}]}).decode())
+
+
+def _points(figures: tuple[float | None, float | None, float | None],
+            seen: datetime | None) -> Op:
+    moment = int(seen.timestamp()) if seen else int(time.time())
+    return {"op": "points", "t": moment, "hashrate_hs": figures[0], "temp_c": figures[1]}
+
+
+@pages.websocket("/live/rigs/<int:rig_id>")
+async def live_rig(rig_id: int) -> None:
+    found = _rig_topics(rig_id)
+    if found is None:
+        return await _gone("cpu_gpu")
+    kind, names = found
+
+    async def render(batch: list[Message]) -> list[Op]:
+        _observe(batch)
+        digest = fragments.aggregator().rigs.get(rig_id)
+        if digest is None or any(m.event == "deleted" for m in batch):
+            index = "pages.asic_index" if kind == "asic" else "pages.index"
+            return [{"op": "redirect", "url": url_for(index)}]
+        online = fragments.aggregator().is_online(digest)
+        ops = [{"op": "replace", "id": "rig-head",
+                "html": await fragments.macro(fragments.DETAIL, "rig_head", digest, online)}]
+        if any("stats" in m.data for m in batch):
+            ops.append({"op": "replace", "id": "rig-body",
+                        "html": await fragments.macro(fragments.DETAIL, "rig_body", digest)})
+            ops.append(_points(rollup_figures(digest.stats), digest.last_seen))
+        return ops
+
+    await serve(names, render)
+
+
+@pages.websocket("/live/asics/<int:rig_id>/<identity>")
+async def live_asic(rig_id: int, identity: str) -> None:
+    found = _rig_topics(rig_id)
+    if found is None:
+        return await _gone("asic")
+    _, names = found
+
+    async def render(batch: list[Message]) -> list[Op]:
+        _observe(batch)
+        farm = fragments.aggregator()
+        digest = farm.rigs.get(rig_id)
+        if digest is None:
+            return [{"op": "redirect", "url": url_for("pages.asic_index")}]
+        asic = digest.asic(identity)
+        html = await fragments.macro(fragments.DETAIL, "asic_body", digest, asic,
+                                     farm.is_online(digest))
+        ops: list[Op] = [{"op": "replace", "id": "asic-body", "html": html}]
+        if asic is not None and any("stats" in m.data for m in batch):
+            ops.append(_points(asic_figures(asic), digest.last_seen))
+        return ops
+
+    await serve(names, render)

@@ -1,0 +1,109 @@
+"""Log pages: a rig's (or one ASIC's) stored reports, newest first, filtered by time, paged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from quart import redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from minerfarm.commander.dashboard.digest import asic_figures, asic_identity, rollup_figures
+from minerfarm.commander.db.models import Report
+from minerfarm.commander.pages import fragments
+from minerfarm.commander.pages.formatting import celsius, watts
+from minerfarm.commander.pages.views import pages
+from minerfarm.commander.state import commander_state
+from minerfarm.protocol.units import humanize_hs
+
+PAGE = 50
+_FORM = "%Y-%m-%dT%H:%M:%S"
+
+
+@dataclass
+class LogEntry:
+    ts: datetime
+    seq: int
+    summary: str
+    json: str
+
+
+def _when(name: str) -> datetime | None:
+    """A ``datetime-local`` value (UTC) or an ISO timestamp; anything else is ignored."""
+    text = request.args.get(name, "").strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+async def _reports(rig_id: int) -> list[Report]:
+    since, until, before = _when("since"), _when("until"), _when("before")
+    query = select(Report).where(Report.rig_id == rig_id)
+    if since is not None:
+        query = query.where(Report.ts >= since)
+    if until is not None:
+        query = query.where(Report.ts <= until)
+    if before is not None:
+        query = query.where(Report.ts < before)
+    query = query.order_by(Report.ts.desc(), Report.seq.desc()).limit(PAGE)
+    async with commander_state().db() as session:
+        return list(await session.scalars(query))
+
+
+def _summary(figures: tuple[float | None, float | None, float | None]) -> str:
+    hashrate, temp, power = figures
+    return f"{humanize_hs(hashrate)} · {celsius(temp)} · {watts(power)}"
+
+
+def _entry(report: Report, identity: str | None) -> LogEntry:
+    payload: Any = report.payload
+    if identity is not None:
+        payload = next((a for a in payload.get("asics") or () if asic_identity(a) == identity),
+                       {"note": "this ASIC is not in this report"})
+        summary = _summary(asic_figures(payload)) if "ip" in payload else "absent"
+    else:
+        summary = _summary(rollup_figures(payload))
+    text = orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode()
+    return LogEntry(report.ts, report.seq, summary, text)
+
+
+async def _render(rig_id: int, identity: str | None, title: str, back: str) -> Any:
+    found = await _reports(rig_id)
+    next_url = None
+    if len(found) == PAGE:
+        args = {k: v for k, v in request.args.items() if k != "before"}
+        next_url = url_for(request.endpoint or "pages.rig_reports", **request.view_args,
+                           **args, before=found[-1].ts.isoformat())
+    since, until = _when("since"), _when("until")
+    return await render_template(
+        "reports.html", rig=fragments.aggregator().rigs[rig_id], title=title, back=back,
+        reports=[_entry(r, identity) for r in found], next_url=next_url,
+        since_value=since.strftime(_FORM) if since else "",
+        until_value=until.strftime(_FORM) if until else "",
+        retention_days=commander_state().settings.report_retention_days,
+    )
+
+
+@pages.get("/rigs/<int:rig_id>/reports")
+async def rig_reports(rig_id: int) -> Any:
+    digest = fragments.aggregator().rigs.get(rig_id)
+    if digest is None:
+        return redirect(url_for("pages.index"))
+    return await _render(rig_id, None, digest.name, url_for("pages.rig_detail", rig_id=rig_id))
+
+
+@pages.get("/asics/<int:rig_id>/<identity>/reports")
+async def asic_reports(rig_id: int, identity: str) -> Any:
+    digest = fragments.aggregator().rigs.get(rig_id)
+    if digest is None or digest.kind != "asic":
+        return redirect(url_for("pages.asic_index"))
+    asic = digest.asic(identity)
+    title = f"{asic.get('ip') if asic else identity} on {digest.name}"
+    return await _render(rig_id, identity, title,
+                         url_for("pages.asic_detail", rig_id=rig_id, identity=identity))
