@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from minerfarm.protocol.client import CommanderClient, RigRemoved
+from minerfarm.protocol.client import RigRemoved
 from minerfarm.protocol.enrollment import enroll
 from minerfarm.protocol.spool import Spool, SpoolStats
 from minerfarm.protocol.uplink import Backoff, Uplink, run_with_uplink
 from minerfarm.sentry.config import (
     PIN_FILE,
     SPOOL_FILE,
-    STATE_DIRS,
     CommanderLink,
     SentryConfig,
     load_config,
@@ -30,7 +29,9 @@ from minerfarm.sentry.config import (
     save_config,
     wipe_credentials,
 )
-from minerfarm.sentry.removal import RemoveStateDirs, RigRemovalHook
+from minerfarm.sentry.playbooks.agent import PlaybookAgent, alongside
+from minerfarm.sentry.playbooks.client import PlaybookClient
+from minerfarm.sentry.removal import RigRemovalHook
 from minerfarm.sentry.runtime import SentryRuntime
 from minerfarm.sentry.targets import ConfigMiners, MinerSource
 
@@ -68,17 +69,18 @@ async def run_sentry(directory: Path, options: RunOptions,
     link = require_link(config, directory)
     interval = options.interval_s or config.interval_s
     spool = _spool(directory, config)
-    client = CommanderClient(link.url, link.token, directory / PIN_FILE,
-                             timeout=max(5.0, min(30.0, interval * 3)))
+    client = PlaybookClient(link.url, link.token, directory / PIN_FILE,
+                            timeout=max(5.0, min(30.0, interval * 3)))
+    playbooks = PlaybookAgent(client, directory)
     uplink = Uplink(client, spool, backoff=Backoff(base_s=min(1.0, interval),
                                                    max_s=options.max_retry_s))
-    runtime = SentryRuntime(uplink, [ConfigMiners(config.miners), *extra_sources],
+    runtime = SentryRuntime(uplink, [ConfigMiners(config.miners), playbooks, *extra_sources],
                             interval_s=interval)
     log.info("sentry for rig %s reporting to %s every %.1f s", link.rig_name, link.url, interval)
     try:
-        await run_with_uplink(uplink, runtime.produce)
+        await run_with_uplink(uplink, lambda: alongside(runtime.produce(), playbooks.run()))
     except RigRemoved:
-        hook = removal_hook or RemoveStateDirs([directory / name for name in STATE_DIRS])
+        hook = removal_hook or playbooks
         await hook.remove_everything()
         await asyncio.to_thread(spool.clear)
         await asyncio.to_thread(wipe_credentials, directory)

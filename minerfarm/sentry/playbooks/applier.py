@@ -1,0 +1,82 @@
+"""Apply a playbook revision: stop every miner, remove every playbook, then per playbook run
+it through Ansible (install the software if missing, write the launch script) and start the
+miners whose playbook succeeded. Returns one ``POST /playbook-runs`` body per playbook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import sys
+from typing import Any
+
+from minerfarm.protocol.playbooks import API_HOST
+from minerfarm.sentry.playbooks.layout import Layout
+from minerfarm.sentry.playbooks.runner import RunOutcome, run_playbook
+from minerfarm.sentry.playbooks.supervisor import MinerSpec, Supervisor
+
+log = logging.getLogger(__name__)
+
+
+def extravars(layout: Layout, playbook: dict[str, Any]) -> dict[str, Any]:
+    """The placeholders (commander's ``vars``), the catalog entry and our paths."""
+    software = playbook.get("software") or {}
+    values: dict[str, Any] = {"api_host": API_HOST, **(playbook.get("vars") or {})}
+    values.update(launch_script=str(layout.launch_script(playbook["id"])),
+                  ansible_python_interpreter=sys.executable)
+    if software:
+        values.update(
+            api_port=software.get("api_port"), software_name=software.get("name", ""),
+            software_version=software.get("version", ""),
+            software_url=software.get("download_url", ""),
+            software_sha256=software.get("sha256", ""),
+            miner_dir=str(layout.software_dir(software)),
+        )
+    return values
+
+
+class Applier:
+    def __init__(self, layout: Layout, supervisor: Supervisor) -> None:
+        self.layout, self.supervisor = layout, supervisor
+        self._lock = asyncio.Lock()
+
+    async def remove_all(self) -> None:
+        await self.supervisor.stop_all()
+        await asyncio.to_thread(shutil.rmtree, self.layout.playbooks, True)
+
+    async def apply(self, desired: dict[str, Any]) -> list[dict[str, Any]]:
+        async with self._lock:
+            revision = str(desired.get("revision"))
+            await self.remove_all()
+            runs: list[dict[str, Any]] = []
+            ready: list[MinerSpec] = []
+            for playbook in desired.get("playbooks") or []:
+                outcome = await self._run(playbook)
+                runs.append(outcome.body(revision, int(playbook["id"])))
+                spec = self._spec(playbook)
+                if outcome.status == "success" and spec.script.exists():
+                    ready.append(spec)
+            for spec in ready:
+                self.supervisor.start(spec)
+            log.info("revision %s applied: %d playbooks, %d miners started", revision,
+                     len(runs), len(ready))
+            return runs
+
+    async def _run(self, playbook: dict[str, Any]) -> RunOutcome:
+        private_dir = self.layout.playbook_dir(playbook["id"]) / "runner"
+        try:
+            return await asyncio.to_thread(
+                run_playbook, private_dir, str(playbook.get("yaml") or ""),
+                extravars(self.layout, playbook), self.layout.ansible_home)
+        except Exception as exc:  # ansible-runner itself broke: report it, keep the others
+            log.exception("playbook %s could not be run", playbook.get("id"))
+            return RunOutcome("failed", "(ansible-runner)", f"{type(exc).__name__}: {exc}")
+
+    def _spec(self, playbook: dict[str, Any]) -> MinerSpec:
+        software = playbook.get("software") or {}
+        port = software.get("api_port")
+        return MinerSpec(
+            playbook_id=int(playbook["id"]), script=self.layout.launch_script(playbook["id"]),
+            log_file=self.layout.log_file(playbook["id"]),
+            api_kind=software.get("api_kind"), api_port=int(port) if port else None,
+        )

@@ -1,0 +1,56 @@
+"""Where the sentry keeps what playbooks install and start, under its config dir.
+
+``miners/<name>-<version>-<sha12>/``  unpacked mining software (kept across revisions)
+``miners/downloads/``                 the verified archives
+``playbooks/<id>/``                   one playbook: ansible-runner's private data dir, launch.sh
+``playbooks/.ansible/``               Ansible's home and temp files
+``logs/playbook-<id>.log``            the miner's console (rotated)
+
+``miners/`` and ``playbooks/`` are the config's ``STATE_DIRS``: removed when the rig is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    @property
+    def miners(self) -> Path:
+        return self.root / "miners"
+
+    @property
+    def playbooks(self) -> Path:
+        return self.root / "playbooks"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def ansible_home(self) -> Path:
+        return self.playbooks / ".ansible"
+
+    def software_dir(self, software: dict[str, Any]) -> Path:
+        name = _UNSAFE.sub("_", f"{software['name']}-{software['version']}")
+        return self.miners / f"{name}-{str(software.get('sha256') or 'unverified')[:12]}"
+
+    def playbook_dir(self, playbook_id: int) -> Path:
+        return self.playbooks / str(int(playbook_id))
+
+    def launch_script(self, playbook_id: int) -> Path:
+        return self.playbook_dir(playbook_id) / "launch.sh"
+
+    def log_file(self, playbook_id: int) -> Path:
+        return self.logs / f"playbook-{int(playbook_id)}.log"
+
+    def state_dirs(self) -> list[Path]:
+        return [self.miners, self.playbooks, self.logs]

@@ -1,0 +1,91 @@
+"""One playbook through ansible-runner, locally (``connection: local``, inventory localhost),
+and what went wrong in Ansible's own words: the failed task and its message, from the
+runner's events."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+
+from minerfarm.sentry.playbooks.ansible_env import ROLES_DIR, ansible_env, playbook_binary
+
+RUN_TIMEOUT_S = 900  # a slow download of a big GPU miner over a farm's uplink
+_FAILED = ("runner_on_failed", "runner_on_unreachable")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: str  # "success" | "failed"
+    failed_task: str | None = None
+    message: str | None = None
+
+    def body(self, revision: str, playbook_id: int) -> dict[str, Any]:
+        """The ``POST /playbook-runs`` body."""
+        body: dict[str, Any] = {"revision": revision, "playbook_id": playbook_id,
+                                "status": self.status}
+        if self.failed_task:
+            body["failed_task"] = self.failed_task[:256]
+        if self.message:
+            body["message"] = self.message[:16000]
+        return body
+
+
+def run_playbook(private_dir: Path, playbook_yaml: str, extravars: dict[str, Any],
+                 ansible_home: Path, timeout_s: int = RUN_TIMEOUT_S) -> RunOutcome:
+    """Blocking (call it in a thread). Writes the playbook into ``private_dir/project``."""
+    (private_dir / "project").mkdir(parents=True, exist_ok=True)
+    (private_dir / "project" / "main.yml").write_text(playbook_yaml)
+    (private_dir / "inventory").mkdir(exist_ok=True)
+    (private_dir / "inventory" / "hosts").write_text(
+        f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    (ansible_home / "tmp").mkdir(parents=True, exist_ok=True)
+    result = ansible_runner.run(
+        private_data_dir=str(private_dir), playbook="main.yml", extravars=extravars,
+        envvars=ansible_env(ansible_home), binary=str(playbook_binary(ansible_home)),
+        # with a binary of our own, runner runs it as given: the playbook goes on the command line
+        cmdline="main.yml", roles_path=[str(ROLES_DIR)], quiet=True, timeout=timeout_s,
+        rotate_artifacts=2,
+        settings={"suppress_ansible_output": True},
+    )
+    if result.status == "successful":
+        return RunOutcome("success")
+    failed = _first_failure(result.events)
+    if failed is not None:
+        return failed
+    if result.status == "timeout":
+        return RunOutcome("failed", message=f"ansible-playbook ran over {timeout_s} s")
+    return RunOutcome("failed", message=_stdout_tail(result) or
+                      f"ansible-playbook ended with status {result.status} (rc {result.rc})")
+
+
+def _first_failure(events: Any) -> RunOutcome | None:
+    for event in events:
+        data = event.get("event_data") or {}
+        if event.get("event") not in _FAILED or data.get("ignore_errors"):
+            continue
+        task = str(data.get("task") or "?")
+        role = data.get("role")
+        name = f"{role} : {task}" if role and not task.startswith(f"{role} :") else task
+        return RunOutcome("failed", name, _message(data.get("res") or {}))
+    return None
+
+
+def _message(res: dict[str, Any]) -> str:
+    parts = [str(res.get("msg") or "")]
+    for key in ("stderr", "module_stderr"):
+        if res.get(key):
+            parts.append(str(res[key]).strip())
+    return "\n".join(p for p in parts if p) or "the task failed without a message"
+
+
+def _stdout_tail(result: Any, lines: int = 20) -> str:
+    try:
+        text = result.stdout.read()
+    except (OSError, AttributeError):
+        return ""
+    return "\n".join(line for line in text.splitlines() if line.strip())[-4000:] \
+        if lines else ""

@@ -1,0 +1,114 @@
+"""Miners as supervised processes: each launch script runs as an asyncio subprocess (an argv
+list, no shell of ours) in its own process group (so stopping it stops whatever it started),
+its console goes to a rotating log and to the log shipper, and a miner that exits is
+restarted with exponential backoff (reset once it has run for a while)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from minerfarm.sentry.playbooks.rotating import RotatingLog
+
+log = logging.getLogger(__name__)
+LineSink = Callable[[int, str], None]  # (playbook_id, line)
+
+
+@dataclass(frozen=True)
+class MinerSpec:
+    playbook_id: int
+    script: Path
+    log_file: Path
+    api_kind: str | None = None  # the adapter that reads it (catalog ``api_kind``)
+    api_port: int | None = None
+
+
+@dataclass(frozen=True)
+class Backoff:
+    first_s: float = 1.0
+    max_s: float = 60.0
+    stable_s: float = 60.0  # ran this long: the next crash starts the backoff over
+
+
+class _Supervised:
+    def __init__(self, spec: MinerSpec, sink: LineSink, backoff: Backoff) -> None:
+        self.spec, self.sink, self.backoff = spec, sink, backoff
+        self.console = RotatingLog(spec.log_file)
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts = 0
+        self.task = asyncio.create_task(self._run(), name=f"miner-{spec.playbook_id}")
+
+    def _say(self, line: str) -> None:
+        self.console.write(line)
+        self.sink(self.spec.playbook_id, line)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        delay = self.backoff.first_s
+        while True:
+            started = loop.time()
+            self.process = await asyncio.create_subprocess_exec(
+                str(self.spec.script), cwd=self.spec.script.parent, start_new_session=True,
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            self.starts += 1
+            assert self.process.stdout is not None
+            async for raw in self.process.stdout:
+                self._say(raw.decode(errors="replace").rstrip("\r\n")[:4096])
+            code = await self.process.wait()
+            if loop.time() - started >= self.backoff.stable_s:
+                delay = self.backoff.first_s
+            self._say(f"[minerfarm] miner exited with code {code}; restarting in {delay:.0f} s")
+            log.warning("miner of playbook %s exited with %s", self.spec.playbook_id, code)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.backoff.max_s)
+
+    async def stop(self, grace_s: float = 10.0) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        _signal_group(process.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), grace_s)
+        except TimeoutError:
+            _signal_group(process.pid, signal.SIGKILL)
+            await process.wait()
+        self._say(f"[minerfarm] miner stopped (exit code {process.returncode})")
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)  # the miner leads its own group (start_new_session)
+
+
+class Supervisor:
+    def __init__(self, sink: LineSink, backoff: Backoff | None = None) -> None:
+        self.sink, self.backoff = sink, backoff or Backoff()
+        self._miners: dict[int, _Supervised] = {}
+
+    def start(self, spec: MinerSpec) -> None:
+        if spec.playbook_id in self._miners:
+            raise RuntimeError(f"playbook {spec.playbook_id}'s miner is already running")
+        self._miners[spec.playbook_id] = _Supervised(spec, self.sink, self.backoff)
+
+    async def stop_all(self) -> None:
+        miners, self._miners = list(self._miners.values()), {}
+        await asyncio.gather(*(m.stop() for m in miners))
+
+    def running(self) -> list[MinerSpec]:
+        return [m.spec for m in self._miners.values()]
+
+    def pid(self, playbook_id: int) -> int | None:
+        miner = self._miners.get(playbook_id)
+        process = miner.process if miner else None
+        return process.pid if process and process.returncode is None else None

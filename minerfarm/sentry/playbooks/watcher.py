@@ -1,0 +1,72 @@
+"""Follow the rig's playbook revision: ``GET /playbooks`` with ``If-None-Match``, held open by
+the commander up to ``wait_s`` (long-poll) so a change arrives at once; against a commander
+without the long-poll (an immediate 304) it polls every ``poll_s``. A new revision is applied
+and each playbook's outcome sent with ``POST /playbook-runs`` (kept and resent while the
+commander is unreachable). ``TokenInvalid`` and ``RigRemoved`` propagate to the run loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Protocol
+
+from minerfarm.protocol.client import CommanderUnreachable, RequestRejected
+from minerfarm.sentry.playbooks.applier import Applier
+
+log = logging.getLogger(__name__)
+
+
+class PlaybookFeed(Protocol):
+    async def wait_for_playbooks(self, revision: str | None,
+                                 wait_s: float) -> dict[str, Any] | None: ...
+
+    async def post_playbook_run(self, body: dict[str, Any]) -> None: ...
+
+
+class PlaybookWatcher:
+    def __init__(self, client: PlaybookFeed, applier: Applier, *, poll_s: float = 60.0,
+                 wait_s: float = 30.0, retry_max_s: float = 60.0) -> None:
+        self.client, self.applier = client, applier
+        self.poll_s, self.wait_s, self.retry_max_s = poll_s, wait_s, retry_max_s
+        self.revision: str | None = None
+        self._unsent: list[dict[str, Any]] = []
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        retry = 1.0
+        while True:
+            started = loop.time()
+            try:
+                await self._send_runs()
+                desired = await self.client.wait_for_playbooks(self.revision, self.wait_s)
+            except CommanderUnreachable as exc:
+                log.info("playbooks: %s; retrying in %.0f s", exc, retry)
+                await asyncio.sleep(retry)
+                retry = min(retry * 2, self.retry_max_s)
+                continue
+            retry = 1.0
+            if desired is None:
+                answered_in = loop.time() - started
+                if answered_in < self.wait_s / 2:  # no long-poll there: plain polling
+                    await asyncio.sleep(max(0.0, self.poll_s - answered_in))
+                continue
+            await self._apply(desired)
+
+    async def _apply(self, desired: dict[str, Any]) -> None:
+        revision = str(desired.get("revision"))
+        log.info("playbook revision %s: applying %d playbooks", revision,
+                 len(desired.get("playbooks") or []))
+        self._unsent.extend(await self.applier.apply(desired))
+        self.revision = revision  # applied (or failed and reported): not retried in a loop
+        try:
+            await self._send_runs()
+        except CommanderUnreachable as exc:
+            log.info("playbook runs kept for later: %s", exc)
+
+    async def _send_runs(self) -> None:
+        while self._unsent:
+            try:
+                await self.client.post_playbook_run(self._unsent[0])
+            except RequestRejected as exc:
+                log.warning("commander refused a playbook run: %s", exc)
+            self._unsent.pop(0)
