@@ -40,11 +40,16 @@ class Settings:
         "SQLite synchronous mode of the ingest queue: FULL survives power loss, NORMAL only "
         "a killed process (faster on slow disks).",
     )
-    ingest_batch: int = setting(5000, "Most reports the queue consumer writes per transaction.")
+    ingest_batch: int = setting(
+        20000, "Most queued POSTs (usually one report each) the consumer writes per transaction."
+    )
     login_attempts: int = setting(5, "Failed logins from one address before backoff starts.")
     login_backoff_max_s: int = setting(900, "Longest login lockout, in seconds.")
     offline_after_s: int = setting(
         30, "A rig with no report for this long is shown offline (3 report intervals)."
+    )
+    advertise: bool = setting(
+        True, "Announce the commander on the LAN over mDNS (_minerfarm._tcp) for 'sentry enroll'."
     )
     report_retention_days: int = setting(
         7, "Raw reports (the rigs' logs) older than this many days are deleted."
@@ -60,9 +65,6 @@ class Settings:
     )
     live_queue: int = setting(
         256, "Messages a live page may fall behind before it is told to reload (per websocket)."
-    )
-    advertise: bool = setting(
-        True, "Announce the commander on the LAN over mDNS (_minerfarm._tcp) for 'sentry enroll'."
     )
 
     @classmethod

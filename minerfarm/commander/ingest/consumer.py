@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 class IngestConsumer:
     def __init__(self, queue: SqliteIngestQueue, engine: AsyncEngine, pubsub: PubSub,
-                 batch: int = 5000) -> None:
+                 batch: int = 20000) -> None:
         self.queue, self.engine, self.pubsub, self.batch = queue, engine, pubsub, batch
         self.stored = 0  # reports written since start, for /metrics and tests
 
