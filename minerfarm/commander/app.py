@@ -33,6 +33,7 @@ from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.ingest.consumer import IngestConsumer
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
 from minerfarm.commander.pages import dashboard, live, logs  # noqa: F401 - add routes
+from minerfarm.commander.pages.playbooks import playbook_pages
 from minerfarm.commander.pages.views import pages
 from minerfarm.commander.passwords import AdminPassword
 from minerfarm.commander.pubsub import InProcessPubSub, PubSub
@@ -67,6 +68,7 @@ def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
                 info={"title": "minerfarm commander", "version": __version__})
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.register_blueprint(pages)
+    app.register_blueprint(playbook_pages)
     app.register_blueprint(admin_api)
     app.register_blueprint(catalog_api)
     app.register_blueprint(sentry_api)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from minerfarm.commander import topics
 from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError
+from minerfarm.commander.playbook_vars import placeholder_values
 from minerfarm.commander.state import commander_state
 
 CATALOG: dict[str, type[Address] | type[MiningSoftware]] = {
@@ -121,10 +122,11 @@ async def desired_playbooks(rig: Rig) -> dict[str, Any]:
     """What ``GET /api/v1/sentry/playbooks`` answers: the revision and each playbook."""
     playbooks = await rig_playbooks(rig.id)
     software = {s.id: s for s in await list_rows(MiningSoftware)}
+    values = await placeholder_values(rig, playbooks)
     return {
         "revision": str(rig.playbook_revision),
         "playbooks": [
-            {"id": p.id, "name": p.name, "yaml": p.yaml,
+            {"id": p.id, "name": p.name, "yaml": p.yaml, "vars": values[p.id],
              "software": row_out(software[p.software_id]) if p.software_id in software else None}
             for p in playbooks
         ],

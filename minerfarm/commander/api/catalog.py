@@ -7,9 +7,15 @@ from typing import Any
 from quart import Blueprint
 from quart_schema import validate_request
 
-from minerfarm.commander import catalog
-from minerfarm.commander.api.catalog_schemas import AddressIn, PlaybookIn, SoftwareIn
+from minerfarm.commander import catalog, playbook_service
+from minerfarm.commander.api.catalog_schemas import (
+    AddressIn,
+    PlaybookApplyIn,
+    PlaybookIn,
+    SoftwareIn,
+)
 from minerfarm.commander.db.models import Address, MiningSoftware
+from minerfarm.commander.playbook_template import playbook_template
 from minerfarm.commander.rigs import get_rig
 
 catalog_api = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
@@ -63,16 +69,41 @@ async def list_playbooks(rig_id: int) -> dict[str, Any]:
 @catalog_api.post("/rigs/<int:rig_id>/playbooks")
 @validate_request(PlaybookIn)
 async def create_playbook(rig_id: int, data: PlaybookIn) -> tuple[dict[str, Any], int]:
-    return _playbook_out(await catalog.save_playbook(rig_id, data.model_dump())), 201
+    await get_rig(rig_id)
+    return _playbook_out(await playbook_service.save_checked(rig_id, data.model_dump())), 201
 
 
 @catalog_api.put("/rigs/<int:rig_id>/playbooks/<int:playbook_id>")
 @validate_request(PlaybookIn)
 async def replace_playbook(rig_id: int, playbook_id: int, data: PlaybookIn) -> dict[str, Any]:
-    return _playbook_out(await catalog.save_playbook(rig_id, data.model_dump(), playbook_id))
+    return _playbook_out(await playbook_service.save_checked(rig_id, data.model_dump(),
+                                                             playbook_id))
 
 
 @catalog_api.delete("/rigs/<int:rig_id>/playbooks/<int:playbook_id>")
 async def delete_playbook(rig_id: int, playbook_id: int) -> tuple[str, int]:
     await catalog.delete_playbook(rig_id, playbook_id)
     return "", 204
+
+
+@catalog_api.post("/playbooks/apply")
+@validate_request(PlaybookApplyIn)
+async def apply_playbook(data: PlaybookApplyIn) -> tuple[dict[str, Any], int]:
+    """Add the same playbook to each of ``rig_ids`` (checked once; each revision bumps)."""
+    playbooks = await playbook_service.apply_to_rigs(data.rig_ids, data.playbook.model_dump())
+    return {"playbooks": [_playbook_out(p) for p in playbooks]}, 201
+
+
+@catalog_api.get("/software/<int:software_id>/playbook-template")
+async def software_playbook_template(software_id: int) -> dict[str, Any]:
+    """The playbook this catalog entry suggests, placeholders included."""
+    software = await catalog.get_row(MiningSoftware, software_id)
+    return {"software_id": software_id, "yaml": playbook_template(software)}
+
+
+@catalog_api.get("/rigs/<int:rig_id>/playbook-runs")
+async def rig_playbook_runs(rig_id: int) -> dict[str, Any]:
+    """The outcome of the last revision the rig's sentry applied, one entry per playbook."""
+    await get_rig(rig_id)
+    runs = (await playbook_service.last_runs([rig_id])).get(rig_id, [])
+    return {"runs": [catalog.row_out(r) for r in runs]}

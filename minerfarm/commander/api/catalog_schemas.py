@@ -75,6 +75,13 @@ class PlaybookIn(Strict):
         return value
 
 
+class PlaybookApplyIn(Strict):
+    """One playbook for many rigs at once."""
+
+    rig_ids: list[int] = Field(min_length=1, max_length=1000)
+    playbook: PlaybookIn
+
+
 class PlaybookRunIn(BaseModel):
     revision: Annotated[str, Field(max_length=64)]
     status: Literal["success", "failed"]

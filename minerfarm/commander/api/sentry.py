@@ -17,6 +17,7 @@ from minerfarm.commander.catalog import desired_playbooks
 from minerfarm.commander.db.models import MinerLogLine, PlaybookRun
 from minerfarm.commander.errors import ApiError, invalid_request
 from minerfarm.commander.ingest.queue import IncomingReport, QueueClosed
+from minerfarm.commander.longpoll import MAX_WAIT_S, wait_for_revision_change
 from minerfarm.commander.rigs import rig_summary
 from minerfarm.commander.state import commander_state
 from minerfarm.protocol.reports import ReportAck, ReportBatch, isoformat_z
@@ -68,11 +69,30 @@ async def post_reports() -> tuple[dict[str, int], int]:
 
 @sentry_api.get("/playbooks")
 async def get_playbooks() -> Any:
-    """The rig's desired playbooks; 304 when ``If-None-Match`` names the current revision."""
-    revision = str(g.rig.playbook_revision)
-    if request.headers.get("If-None-Match", "").strip('"') == revision:
+    """The rig's desired playbooks; 304 when ``If-None-Match`` names the current revision.
+
+    ``?wait=S`` (at most 60): a long-poll; while the revision is the one named, the answer waits
+    up to S seconds for it to change (then 200), else 304.
+    """
+    known = request.headers.get("If-None-Match", "").strip('"')
+    rig = g.rig
+    if known == str(rig.playbook_revision):
+        wait = _wait_seconds(request.args.get("wait"))
+        if wait > 0:
+            rig = await wait_for_revision_change(rig, known, wait)
+    revision = str(rig.playbook_revision)
+    if known == revision:
         return "", 304, {"ETag": f'"{revision}"'}
-    return await desired_playbooks(g.rig), 200, {"ETag": f'"{revision}"'}
+    return await desired_playbooks(rig), 200, {"ETag": f'"{revision}"'}
+
+
+def _wait_seconds(value: str | None) -> float:
+    if not value:
+        return 0.0
+    try:
+        return min(max(float(value), 0.0), MAX_WAIT_S)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_request", "wait: seconds, a number from 0 to 60") from exc
 
 
 @sentry_api.post("/playbook-runs")
@@ -80,9 +100,10 @@ async def get_playbooks() -> Any:
 async def post_playbook_run(data: PlaybookRunIn) -> tuple[dict[str, Any], int]:
     """What happened when the sentry applied a revision (Ansible's failed task, message)."""
     async with commander_state().db() as session, session.begin():
-        session.add(PlaybookRun(rig_id=g.rig.id, **data.model_dump(exclude={"playbook_id"})))
+        session.add(PlaybookRun(rig_id=g.rig.id, **data.model_dump()))
     await commander_state().pubsub.publish(
-        topics.rig(g.rig.kind, g.rig.id), "updated", {"id": g.rig.id, "playbook_run": data.status}
+        topics.rig(g.rig.kind, g.rig.id), "updated",
+        {"id": g.rig.id, "playbook_run": data.status, "playbook_id": data.playbook_id}
     )
     return {"accepted": 1}, 202
 

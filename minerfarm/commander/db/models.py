@@ -194,6 +194,7 @@ class PlaybookRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"), index=True)
     revision: Mapped[str] = mapped_column(String(64))
+    playbook_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     failed_task: Mapped[str | None] = mapped_column(String(256))
     message: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,227 @@
+"""Playbook pages: a rig's playbooks (choose the software, edit its template, pick address
+templates), one playbook applied to many rigs, each rig's last playbook run, and the live
+console of a rig's miners (a websocket fed by ``topics.miner_logs``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from quart import Blueprint, redirect, render_template, request, url_for, websocket
+from sqlalchemy import select
+
+from minerfarm.commander import catalog, playbook_service, rigs, topics
+from minerfarm.commander.api.catalog_schemas import PlaybookIn
+from minerfarm.commander.db.models import Address, MinerLogLine, MiningSoftware, Playbook, Rig
+from minerfarm.commander.errors import ApiError, validation_message
+from minerfarm.commander.playbook_template import playbook_template
+from minerfarm.commander.state import commander_state
+from minerfarm.protocol.playbooks import PLACEHOLDERS, placeholder
+
+playbook_pages = Blueprint("playbook_pages", __name__, template_folder="templates")
+LOG_LINES = 200
+
+
+async def _choices() -> dict[str, Any]:
+    return {
+        "software": await catalog.list_rows(MiningSoftware),
+        "addresses": await catalog.list_rows(Address),
+        "placeholders": [(placeholder(n), h) for n, h in PLACEHOLDERS.items()],
+    }
+
+
+async def _form_values() -> tuple[dict[str, Any], list[int]]:
+    form = await request.form
+    software = form.get("software_id", "")
+    values = {
+        "name": form.get("name", "").strip(),
+        "software_id": int(software) if software.isdigit() else None,
+        "yaml": form.get("yaml", "").replace("\r\n", "\n"),
+        "address_ids": [int(i) for i in form.getlist("address_ids") if i.isdigit()],
+    }
+    return values, [int(i) for i in form.getlist("rig_ids") if i.isdigit()]
+
+
+def _checked(values: dict[str, Any]) -> dict[str, Any]:
+    return PlaybookIn(**values).model_dump()
+
+
+def _error_of(exc: Exception) -> tuple[str, int]:
+    if isinstance(exc, ValidationError):
+        return validation_message(exc)[0], 422
+    assert isinstance(exc, ApiError)
+    return exc.message, exc.status
+
+
+async def _draft(software_id: str | None) -> dict[str, Any]:
+    """A new playbook's form: the chosen catalog entry's template."""
+    if software_id and software_id.isdigit():
+        with contextlib.suppress(ApiError):
+            software = await catalog.get_row(MiningSoftware, int(software_id))
+            return {"name": f"{software.name} {software.version}", "software_id": software.id,
+                    "yaml": playbook_template(software), "address_ids": []}
+    return {"name": "", "software_id": None, "yaml": "", "address_ids": []}
+
+
+# -- one rig -------------------------------------------------------------------------------
+
+async def _rig_page(rig: Rig, draft: dict[str, Any], error: str | None = None,
+                    status: int = 200) -> Any:
+    runs = (await playbook_service.last_runs([rig.id])).get(rig.id, [])
+    page = await render_template(
+        "playbooks_rig.html", rig=rig, playbooks=await catalog.rig_playbooks(rig.id),
+        runs=runs, draft=draft, error=error, **await _choices())
+    return page, status
+
+
+@playbook_pages.get("/rigs/<int:rig_id>/playbooks")
+async def rig_playbooks(rig_id: int) -> Any:
+    try:
+        rig = await rigs.get_rig(rig_id)
+    except ApiError:
+        return redirect(url_for("playbook_pages.index"))
+    return await _rig_page(rig, await _draft(request.args.get("software_id")))
+
+
+@playbook_pages.post("/rigs/<int:rig_id>/playbooks")
+async def create_playbook(rig_id: int) -> Any:
+    rig = await rigs.get_rig(rig_id)
+    values, _ = await _form_values()
+    try:
+        await playbook_service.save_checked(rig_id, _checked(values))
+    except (ValidationError, ApiError) as exc:
+        return await _rig_page(rig, values, *_error_of(exc))
+    return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id))
+
+
+async def _playbook(rig_id: int, playbook_id: int) -> Playbook:
+    async with commander_state().db() as session:
+        playbook = await session.get(Playbook, playbook_id)
+    if playbook is None or playbook.rig_id != rig_id:
+        raise ApiError(404, "not_found", f"rig {rig_id} has no playbook {playbook_id}")
+    return playbook
+
+
+async def _edit_page(rig: Rig, playbook_id: int, draft: dict[str, Any],
+                     error: str | None = None, status: int = 200) -> Any:
+    page = await render_template("playbooks_edit.html", rig=rig, playbook_id=playbook_id,
+                                 draft=draft, error=error, **await _choices())
+    return page, status
+
+
+@playbook_pages.get("/rigs/<int:rig_id>/playbooks/<int:playbook_id>")
+async def edit_playbook(rig_id: int, playbook_id: int) -> Any:
+    rig = await rigs.get_rig(rig_id)
+    playbook = await _playbook(rig_id, playbook_id)
+    return await _edit_page(rig, playbook_id, catalog.row_out(playbook))
+
+
+@playbook_pages.post("/rigs/<int:rig_id>/playbooks/<int:playbook_id>")
+async def save_playbook(rig_id: int, playbook_id: int) -> Any:
+    rig = await rigs.get_rig(rig_id)
+    values, _ = await _form_values()
+    try:
+        await playbook_service.save_checked(rig_id, _checked(values), playbook_id)
+    except (ValidationError, ApiError) as exc:
+        return await _edit_page(rig, playbook_id, values, *_error_of(exc))
+    return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id))
+
+
+@playbook_pages.post("/rigs/<int:rig_id>/playbooks/<int:playbook_id>/delete")
+async def delete_playbook(rig_id: int, playbook_id: int) -> Any:
+    with contextlib.suppress(ApiError):  # already gone: the list is where the user was going
+        await catalog.delete_playbook(rig_id, playbook_id)
+    return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id))
+
+
+# -- every rig -----------------------------------------------------------------------------
+
+async def _index_page(draft: dict[str, Any], chosen: list[int], error: str | None = None,
+                      status: int = 200) -> Any:
+    async with commander_state().db() as session:
+        all_rigs = list(await session.scalars(
+            select(Rig).where(Rig.kind == "cpu_gpu").order_by(Rig.name)))
+        playbooks = list(await session.scalars(select(Playbook).order_by(Playbook.id)))
+    by_rig: dict[int, list[Playbook]] = {}
+    for playbook in playbooks:
+        by_rig.setdefault(playbook.rig_id, []).append(playbook)
+    runs = await playbook_service.last_runs([r.id for r in all_rigs])
+    page = await render_template("playbooks_index.html", rigs=all_rigs, by_rig=by_rig,
+                                 runs=runs, draft=draft, chosen=chosen, error=error,
+                                 **await _choices())
+    return page, status
+
+
+@playbook_pages.get("/playbooks")
+async def index() -> Any:
+    return await _index_page(await _draft(request.args.get("software_id")), [])
+
+
+@playbook_pages.post("/playbooks/apply")
+async def apply() -> Any:
+    values, rig_ids = await _form_values()
+    try:
+        if not rig_ids:
+            raise ApiError(422, "invalid_playbook", "pick at least one rig")
+        await playbook_service.apply_to_rigs(rig_ids, _checked(values))
+    except (ValidationError, ApiError) as exc:
+        return await _index_page(values, rig_ids, *_error_of(exc))
+    return redirect(url_for("playbook_pages.index"))
+
+
+# -- miner console -------------------------------------------------------------------------
+
+async def _newest_lines(rig_id: int, limit: int) -> list[MinerLogLine]:
+    async with commander_state().db() as session:
+        rows = await session.scalars(select(MinerLogLine).where(MinerLogLine.rig_id == rig_id)
+                                     .order_by(MinerLogLine.id.desc()).limit(limit))
+        return list(reversed(list(rows)))
+
+
+async def _lines_after(rig_id: int, after: int, limit: int) -> list[MinerLogLine]:
+    async with commander_state().db() as session:
+        return list(await session.scalars(
+            select(MinerLogLine).where(MinerLogLine.rig_id == rig_id, MinerLogLine.id > after)
+            .order_by(MinerLogLine.id).limit(limit)))
+
+
+def _line_out(line: MinerLogLine) -> dict[str, Any]:
+    return {"id": line.id, "ts": line.ts.strftime("%H:%M:%S"), "playbook_id": line.playbook_id,
+            "line": line.line}
+
+
+@playbook_pages.get("/rigs/<int:rig_id>/miner-logs")
+async def miner_logs(rig_id: int) -> Any:
+    try:
+        rig = await rigs.get_rig(rig_id)
+    except ApiError:
+        return redirect(url_for("playbook_pages.index"))
+    lines = await _newest_lines(rig_id, LOG_LINES)
+    return await render_template("playbooks_logs.html", rig=rig,
+                                 lines=[_line_out(line) for line in lines],
+                                 last_id=lines[-1].id if lines else 0)
+
+
+@playbook_pages.websocket("/rigs/<int:rig_id>/miner-logs/ws")
+async def miner_logs_live(rig_id: int) -> None:
+    """New console lines as JSON arrays; ``?after=ID`` is the last line the page shows."""
+    after = int(websocket.args.get("after", "0") or 0)
+    await websocket.accept()
+    async with commander_state().pubsub.subscribe([topics.miner_logs(rig_id)],
+                                                  maxsize=32) as updates:
+        while True:
+            lines = await _lines_after(rig_id, after, 500)
+            if lines:
+                after = lines[-1].id
+                await websocket.send(orjson.dumps([_line_out(x) for x in lines]).decode())
+            if len(lines) < 500:
+                await _next_message(updates)
+
+
+async def _next_message(updates: Any) -> None:
+    async for _message in updates:
+        return
+    await asyncio.sleep(1)  # a subscription never ends by itself; no busy loop if it did

@@ -1,0 +1,163 @@
+"""End to end, real processes: a commander, ``minerfarm sentry enroll`` + ``run``, a local
+download server with a fake XMRig. Playbooks made through the admin API are applied on the
+rig with ansible-runner, the miner is supervised, read, logged, restarted, stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import psutil
+import pytest
+
+from tests.playbooks.helpers import download_server, fake_miner_tarball, miner_processes
+from tests.support import REPO, CommanderProcess, browser_login, free_port
+
+pytestmark = pytest.mark.slow
+T = TypeVar("T")
+StartSentry = Callable[[CommanderProcess, str], "subprocess.Popen[bytes]"]
+POOL = "stratum+tcp://pool.e2e.example:3333"
+WALLET = "4E2eWalletAddress"
+
+
+def wait_for(check: Callable[[], T | None], timeout: float, what: str) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"not within {timeout:.0f} s: {what}")
+
+
+@pytest.fixture
+def sentry_run(tmp_path: Path) -> Iterator[StartSentry]:
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(commander: CommanderProcess, token: str) -> subprocess.Popen[bytes]:
+        config = tmp_path / "sentry"
+        env = {**os.environ, "MINERFARM_SENTRY_CONFIG_DIR": str(config)}
+        subprocess.run([sys.executable, "-m", "minerfarm", "sentry", "enroll", "--commander",
+                        commander.url, "--token", token], check=True, env=env, cwd=REPO,
+                       capture_output=True, timeout=60)
+        log = (tmp_path / "sentry.log").open("ab")
+        process = subprocess.Popen([sys.executable, "-m", "minerfarm", "sentry", "run",
+                                    "--interval", "1"], env=env, cwd=REPO, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _runs(api: httpx.Client, rig_id: int) -> list[dict[str, Any]]:
+    return list(api.get(f"/api/v1/rigs/{rig_id}/playbook-runs").json()["runs"])
+
+
+def test_a_playbook_runs_a_supervised_miner_on_the_rig(
+        tmp_path: Path, fresh_commander: CommanderProcess, sentry_run: Any) -> None:
+    commander = fresh_commander
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    tarball, sha256 = fake_miner_tarball(downloads)
+    rig_id, token = commander.create_rig("e2e-rig")
+    sentry = sentry_run(commander, token)
+    api_port = free_port()
+    with download_server(downloads) as base_url, commander.admin() as api:
+        pool = api.post("/api/v1/addresses", json={"type": "pool", "coin": "XMR",
+                                                   "label": "e2e pool", "value": POOL})
+        wallet = api.post("/api/v1/addresses", json={"type": "wallet", "coin": "XMR",
+                                                     "label": "e2e wallet", "value": WALLET})
+        software = api.post("/api/v1/software", json={
+            "name": "fakexmrig", "version": "1.0", "download_url": f"{base_url}/{tarball.name}",
+            "sha256": sha256, "api_kind": "xmrig", "api_port": api_port,
+            "executable_template": "fakeminer/xmrig -o {{ pool }} -u {{ wallet }}"
+                                   " -p {{ worker }} --http-host {{ api_host }}"
+                                   " --http-port {{ api_port }}"}).json()
+        template = api.get(f"/api/v1/software/{software['id']}/playbook-template").json()
+        created = time.monotonic()
+        playbook = api.post(f"/api/v1/rigs/{rig_id}/playbooks", json={
+            "name": "cpu miner", "software_id": software["id"], "yaml": template["yaml"],
+            "address_ids": [pool.json()["id"], wallet.json()["id"]]})
+        assert playbook.status_code == 201, playbook.text
+        playbook_id = playbook.json()["id"]
+
+        # applied with ansible-runner within 10 s: the miner runs with the pool and wallet
+        miner = wait_for(lambda: miner_processes(POOL), 10, "the miner is started")[0]
+        assert time.monotonic() - created < 10
+        cmdline = miner.cmdline()
+        assert cmdline[cmdline.index("-o") + 1] == POOL
+        assert cmdline[cmdline.index("-u") + 1] == WALLET
+        assert cmdline[cmdline.index("-p") + 1] == "e2e-rig"
+        runs = wait_for(lambda: _runs(api, rig_id), 10, "the run is reported")
+        assert runs[0]["status"] == "success" and runs[0]["playbook_id"] == playbook_id
+
+        # its hashrate in the reports and on the rig's page
+        def reported() -> dict[str, Any] | None:
+            stats = api.get(f"/api/v1/rigs/{rig_id}").json().get("stats") or {}
+            return next((m for m in stats.get("miners") or [] if m.get("hashrate_hs")), None)
+
+        entry = wait_for(reported, 15, "the miner's hashrate is reported")
+        assert entry["playbook_id"] == playbook_id and entry["pool"] == POOL
+        assert entry["hashrate_hs"] >= 1000
+
+        with commander.anonymous(follow_redirects=True) as browser:
+            browser_login(browser)
+            page = browser.get(f"/rigs/{rig_id}")
+            assert "xmrig" in page.text and "H/s" in page.text
+            # its console lines on the log page
+            wait_for(lambda: "[fake-xmrig] mining to" in browser.get(
+                f"/rigs/{rig_id}/miner-logs").text, 15, "console lines on the log page")
+
+            # killed, it is restarted
+            first_pid = miner.pid
+            os.kill(first_pid, signal.SIGKILL)
+            restarted = wait_for(lambda: [p for p in miner_processes(POOL)
+                                          if p.pid != first_pid], 15, "a restarted miner")
+            assert restarted[0].pid != first_pid
+            wait_for(lambda: "miner exited with code" in browser.get(
+                f"/rigs/{rig_id}/miner-logs").text, 15, "the crash in the console")
+
+            # deleting the playbook stops it
+            assert api.delete(f"/api/v1/rigs/{rig_id}/playbooks/{playbook_id}").status_code \
+                == 204
+            wait_for(lambda: not miner_processes(POOL), 15, "the miner is stopped")
+
+            # a wrong sha256 is refused, and the commander shows why
+            wrong = api.post("/api/v1/software", json={
+                **{k: software[k] for k in ("download_url", "api_kind", "api_port",
+                                            "executable_template")},
+                "name": "fakexmrig", "version": "1.0-tampered", "sha256": "0" * 64}).json()
+            bad = api.post(f"/api/v1/rigs/{rig_id}/playbooks", json={
+                "name": "tampered", "software_id": wrong["id"], "yaml": template["yaml"],
+                "address_ids": [pool.json()["id"], wallet.json()["id"]]}).json()
+
+            revision = api.get(f"/api/v1/rigs/{rig_id}/playbooks").json()["revision"]
+
+            def refused() -> dict[str, Any] | None:  # (SQLite may reuse a deleted id)
+                return next((r for r in _runs(api, rig_id) if r["revision"] == revision
+                             and r["playbook_id"] == bad["id"]), None)
+
+            run = wait_for(refused, 30, "the tampered download is reported")
+            assert run["status"] == "failed"
+            assert "verify its sha256" in run["failed_task"]
+            assert "checksum" in run["message"].lower() and "0" * 64 in run["message"]
+            assert not miner_processes(POOL)
+            page = browser.get(f"/rigs/{rig_id}/playbooks").text
+            assert "failed" in page and "verify its sha256" in page
+    assert sentry.poll() is None, (tmp_path / "sentry.log").read_text()[-3000:]
+    assert psutil.pid_exists(sentry.pid)
