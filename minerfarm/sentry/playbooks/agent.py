@@ -57,7 +57,7 @@ class PlaybookAgent:
         ]
 
     async def remove_everything(self) -> None:
-        await self.supervisor.stop_all()
+        await self.applier.remove_all()
         for folder in self.layout.state_dirs():
             if folder.exists():
                 log.warning("rig removed: deleting %s", folder)

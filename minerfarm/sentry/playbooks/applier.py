@@ -13,7 +13,7 @@ from typing import Any
 from minerfarm.protocol.playbooks import API_HOST
 from minerfarm.sentry.playbooks.layout import Layout
 from minerfarm.sentry.playbooks.runner import RunOutcome, run_playbook
-from minerfarm.sentry.playbooks.supervisor import MinerSpec, Supervisor
+from minerfarm.sentry.playbooks.supervisor import MinerSpec, Supervisor, reap_strays
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class Applier:
 
     async def remove_all(self) -> None:
         await self.supervisor.stop_all()
+        await asyncio.to_thread(reap_strays, self.layout.pid_files(), self.layout.miners)
         await asyncio.to_thread(shutil.rmtree, self.layout.playbooks, True)
 
     async def apply(self, desired: dict[str, Any]) -> list[dict[str, Any]]:
@@ -78,5 +79,6 @@ class Applier:
         return MinerSpec(
             playbook_id=int(playbook["id"]), script=self.layout.launch_script(playbook["id"]),
             log_file=self.layout.log_file(playbook["id"]),
+            pid_file=self.layout.pid_file(playbook["id"]),
             api_kind=software.get("api_kind"), api_port=int(port) if port else None,
         )

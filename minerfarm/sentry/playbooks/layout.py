@@ -49,6 +49,12 @@ class Layout:
     def launch_script(self, playbook_id: int) -> Path:
         return self.playbook_dir(playbook_id) / "launch.sh"
 
+    def pid_file(self, playbook_id: int) -> Path:
+        return self.playbook_dir(playbook_id) / "miner.pid"
+
+    def pid_files(self) -> list[Path]:
+        return sorted(self.playbooks.glob("*/miner.pid"))
+
     def log_file(self, playbook_id: int) -> Path:
         return self.logs / f"playbook-{int(playbook_id)}.log"
 

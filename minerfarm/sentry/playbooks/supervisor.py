@@ -27,6 +27,7 @@ class MinerSpec:
     log_file: Path
     api_kind: str | None = None  # the adapter that reads it (catalog ``api_kind``)
     api_port: int | None = None
+    pid_file: Path | None = None  # the running miner's process group, for a restarted sentry
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class _Supervised:
                 stderr=asyncio.subprocess.STDOUT,
             )
             self.starts += 1
+            if self.spec.pid_file is not None:
+                self.spec.pid_file.write_text(f"{self.process.pid}\n")
             assert self.process.stdout is not None
             async for raw in self.process.stdout:
                 self._say(raw.decode(errors="replace").rstrip("\r\n")[:4096])
@@ -74,6 +77,8 @@ class _Supervised:
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
+        if self.spec.pid_file is not None:
+            self.spec.pid_file.unlink(missing_ok=True)
         process = self.process
         if process is None or process.returncode is not None:
             return
@@ -112,3 +117,25 @@ class Supervisor:
         miner = self._miners.get(playbook_id)
         process = miner.process if miner else None
         return process.pid if process and process.returncode is None else None
+
+
+def reap_strays(pid_files: list[Path], owned_root: Path) -> list[int]:
+    """Stop miners a previous sentry left running (it was killed, or crashed): each pid file
+    names a process group; it is killed only if that process still runs from under
+    ``owned_root`` (the sentry's ``miners/``), so a reused pid is left alone. Blocking."""
+    import psutil
+
+    killed = []
+    for pid_file in pid_files:
+        try:
+            pid = int(pid_file.read_text().strip())
+            cwd = Path(psutil.Process(pid).cwd())
+        except (OSError, ValueError, psutil.Error):
+            pid_file.unlink(missing_ok=True)
+            continue
+        if cwd.is_relative_to(owned_root.resolve()):
+            log.warning("stopping miner process group %d left by a previous sentry", pid)
+            _signal_group(pid, signal.SIGKILL)
+            killed.append(pid)
+        pid_file.unlink(missing_ok=True)
+    return killed
