@@ -117,7 +117,9 @@ CHECKSUM_SOURCES: dict[tuple[str, str], str | None] = {
     ("xmrig", "6.26.0"): "third-party install script pinning the official GitHub asset "
                          "(public GitHub code, found with minerfarm's code search)",
     ("xmrig", "6.22.2"): "third-party container setup script pinning the official GitHub asset",
-    ("lolminer", "1.98a"): "third-party miner catalog script (name|version|url|sha256|...)",
+    ("lolminer", "1.98a"): "third-party miner catalog script (name|version|url|sha256|...) for "
+                           "the Lolliedieb URL; note a Nix expression pins e2f8f592...2762b for "
+                           "a kryptex-miners mirror of the same file name: check before use",
     ("trex", "0.26.8"): "same third-party miner catalog script",
     ("srbminer", "3.4.2"): "same third-party miner catalog script",
     ("gminer", "3.44"): None,
