@@ -63,6 +63,13 @@ async def delete_row(model: Any, row_id: int) -> None:
         row = await session.get(model, row_id)
         if row is None:
             raise ApiError(404, "not_found", f"no entry with id {row_id}")
+        if model is Address:
+            users = [p for p in await session.scalars(select(Playbook))
+                     if row_id in (p.address_ids or [])]
+            if users:
+                names = ", ".join(f"{p.name!r} (rig {p.rig_id})" for p in users[:5])
+                raise ApiError(409, "in_use", f"address {row_id} is used by the playbooks "
+                               f"{names}: pick another address there first")
         await session.delete(row)
 
 

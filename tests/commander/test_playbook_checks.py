@@ -172,3 +172,15 @@ def test_pages_show_the_check_error_and_the_template(commander: CommanderProcess
         assert saved.status_code == 200 and "cpu" in saved.text
         overview = browser.get("/playbooks")
         assert overview.status_code == 200 and "page-rig" in overview.text
+
+
+def test_an_address_in_use_cannot_be_deleted(commander: CommanderProcess) -> None:
+    rig_id, _ = commander.create_rig("address-in-use")
+    with commander.admin() as api:
+        ids = _addresses(api)
+        saved = api.post(f"/api/v1/rigs/{rig_id}/playbooks",
+                         json={"name": "cpu", "yaml": GOOD, "address_ids": ids})
+        refused = api.delete(f"/api/v1/addresses/{ids[0]}")
+        assert refused.status_code == 409 and "'cpu'" in refused.json()["error"]["message"]
+        api.delete(f"/api/v1/rigs/{rig_id}/playbooks/{saved.json()['id']}")
+        assert api.delete(f"/api/v1/addresses/{ids[0]}").status_code == 204
