@@ -13,6 +13,7 @@ import logging
 import signal
 import time
 from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,10 @@ def run_until_signal(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run until done or SIGTERM/SIGINT (a clean stop: exit 0)."""
 
     async def main() -> None:
-        task = asyncio.ensure_future(coroutine)
         loop = asyncio.get_running_loop()
+        # the blocking work (collectors, SQLite) is sequential: two threads, not cores + 4
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=2, thread_name_prefix="sentry"))
+        task = asyncio.ensure_future(coroutine)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
