@@ -9,27 +9,8 @@ import time
 
 import httpx
 
+from tests.commander.playbook_helpers import GOOD, addresses
 from tests.support import CommanderProcess, browser_login, csrf_from
-
-GOOD = """\
-- name: a miner
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  roles:
-    - role: install_miner
-    - role: launch_miner
-      vars:
-        miner_argv: ["miner/bin", "-o", "{{ pool }}", "-u", "{{ wallet }}.{{ worker }}"]
-"""
-
-
-def _addresses(api: httpx.Client, coin: str = "XMR") -> list[int]:
-    pool = api.post("/api/v1/addresses", json={"type": "pool", "coin": coin, "label": "pool",
-                                               "value": "stratum+tcp://pool.example.org:3333"})
-    wallet = api.post("/api/v1/addresses", json={"type": "wallet", "coin": coin,
-                                                 "label": "wallet", "value": "4WalletAddr"})
-    return [pool.json()["id"], wallet.json()["id"]]
 
 
 def _error(answer: httpx.Response) -> str:
@@ -48,7 +29,7 @@ def test_bad_yaml_is_refused(commander: CommanderProcess) -> None:
 def test_unknown_placeholder_is_refused(commander: CommanderProcess) -> None:
     rig_id, _ = commander.create_rig("check-placeholder")
     with commander.admin() as api:
-        ids = _addresses(api)
+        ids = addresses(api)
         answer = api.post(f"/api/v1/rigs/{rig_id}/playbooks", json={
             "name": "x", "address_ids": ids,
             "yaml": GOOD.replace("{{ worker }}", "{{ wrker }}")})
@@ -62,7 +43,7 @@ def test_a_used_placeholder_needs_its_address(commander: CommanderProcess) -> No
     with commander.admin() as api:
         answer = api.post(f"/api/v1/rigs/{rig_id}/playbooks", json={"name": "x", "yaml": GOOD})
         assert "pick a pool address" in _error(answer)
-        pool, _wallet = _addresses(api)
+        pool, _wallet = addresses(api)
         other = api.post("/api/v1/addresses", json={"type": "wallet", "coin": "RVN",
                                                     "label": "rvn", "value": "RVNwallet1"})
         answer = api.post(f"/api/v1/rigs/{rig_id}/playbooks", json={
@@ -74,7 +55,7 @@ def test_syntax_check_failure_is_refused_with_ansibles_words(
         commander: CommanderProcess) -> None:
     rig_id, _ = commander.create_rig("check-syntax")
     with commander.admin() as api:
-        ids = _addresses(api)
+        ids = addresses(api)
         no_role = GOOD.replace("role: install_miner", "role: install_minr")
         message = _error(api.post(f"/api/v1/rigs/{rig_id}/playbooks",
                                   json={"name": "x", "yaml": no_role, "address_ids": ids}))
@@ -99,7 +80,7 @@ def test_catalog_is_seeded_and_templates_are_valid_playbooks(
         assert "--http-port {{ api_port }}" in xmrig["executable_template"]
         template = api.get(f"/api/v1/software/{xmrig['id']}/playbook-template").json()["yaml"]
         assert '- "{{ pool }}"' in template and "install_miner" in template
-        ids = _addresses(api)
+        ids = addresses(api)
         saved = api.post(f"/api/v1/rigs/{rig_id}/playbooks", json={
             "name": "cpu", "software_id": xmrig["id"], "yaml": template, "address_ids": ids})
         assert saved.status_code == 201, saved.text
@@ -114,7 +95,7 @@ def test_catalog_is_seeded_and_templates_are_valid_playbooks(
 def test_apply_one_playbook_to_many_rigs(commander: CommanderProcess) -> None:
     rigs = [commander.create_rig(f"many-{i}")[0] for i in range(3)]
     with commander.admin() as api:
-        ids = _addresses(api)
+        ids = addresses(api)
         answer = api.post("/api/v1/playbooks/apply", json={
             "rig_ids": rigs[:2], "playbook": {"name": "cpu", "yaml": GOOD, "address_ids": ids}})
         assert answer.status_code == 201, answer.text
@@ -131,7 +112,7 @@ def test_apply_one_playbook_to_many_rigs(commander: CommanderProcess) -> None:
 def test_long_poll_answers_as_soon_as_the_revision_changes(commander: CommanderProcess) -> None:
     rig_id, token = commander.create_rig("long-poll")
     with commander.admin() as api, commander.sentry(token, timeout=30) as sentry:
-        ids = _addresses(api)
+        ids = addresses(api)
         assert sentry.get("/api/v1/sentry/playbooks?wait=1",
                           headers={"If-None-Match": '"0"'}).status_code == 304
 
@@ -157,7 +138,7 @@ def test_pages_show_the_check_error_and_the_template(commander: CommanderProcess
         with commander.admin() as api:
             xmrig = next(s for s in api.get("/api/v1/software").json()["software"]
                          if s["name"] == "xmrig")
-            ids = _addresses(api)
+            ids = addresses(api)
         page = browser.get(f"/rigs/{rig_id}/playbooks", params={"software_id": xmrig["id"]})
         assert page.status_code == 200 and "{{ pool }}" in page.text
         answer = browser.post(f"/rigs/{rig_id}/playbooks", data={
@@ -177,7 +158,7 @@ def test_pages_show_the_check_error_and_the_template(commander: CommanderProcess
 def test_an_address_in_use_cannot_be_deleted(commander: CommanderProcess) -> None:
     rig_id, _ = commander.create_rig("address-in-use")
     with commander.admin() as api:
-        ids = _addresses(api)
+        ids = addresses(api)
         saved = api.post(f"/api/v1/rigs/{rig_id}/playbooks",
                          json={"name": "cpu", "yaml": GOOD, "address_ids": ids})
         refused = api.delete(f"/api/v1/addresses/{ids[0]}")
