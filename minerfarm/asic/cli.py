@@ -153,7 +153,9 @@ def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
 @asic_sentry.command()
 @click.option("--commander", "url", metavar="URL",
               help="The commander, https://HOST:PORT. Omitted: ask, or find it on the LAN.")
-@click.option("--token", help="The ASIC rig's token (shown when the rig was created).")
+@click.option("--token", envvar="MINERFARM_SENTRY_TOKEN",
+              help="The ASIC rig's token (shown when the rig was created) "
+                   "[env MINERFARM_SENTRY_TOKEN; prompted if neither].")
 @config_dir_option
 def enroll(url: str | None, token: str | None, config_dir: str | None) -> None:
     """Pin the commander's certificate, check the token, save the credentials (0600)."""

@@ -132,7 +132,9 @@ def install(group: click.Group) -> None:
 @click.command()
 @click.option("--commander", "url", metavar="URL",
               help="The commander, https://HOST:PORT. Omitted: ask, or find it on the LAN.")
-@click.option("--token", help="The rig's token (shown when the rig was created).")
+@click.option("--token", envvar="MINERFARM_SENTRY_TOKEN",
+              help="The rig's token (shown when the rig was created) "
+                   "[env MINERFARM_SENTRY_TOKEN; prompted if neither].")
 @config_dir_option
 def enroll(url: str | None, token: str | None, config_dir: Path | None) -> None:
     """Pin the commander's certificate, check the token, save the credentials (0600)."""
