@@ -191,7 +191,8 @@ def run(interval_s: float | None, max_retry_s: float, verbose: bool,
     try:
         runcli.run_until_signal(run_asic_sentry(config_dir, interval_s, max_retry_s))
     except CommanderError as exc:
-        raise runcli.run_errors(exc, sentry_cmd="minerfarm asic-sentry") from exc
+        raise runcli.run_errors(exc, sentry_cmd="minerfarm asic-sentry",
+                                removed="Its credentials and unsent reports were wiped") from exc
     except AsicError as exc:
         raise click.ClickException(str(exc)) from exc
 

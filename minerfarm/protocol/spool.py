@@ -4,8 +4,10 @@ One SQLite file (WAL, ``synchronous=FULL``: a report the sentry built survives a
 two tables: ``reports`` (the queue) and ``meta`` (the ``seq`` counter, last delivery, drop
 count). Shared by the CPU/GPU and the ASIC sentry.
 
-- ``seq`` survives restarts; a new spool starts it at the current Unix time in milliseconds, so
-  a sentry that lost its state never reuses a ``seq`` the commander would drop as a duplicate.
+- ``seq`` survives restarts and goes up by one per report (a gap or a duplicate is visible).
+  A new spool starts it at the current Unix time in milliseconds: a sentry sends far fewer than
+  1,000 reports a second, so one that lost its state (reinstalled, same token) never reuses a
+  ``seq`` the commander would drop as a duplicate.
 - Bounded by age (default 7 days) and size (default 100 MB of report JSON): the oldest reports
   are dropped first; :meth:`Spool.put` returns how many so the caller can warn, and the total is
   kept for ``status``.

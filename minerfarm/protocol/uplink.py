@@ -21,7 +21,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,7 +124,8 @@ class Uplink:
         self._singles = max(0, self._singles - 1)
 
 
-async def run_with_uplink(uplink: Uplink, producer: Callable[[], Awaitable[None]]) -> None:
+async def run_with_uplink(uplink: Uplink,
+                          producer: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run ``producer`` (a loop that submits reports) beside the uplink's sender until one of
     them raises; that error (``TokenInvalid``, ``RigRemoved``, ...) is raised as it is, not in
     an ``ExceptionGroup``."""

@@ -39,10 +39,12 @@ config_dir_option = click.option(
          f"{CONFIG_DIR_ENV}; /etc/minerfarm/sentry as root, else ~/.config/minerfarm/sentry].")
 
 
-class ExitError(click.ClickException):
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+class TokenInvalidExit(click.ClickException):
+    exit_code = EXIT_TOKEN_INVALID
+
+
+class RigRemovedExit(click.ClickException):
+    exit_code = EXIT_RIG_REMOVED
 
 
 def enrollment_errors(exc: Exception, *, sentry_cmd: str, other_cmd: str) -> click.ClickException:
@@ -65,15 +67,16 @@ def enrollment_errors(exc: Exception, *, sentry_cmd: str, other_cmd: str) -> cli
     return click.ClickException(f"{exc}. Check the commander URL and that it is running.")
 
 
-def run_errors(exc: Exception, *, sentry_cmd: str) -> click.ClickException:
+def run_errors(exc: Exception, *, sentry_cmd: str,
+               removed: str = "Its miners and playbooks were removed and the credentials "
+                              "wiped") -> click.ClickException:
     if isinstance(exc, TokenInvalid):
-        return ExitError(f"{exc}. The token is invalid (regenerated or mistyped): stopped. "
-                         f"Run '{sentry_cmd} enroll' with the rig's current token.",
-                         EXIT_TOKEN_INVALID)
+        return TokenInvalidExit(f"{exc}. The token is invalid (regenerated or mistyped): "
+                                f"stopped. Run '{sentry_cmd} enroll' with the rig's current "
+                                "token.")
     if isinstance(exc, RigRemoved):
-        return ExitError(f"{exc}. Its miners and playbooks were removed and the credentials "
-                         f"wiped: stopped. To report again, create a rig and run "
-                         f"'{sentry_cmd} enroll' with its token.", EXIT_RIG_REMOVED)
+        return RigRemovedExit(f"{exc}. {removed}: stopped. To report again, create a rig "
+                              f"and run '{sentry_cmd} enroll' with its token.")
     if isinstance(exc, NotEnrolled):
         return click.ClickException(f"{exc}. Run '{sentry_cmd} enroll' first.")
     return click.ClickException(str(exc))

@@ -56,9 +56,19 @@ def test_the_asic_sentry_reports_every_asic_under_its_rig(
             return asics if len(asics) == len(fleet) else None
 
         asics = wait_for(all_asics, 30, "every ASIC under the rig")
+        status = cli("asic-sentry", "status", "--config-dir", str(config_dir))
+        assert "enrolled:          True" in status.stdout, status.stdout
+        # the rig is removed: the sentry wipes its credentials and stops (exit 4)
+        with commander.admin() as admin:
+            admin.delete(f"/api/v1/rigs/{rig_id}").raise_for_status()
+        assert sentry.wait(20) == 4, (tmp_path / "asic-sentry.log").read_text()[-2000:]
     finally:
-        sentry.terminate()
-        assert sentry.wait(20) == 0, (tmp_path / "asic-sentry.log").read_text()[-2000:]
+        if sentry.poll() is None:
+            sentry.kill()
+    assert "the rig was removed" in (tmp_path / "asic-sentry.log").read_text()
+    kept = json.loads((config_dir / "asic-sentry.json").read_text())
+    assert "commander" not in kept and len(kept["asics"]) == len(fleet)
+    assert not (config_dir / "commander.pem").exists()
     by_ip = {a["ip"]: a for a in asics}
     assert {host for host, _, _ in fleet} == set(by_ip)
     online = [a for a in asics if a["online"]]
@@ -66,8 +76,6 @@ def test_the_asic_sentry_reports_every_asic_under_its_rig(
         a["stats"]["hashrate_hs"] > 0 for a in online)
     hung = next(a for a in asics if not a["online"])
     assert "hashrate_hs" not in (hung.get("stats") or {})  # offline: no figure, not a zero
-    status = cli("asic-sentry", "status", "--config-dir", str(config_dir))
-    assert "enrolled:          True" in status.stdout, status.stdout
 
 
 def test_a_round_too_big_for_one_report_is_split() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from minerfarm.protocol.spool import Spool
@@ -44,6 +45,7 @@ def test_a_new_spool_starts_seq_at_the_clock_so_a_lost_state_never_reuses_one(
         tmp_path: Path) -> None:
     with Spool(tmp_path / "old.db") as old:
         before = [old.next_seq() for _ in range(100)][-1]
+    time.sleep(0.2)  # 100 reports took far less than the 100 ms a real sentry needs
     with Spool(tmp_path / "new.db") as new:
         assert new.next_seq() > before
 
