@@ -41,6 +41,8 @@ def _serve(settings: Settings) -> None:
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Everything the commander writes (database, queue, WAL files) is for its owner only.
+    os.umask(0o077)
     ensure_data_dir(settings.data_dir)
     try:
         tls = ensure_tls(settings.data_dir, settings.cert, settings.key)

@@ -21,7 +21,7 @@ def mode(path: Path) -> int:
 def test_data_dir_is_private(commander: CommanderProcess) -> None:
     data = commander.data_dir
     assert mode(data) == 0o700
-    for secret in ("session-secret", "tls/key.pem"):
+    for secret in ("session-secret", "tls/key.pem", "minerfarm.db", "ingest-queue.db"):
         assert mode(data / secret) == 0o600, secret
     assert (data / "minerfarm.db").exists() and (data / "ingest-queue.db").exists()
 
