@@ -164,9 +164,10 @@ class FarmAggregator:
                 totals.rigs_offline += not online
             if not online:
                 continue
+            unnamed = "ASICs (coin not reported)" if digest.kind == "asic" else "unknown"
             for miner in digest.miners:
                 if miner.hashrate_hs is not None:
-                    by_coin[miner.coin or "unknown"] += miner.hashrate_hs
+                    by_coin[miner.coin or unnamed] += miner.hashrate_hs
                     by_algo[miner.algorithm or "unknown"] += miner.hashrate_hs
             totals.power_w += digest.power_w or 0.0
         totals.hashrate_by_coin, totals.hashrate_by_algorithm = dict(by_coin), dict(by_algo)

@@ -20,7 +20,7 @@ DASH = "—"
 def watts(value: float | None) -> str:
     if value is None:
         return DASH
-    return f"{value / 1000:.2f} kW" if value >= 10_000 else f"{value:.0f} W"
+    return f"{value / 1000:.2f} kW" if value >= 10_000 else f"{value:,.0f} W"
 
 
 def celsius(value: float | None) -> str:

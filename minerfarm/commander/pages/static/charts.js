@@ -56,6 +56,9 @@
     if (!answer.ok) return;
     data = await answer.json();
     data.span = { "1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400 }[name];
+    box.querySelectorAll(".axis-start").forEach(function (label) {
+      label.textContent = { "1h": "1 h ago", "24h": "24 h ago", "7d": "7 days ago", "30d": "30 days ago" }[name];
+    });
     drawAll();
   }
 
