@@ -1,0 +1,255 @@
+"""Live dashboard benchmark: the two figures of the realtime-dashboard issue, in one run.
+
+1. Report POST -> live update received, at 200 websocket subscribers, open loop at 1,000
+   reports/s (goal p99 < 250 ms). A report's latency runs from its scheduled send time to the
+   first frame that shows its state (or a newer state of the same rig) to a subscriber that
+   watches it. Scenarios: ``index`` (every subscriber on the CPU/GPU index: each report reaches
+   all of them) and ``detail`` (each subscriber on one rig's page: a report reaches its rig's).
+2. The index page's time (HTTPS GET, render included) with 10,000 reporting rigs, cold (first
+   view after start) and warm; baseline in the same run: ``GET /api/v1/stats``, which still
+   recomputes farm totals from the database.
+
+Usage: python bench/fanout.py [--subscribers 200] [--rate 1000] [--seconds 10] [--rigs 1000]
+                              [--scenario index|detail|both] [--index-rigs 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import platform
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.ingest import pct, sample_report
+from bench.loadclient import Connection
+from bench.wsclient import LiveSocket
+from tests.support import CommanderProcess, browser_login
+
+SHARES = re.compile(r">([\d,]+) / 0")
+
+
+def start(data_dir: Path) -> CommanderProcess:
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    return CommanderProcess(data_dir, env={"MINERFARM_ADVERTISE": "0"}).start()
+
+
+def session_cookie(commander: CommanderProcess) -> str:
+    with commander.client() as client:
+        assert browser_login(client).status_code == 302
+        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+def create_rigs(commander: CommanderProcess, count: int) -> list[tuple[int, str]]:
+    with commander.admin() as api:
+        return [(body["rig"]["id"], body["token"]) for body in (
+            api.post("/api/v1/rigs", json={"name": f"bench-{n:05d}", "kind": "cpu_gpu"}).json()
+            for n in range(count))]
+
+
+class Tracker:
+    """Which reports each subscriber has seen: a frame showing report k of a rig delivers
+    every earlier report of that rig too (its state superseded theirs)."""
+
+    def __init__(self) -> None:
+        self.sent: dict[int, float] = {}
+        self.by_rig: dict[int, list[int]] = defaultdict(list)
+        self.latencies: list[float] = []
+        self.delivered = 0
+
+    def cursor(self) -> dict[int, int]:
+        return defaultdict(int)
+
+    def seen(self, cursor: dict[int, int], rig: int, k: int, now: float) -> None:
+        sent = self.by_rig[rig]
+        i = cursor[rig]
+        while i < len(sent) and sent[i] <= k:
+            self.latencies.append(now - self.sent[sent[i]])
+            i += 1
+        self.delivered += i - cursor[rig]
+        cursor[rig] = i
+
+
+def frame_handler(tracker: Tracker, watched_rig: int | None) -> Any:
+    cursor = tracker.cursor()
+
+    def on_frame(text: str) -> None:
+        now = time.perf_counter()
+        for op in orjson.loads(text)["ops"]:
+            if op["op"] != "replace":
+                continue
+            if watched_rig is None and op["id"].startswith("rig-"):
+                rig = int(op["id"][4:])
+            elif watched_rig is not None and op["id"] == "rig-body":
+                rig = watched_rig
+            else:
+                continue
+            match = SHARES.search(op["html"])
+            if match:
+                tracker.seen(cursor, rig, int(match.group(1).replace(",", "")), now)
+
+    return on_frame
+
+
+async def fanout(commander: CommanderProcess, rigs: list[tuple[int, str]], scenario: str,
+                 subscribers: int, rate: float, seconds: float) -> dict[str, Any]:
+    context, cookie = commander.ssl_context(), session_cookie(commander)
+    tracker = Tracker()
+    sockets, tasks = [], []
+    for n in range(subscribers):
+        watched = None if scenario == "index" else rigs[n % len(rigs)][0]
+        path = "/live/index/cpu_gpu" if watched is None else f"/live/rigs/{watched}"
+        socket = LiveSocket(frame_handler(tracker, watched))
+        sockets.append(socket)
+        tasks.append(asyncio.create_task(socket.run("127.0.0.1", commander.port, context,
+                                                    path, cookie)))
+    await asyncio.wait_for(asyncio.gather(*(s.open.wait() for s in sockets)), 60)
+    watchers = defaultdict(int)
+    for n in range(subscribers):
+        watchers[rigs[n % len(rigs)][0] if scenario == "detail" else None] += 1
+
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(64):
+        pool.put_nowait(await Connection.open("127.0.0.1", commander.port, context))
+    seq_of: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+    acks: list[float] = []
+    expected = 0
+
+    async def one(k: int, rig_id: int, token: str, scheduled: float) -> None:
+        report = sample_report(next(seq_of[rig_id]))
+        report["ts"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        report["miners"][0]["shares"] = {"accepted": k, "rejected": 0}
+        conn = await pool.get()
+        status, _ = await conn.post("/api/v1/sentry/reports",
+                                    orjson.dumps({"reports": [report]}),
+                                    {"Authorization": f"Bearer {token}"})
+        acks.append(time.perf_counter() - scheduled)
+        pool.put_nowait(conn)
+        assert status == 202, status
+
+    begin, posts = time.perf_counter(), []
+    for k in range(1, int(rate * seconds) + 1):
+        scheduled = begin + k / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        rig_id, token = rigs[k % len(rigs)]
+        tracker.sent[k] = scheduled
+        tracker.by_rig[rig_id].append(k)
+        expected += watchers[None] + watchers.get(rig_id, 0)
+        posts.append(asyncio.create_task(one(k, rig_id, token, scheduled)))
+    await asyncio.gather(*posts)
+    elapsed = time.perf_counter() - begin
+    await asyncio.sleep(3)  # stragglers
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    while not pool.empty():
+        pool.get_nowait().close()
+    lat = tracker.latencies
+    return {"scenario": scenario, "subscribers": subscribers, "reports": len(tracker.sent),
+            "rate": len(tracker.sent) / elapsed, "expected": expected,
+            "delivered": tracker.delivered, "frames": sum(s.frames for s in sockets),
+            "p50": pct(lat, 0.5) if lat else None, "p99": pct(lat, 0.99) if lat else None,
+            "max": max(lat) if lat else None, "ack_p99": pct(acks, 0.99)}
+
+
+def seed_rigs(db: Path, count: int) -> None:
+    """Reporting rigs written straight into the database (the API would take minutes)."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    stats = orjson.dumps(sample_report(1)).decode()
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "INSERT INTO rigs (name, kind, created_at, token_hash, token_created_at, last_seen,"
+            " last_seq, latest_stats, playbook_revision)"
+            " VALUES (?, 'cpu_gpu', ?, ?, ?, ?, 1, ?, 0)",
+            [(f"seeded-{n:05d}", now, f"seed{n:060d}", now, now, stats) for n in range(count)])
+
+
+def timed_gets(commander: CommanderProcess, path: str, times: int,
+               auth: bool = False) -> list[float]:
+    client = commander.admin() if auth else commander.client()
+    with client:
+        if not auth:
+            browser_login(client)
+        out = []
+        for _ in range(times):
+            t0 = time.perf_counter()
+            answer = client.get(path)
+            out.append(time.perf_counter() - t0)
+            assert answer.status_code == 200, answer.status_code
+    return out
+
+
+def render_bench(workdir: Path, rigs: int) -> dict[str, Any]:
+    data = workdir / "render" / "data"
+    start(data).stop()  # creates and migrates the database
+    seed_rigs(data / "minerfarm.db", rigs)
+    commander = start(data)
+    try:
+        cold = timed_gets(commander, "/", 1)[0]
+        warm = timed_gets(commander, "/", 20)
+        with commander.client() as client:
+            browser_login(client)
+            size = len(client.get("/").content)
+        stats = timed_gets(commander, "/api/v1/stats", 10, auth=True)
+    finally:
+        commander.stop()
+    return {"rigs": rigs, "cold": cold, "warm_p50": pct(warm, 0.5), "warm_max": max(warm),
+            "bytes": size, "stats_api_p50": pct(stats, 0.5)}
+
+
+def ms(value: float | None) -> str:
+    return "—" if value is None else f"{value * 1000:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=1000)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rigs", type=int, default=1000)
+    parser.add_argument("--scenario", choices=["index", "detail", "both"], default="both")
+    parser.add_argument("--index-rigs", type=int, default=10_000)
+    args = parser.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"python {platform.python_version()}; client and commander share these CPUs")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        scenarios = ["index", "detail"] if args.scenario == "both" else [args.scenario]
+        for scenario in scenarios:
+            commander = start(workdir / scenario / "data")
+            try:
+                rigs = create_rigs(commander, args.rigs)
+                result = asyncio.run(fanout(commander, rigs, scenario, args.subscribers,
+                                            args.rate, args.seconds))
+            finally:
+                commander.stop()
+            print(f"fan-out [{scenario}]: {result['subscribers']} websockets, "
+                  f"{result['reports']} reports at {result['rate']:.0f}/s over {args.rigs} rigs; "
+                  f"updates delivered {result['delivered']}/{result['expected']} in "
+                  f"{result['frames']} frames; POST->update p50 {ms(result['p50'])}, "
+                  f"p99 {ms(result['p99'])}, max {ms(result['max'])} (goal p99 < 250 ms); "
+                  f"POST ack p99 {ms(result['ack_p99'])}")
+        render = render_bench(workdir, args.index_rigs)
+        print(f"index page with {render['rigs']} rigs: cold {ms(render['cold'])}, warm p50 "
+              f"{ms(render['warm_p50'])} (max {ms(render['warm_max'])}; goal < 300 ms), "
+              f"{render['bytes'] / 1e6:.1f} MB of HTML; baseline GET /api/v1/stats "
+              f"(totals recomputed from the database) p50 {ms(render['stats_api_p50'])}")
+
+
+if __name__ == "__main__":
+    main()
