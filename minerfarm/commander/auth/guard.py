@@ -9,6 +9,7 @@ import base64
 import binascii
 
 from quart import Quart, g, redirect, request, url_for, websocket
+from quart.typing import ResponseReturnValue
 from quart_auth import current_user
 
 from minerfarm.commander.auth.csrf import UNSAFE_METHODS, csrf_ok, set_csrf_cookie
@@ -47,7 +48,7 @@ async def _basic_auth_ok() -> bool | None:
     return False
 
 
-async def require_admin() -> object | None:
+async def require_admin() -> ResponseReturnValue | None:
     if request.endpoint in PUBLIC_ENDPOINTS or request.blueprint == SENTRY_BLUEPRINT:
         return None
     is_api = request.path.startswith("/api/") or request.path == "/openapi.json"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.schema import Table
 
 
-def insert_for(dialect_name: str, table: Table) -> Any:
+def insert_for(dialect_name: str, table: Any) -> Any:
+    """``INSERT`` with ``on_conflict_do_*`` for ``table`` (a Table or an ORM class)."""
     if dialect_name == "postgresql":
         return postgresql.insert(table)
     if dialect_name == "sqlite":

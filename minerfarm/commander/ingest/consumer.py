@@ -63,7 +63,8 @@ class IngestConsumer:
 
     async def _store(self, conn: AsyncConnection, batches: list[QueuedBatch],
                      kinds: dict[int, str]) -> dict[int, dict[str, Any]]:
-        rows, latest = [], {}
+        rows: list[dict[str, Any]] = []
+        latest: dict[int, dict[str, Any]] = {}
         asic_rows: dict[tuple[int, str], dict[str, Any]] = {}
         for batch in batches:
             received = datetime.fromtimestamp(batch.received_at, UTC)
@@ -90,10 +91,9 @@ class IngestConsumer:
             rows,
         )
         await conn.execute(
-            update(Rig.__table__)
-            .where(Rig.__table__.c.id == bindparam("rid"))
-            .where((Rig.__table__.c.last_seq.is_(None))
-                   | (Rig.__table__.c.last_seq <= bindparam("seq")))
+            update(Rig)
+            .where(Rig.id == bindparam("rid"))
+            .where(Rig.last_seq.is_(None) | (Rig.last_seq <= bindparam("seq")))
             .values(last_seen=bindparam("seen", type_=UtcDateTime),
                     last_seq=bindparam("seq"),
                     latest_stats=bindparam("report", type_=JsonDocument)),
