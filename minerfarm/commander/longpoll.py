@@ -18,7 +18,7 @@ from minerfarm.commander.state import commander_state
 MAX_WAIT_S = 60.0
 
 
-async def _current(rig_id: int) -> Rig:
+async def current_rig(rig_id: int) -> Rig:
     async with commander_state().db() as session:
         rig = await session.get(Rig, rig_id)
     if rig is None:
@@ -30,7 +30,7 @@ async def wait_for_revision_change(rig: Rig, known: str, wait_s: float) -> Rig:
     """The rig as it is when its revision differs from ``known``, or after ``wait_s``."""
     state = commander_state()
     async with state.pubsub.subscribe([topics.rig(rig.kind, rig.id)], maxsize=16) as updates:
-        current = await _current(rig.id)
+        current = await current_rig(rig.id)
         if str(current.playbook_revision) != known:
             return current
 
@@ -42,4 +42,4 @@ async def wait_for_revision_change(rig: Rig, known: str, wait_s: float) -> Rig:
 
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed(), wait_s)
-        return await _current(rig.id)
+        return await current_rig(rig.id)

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from minerfarm.commander import topics
-from minerfarm.commander.auth.tokens import issue_token
+from minerfarm.commander.auth.tokens import SentryRig, issue_token
 from minerfarm.commander.db.models import AsicMiner, Report, RetiredToken, Rig
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.state import commander_state
@@ -22,7 +22,7 @@ def is_online(rig: Rig, now: datetime | None = None) -> bool:
     return now - rig.last_seen <= timedelta(seconds=commander_state().settings.offline_after_s)
 
 
-def rig_summary(rig: Rig) -> dict[str, Any]:
+def rig_summary(rig: Rig | SentryRig) -> dict[str, Any]:
     return {"id": rig.id, "name": rig.name, "kind": rig.kind}
 
 
@@ -103,6 +103,7 @@ async def rename_rig(rig_id: int, name: str) -> Rig:
             rig.name = name
     except IntegrityError as exc:
         raise _name_taken(name) from exc
+    commander_state().token_cache.clear()
     await _publish(rig.kind, rig.id, "updated", rig_summary(rig))
     return rig
 
@@ -116,6 +117,7 @@ async def delete_rig(rig_id: int) -> None:
         session.add(RetiredToken(token_hash=rig.token_hash, rig_id=rig.id, reason="deleted"))
         await session.execute(delete(Report).where(Report.rig_id == rig_id))
         await session.delete(rig)
+    state.token_cache.clear()
     if state.queue is not None:
         await state.queue.forget_rig(rig_id)
     await _publish(rig.kind, rig.id, "deleted", rig_summary(rig))
@@ -130,6 +132,7 @@ async def regenerate_token(rig_id: int) -> tuple[Rig, str]:
         session.add(RetiredToken(token_hash=rig.token_hash, rig_id=rig.id, reason="regenerated"))
         rig.token_hash = token.secret_hash
         rig.token_created_at = datetime.now(UTC)
+    commander_state().token_cache.clear()
     return rig, str(token)
 
 

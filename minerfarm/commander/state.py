@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
     from minerfarm.commander.auth.ratelimit import LoginLimiter
+    from minerfarm.commander.auth.tokens import TokenCache
     from minerfarm.commander.dashboard.aggregator import FarmAggregator
     from minerfarm.commander.ingest.consumer import IngestConsumer
     from minerfarm.commander.ingest.queue import SqliteIngestQueue
@@ -26,6 +27,7 @@ class CommanderState:
     fingerprint: bytes
     limiter: LoginLimiter
     pubsub: PubSub
+    token_cache: TokenCache
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[Any] | None = None
     queue: SqliteIngestQueue | None = None

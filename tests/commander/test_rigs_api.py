@@ -82,6 +82,8 @@ def test_wrong_and_malformed_tokens_are_401(commander: CommanderProcess) -> None
 
 def test_regenerated_token_replaces_the_old_one(commander: CommanderProcess) -> None:
     rig_id, old = commander.create_rig("regen-rig")
+    with commander.sentry(old) as sentry:  # the commander now remembers this token
+        assert sentry.get("/api/v1/sentry/hello").status_code == 200
     with commander.admin() as api:
         answer = api.post(f"/api/v1/rigs/{rig_id}/token")
         assert answer.status_code == 200

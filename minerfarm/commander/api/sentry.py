@@ -17,7 +17,7 @@ from minerfarm.commander.catalog import desired_playbooks
 from minerfarm.commander.db.models import MinerLogLine, PlaybookRun
 from minerfarm.commander.errors import ApiError, invalid_request
 from minerfarm.commander.ingest.queue import IncomingReport, QueueClosed
-from minerfarm.commander.longpoll import MAX_WAIT_S, wait_for_revision_change
+from minerfarm.commander.longpoll import MAX_WAIT_S, current_rig, wait_for_revision_change
 from minerfarm.commander.rigs import rig_summary
 from minerfarm.commander.state import commander_state
 from minerfarm.protocol.reports import ReportAck, ReportBatch, isoformat_z
@@ -75,7 +75,7 @@ async def get_playbooks() -> Any:
     up to S seconds for it to change (then 200), else 304.
     """
     known = request.headers.get("If-None-Match", "").strip('"')
-    rig = g.rig
+    rig = await current_rig(g.rig.id)  # g.rig may be up to a few seconds old: read afresh
     if known == str(rig.playbook_revision):
         wait = _wait_seconds(request.args.get("wait"))
         if wait > 0:
