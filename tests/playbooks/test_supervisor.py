@@ -60,15 +60,16 @@ async def test_a_dead_miner_is_restarted_and_stop_ends_its_group(tmp_path: Path)
 
 async def test_miners_left_by_a_killed_sentry_are_reaped(tmp_path: Path) -> None:
     layout = Layout(tmp_path)
-    supervisor = Supervisor(lambda _id, _line: None)
+    lines: list[str] = []
+    supervisor = Supervisor(lambda _id, line: lines.append(line))
     supervisor.start(_miner(layout, 2))
-    await _until(lambda: supervisor.pid(2) and layout.pid_file(2).exists())
+    await _until(lambda: supervisor.pid(2) and layout.pid_file(2).exists() and lines)
     orphan = supervisor.pid(2)
     assert orphan is not None
     for miner in supervisor._miners.values():  # the sentry dies: nothing stops the miner
         miner.task.cancel()
     await asyncio.sleep(0.1)
     assert psutil.pid_exists(orphan)
-    assert reap_strays(layout.pid_files(), layout.miners) == [orphan]
+    assert reap_strays(layout.pid_files(), [layout.miners, layout.playbooks]) == [orphan]
     await _until(lambda: not psutil.pid_exists(orphan) or
                  psutil.Process(orphan).status() == psutil.STATUS_ZOMBIE)

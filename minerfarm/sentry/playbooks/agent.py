@@ -37,7 +37,8 @@ class PlaybookAgent:
         self.shipper = LogShipper(client, interval_s=log_interval_s)
         self.supervisor = Supervisor(self.shipper.add, backoff)
         self.applier = Applier(self.layout, self.supervisor)
-        self.watcher = PlaybookWatcher(client, self.applier, poll_s=poll_s, wait_s=wait_s)
+        self.watcher = PlaybookWatcher(client, self.applier, poll_s=poll_s, wait_s=wait_s,
+                                       state_file=self.layout.applied)
 
     async def run(self) -> None:
         try:

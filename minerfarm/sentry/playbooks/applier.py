@@ -42,7 +42,8 @@ class Applier:
 
     async def remove_all(self) -> None:
         await self.supervisor.stop_all()
-        await asyncio.to_thread(reap_strays, self.layout.pid_files(), self.layout.miners)
+        await asyncio.to_thread(reap_strays, self.layout.pid_files(),
+                                [self.layout.miners, self.layout.playbooks])
         await asyncio.to_thread(shutil.rmtree, self.layout.playbooks, True)
 
     async def apply(self, desired: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,10 +1,11 @@
 """Where the sentry keeps what playbooks install and start, under its config dir.
 
 ``miners/<name>-<version>-<sha12>/``  unpacked mining software (kept across revisions)
-``miners/downloads/``                 the verified archives
+``miners/<…>/.download``              the verified archive
 ``playbooks/<id>/``                   one playbook: ansible-runner's private data dir, launch.sh
 ``playbooks/.ansible/``               Ansible's home and temp files
 ``logs/playbook-<id>.log``            the miner's console (rotated)
+``playbook-state/applied.json``      the last revision applied (a restarted sentry resumes it)
 
 ``miners/`` and ``playbooks/`` are the config's ``STATE_DIRS``: removed when the rig is.
 """
@@ -55,8 +56,12 @@ class Layout:
     def pid_files(self) -> list[Path]:
         return sorted(self.playbooks.glob("*/miner.pid"))
 
+    @property
+    def applied(self) -> Path:
+        return self.root / "playbook-state" / "applied.json"
+
     def log_file(self, playbook_id: int) -> Path:
         return self.logs / f"playbook-{int(playbook_id)}.log"
 
     def state_dirs(self) -> list[Path]:
-        return [self.miners, self.playbooks, self.logs]
+        return [self.miners, self.playbooks, self.logs, self.applied.parent]

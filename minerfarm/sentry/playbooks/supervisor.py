@@ -119,10 +119,11 @@ class Supervisor:
         return process.pid if process and process.returncode is None else None
 
 
-def reap_strays(pid_files: list[Path], owned_root: Path) -> list[int]:
+def reap_strays(pid_files: list[Path], owned_roots: list[Path]) -> list[int]:
     """Stop miners a previous sentry left running (it was killed, or crashed): each pid file
-    names a process group; it is killed only if that process still runs from under
-    ``owned_root`` (the sentry's ``miners/``), so a reused pid is left alone. Blocking."""
+    names a process group; it is killed only if that process still runs from under one of
+    ``owned_roots`` (the sentry's ``miners/`` or ``playbooks/``), so a reused pid is left
+    alone. Blocking."""
     import psutil
 
     killed = []
@@ -133,7 +134,7 @@ def reap_strays(pid_files: list[Path], owned_root: Path) -> list[int]:
         except (OSError, ValueError, psutil.Error):
             pid_file.unlink(missing_ok=True)
             continue
-        if cwd.is_relative_to(owned_root.resolve()):
+        if any(cwd.is_relative_to(root.resolve()) for root in owned_roots):
             log.warning("stopping miner process group %d left by a previous sentry", pid)
             _signal_group(pid, signal.SIGKILL)
             killed.append(pid)

@@ -2,12 +2,18 @@
 the commander up to ``wait_s`` (long-poll) so a change arrives at once; against a commander
 without the long-poll (an immediate 304) it polls every ``poll_s``. A new revision is applied
 and each playbook's outcome sent with ``POST /playbook-runs`` (kept and resent while the
-commander is unreachable). ``TokenInvalid`` and ``RigRemoved`` propagate to the run loop."""
+commander is unreachable). ``TokenInvalid`` and ``RigRemoved`` propagate to the run loop.
+
+The last applied revision is saved (``state_file``): a restarted sentry applies it at once, so
+the miners run again even while the commander is unreachable, then asks for newer ones."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+from pathlib import Path
 from typing import Any, Protocol
 
 from minerfarm.protocol.client import CommanderUnreachable, RequestRejected
@@ -25,8 +31,9 @@ class PlaybookFeed(Protocol):
 
 class PlaybookWatcher:
     def __init__(self, client: PlaybookFeed, applier: Applier, *, poll_s: float = 60.0,
-                 wait_s: float = 30.0, retry_max_s: float = 60.0) -> None:
-        self.client, self.applier = client, applier
+                 wait_s: float = 30.0, retry_max_s: float = 60.0,
+                 state_file: Path | None = None) -> None:
+        self.client, self.applier, self.state_file = client, applier, state_file
         self.poll_s, self.wait_s, self.retry_max_s = poll_s, wait_s, retry_max_s
         self.revision: str | None = None
         self._unsent: list[dict[str, Any]] = []
@@ -34,6 +41,10 @@ class PlaybookWatcher:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         retry = 1.0
+        saved = await asyncio.to_thread(self._load)
+        if saved is not None:
+            log.info("resuming playbook revision %s", saved.get("revision"))
+            await self._apply(saved, save=False)
         while True:
             started = loop.time()
             try:
@@ -52,12 +63,14 @@ class PlaybookWatcher:
                 continue
             await self._apply(desired)
 
-    async def _apply(self, desired: dict[str, Any]) -> None:
+    async def _apply(self, desired: dict[str, Any], save: bool = True) -> None:
         revision = str(desired.get("revision"))
         log.info("playbook revision %s: applying %d playbooks", revision,
                  len(desired.get("playbooks") or []))
         self._unsent.extend(await self.applier.apply(desired))
         self.revision = revision  # applied (or failed and reported): not retried in a loop
+        if save:
+            await asyncio.to_thread(self._save, desired)
         try:
             await self._send_runs()
         except CommanderUnreachable as exc:
@@ -70,3 +83,22 @@ class PlaybookWatcher:
             except RequestRejected as exc:
                 log.warning("commander refused a playbook run: %s", exc)
             self._unsent.pop(0)
+
+    def _load(self) -> dict[str, Any] | None:
+        if self.state_file is None or not self.state_file.exists():
+            return None
+        try:
+            desired = json.loads(self.state_file.read_text())
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring %s: %s", self.state_file, exc)
+            return None
+        return desired if isinstance(desired, dict) and "revision" in desired else None
+
+    def _save(self, desired: dict[str, Any]) -> None:
+        if self.state_file is None:
+            return
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.state_file.with_suffix(".tmp")
+        partial.write_text(json.dumps(desired))
+        os.chmod(partial, 0o600)
+        partial.replace(self.state_file)

@@ -1,0 +1,99 @@
+"""A sentry that was killed comes back with its miners: it reaps the ones left running and
+resumes the last applied revision at once, even while the commander is unreachable."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from minerfarm.protocol.client import CommanderUnreachable
+from minerfarm.sentry.playbooks.applier import Applier
+from minerfarm.sentry.playbooks.layout import Layout
+from minerfarm.sentry.playbooks.supervisor import Supervisor
+from minerfarm.sentry.playbooks.watcher import PlaybookWatcher
+from tests.commander.playbook_helpers import GOOD
+from tests.playbooks.helpers import download_server, fake_miner_tarball, miner_processes
+from tests.support import free_port
+
+pytestmark = pytest.mark.slow
+POOL = "stratum+tcp://pool.resume.example:3333"
+
+
+class Commander:
+    """Stands for the network: answers ``answers`` in turn, then is unreachable."""
+
+    def __init__(self, *answers: dict[str, Any]) -> None:
+        self.answers = list(answers)
+        self.runs: list[dict[str, Any]] = []
+
+    async def wait_for_playbooks(self, revision: str | None,
+                                 wait_s: float) -> dict[str, Any] | None:
+        if self.answers:
+            return self.answers.pop(0)
+        await asyncio.sleep(0.2)
+        raise CommanderUnreachable("connection refused")
+
+    async def post_playbook_run(self, body: dict[str, Any]) -> None:
+        if not self.answers:
+            raise CommanderUnreachable("connection refused")
+        self.runs.append(body)
+
+
+async def _until(check: Any, timeout: float = 30.0) -> Any:
+    for _ in range(int(timeout / 0.1)):
+        value = check()
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError("not in time")
+
+
+async def test_a_restarted_sentry_resumes_its_miners_without_the_commander(
+        tmp_path: Path) -> None:
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    tarball, sha256 = fake_miner_tarball(downloads)
+    layout = Layout(tmp_path / "sentry")
+    with download_server(downloads) as base_url:
+        desired = {"revision": "5", "playbooks": [{
+            "id": 1, "name": "cpu",
+            "yaml": GOOD.replace('"miner/bin"', '"fakeminer/xmrig"').replace(
+                '"{{ wallet }}.{{ worker }}"', '"{{ wallet }}", "--http-port", "{{ api_port }}"'),
+            "vars": {"pool": POOL, "wallet": "4Resume", "worker": "r"},
+            "software": {"name": "fakexmrig", "version": "1.0", "sha256": sha256,
+                         "download_url": f"{base_url}/{tarball.name}", "api_kind": "xmrig",
+                         "api_port": free_port()}}]}
+        first = Supervisor(lambda _id, _line: None)
+        watcher = PlaybookWatcher(Commander(desired), Applier(layout, first),
+                                  state_file=layout.applied)
+        task = asyncio.create_task(watcher.run())
+        orphan = (await _until(lambda: miner_processes(POOL)))[0].pid
+        # the sentry is killed: its tasks end, nothing stops the miner
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        for miner in first._miners.values():
+            miner.task.cancel()
+        assert psutil.pid_exists(orphan) and layout.applied.exists()
+
+    # restarted, with the commander (and the download server) gone
+    second = Supervisor(lambda _id, _line: None)
+    watcher = PlaybookWatcher(Commander(), Applier(layout, second), state_file=layout.applied)
+    task = asyncio.create_task(watcher.run())
+    try:
+        resumed = await _until(lambda: [p for p in miner_processes(POOL) if p.pid != orphan])
+        assert len(resumed) == 1
+        gone = not psutil.pid_exists(orphan) or \
+            psutil.Process(orphan).status() == psutil.STATUS_ZOMBIE
+        assert gone
+        assert watcher.revision == "5"
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await second.stop_all()
