@@ -25,6 +25,7 @@ from minerfarm.commander.auth import guard
 from minerfarm.commander.auth.csrf import csrf_token
 from minerfarm.commander.auth.ratelimit import LoginLimiter
 from minerfarm.commander.auth.sessions import AdminUser
+from minerfarm.commander.auth.tokens import TokenCache
 from minerfarm.commander.dashboard.aggregator import FarmAggregator
 from minerfarm.commander.dashboard.rollups import run_rollups
 from minerfarm.commander.datadir import ensure_data_dir, session_secret
@@ -57,7 +58,7 @@ def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
     state = CommanderState(
         settings=settings, password=password, fingerprint=fingerprint,
         limiter=LoginLimiter(settings.login_attempts, settings.login_backoff_max_s),
-        pubsub=pubsub or InProcessPubSub(),
+        pubsub=pubsub or InProcessPubSub(), token_cache=TokenCache(),
     )
     app.extensions[EXTENSION] = state
     QuartAuth(app, user_class=AdminUser)
