@@ -1,5 +1,6 @@
-"""A sentry that was killed comes back with its miners: it reaps the ones left running and
-resumes the last applied revision at once, even while the commander is unreachable."""
+"""Miners on a rig with real Ansible and real processes: a sentry that was killed comes back
+with its miners (it reaps the ones left running and resumes the last applied revision at once,
+even while the commander is unreachable); several playbooks run side by side."""
 
 from __future__ import annotations
 
@@ -97,3 +98,32 @@ async def test_a_restarted_sentry_resumes_its_miners_without_the_commander(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await second.stop_all()
+
+
+async def test_a_rig_runs_several_playbooks_at_once(tmp_path: Path) -> None:
+    """A CPU and a 'GPU' miner side by side, each read by its adapter on its own port."""
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    tarball, sha256 = fake_miner_tarball(downloads)
+    layout = Layout(tmp_path / "sentry")
+    supervisor = Supervisor(lambda _id, _line: None)
+    ports = [free_port(), free_port()]
+    with download_server(downloads) as base_url:
+        software = {"name": "fakexmrig", "version": "1.0", "sha256": sha256,
+                    "download_url": f"{base_url}/{tarball.name}", "api_kind": "xmrig"}
+        playbooks = [{
+            "id": playbook_id, "name": f"miner {playbook_id}",
+            "yaml": GOOD.replace('"miner/bin"', '"fakeminer/xmrig"').replace(
+                '"{{ wallet }}.{{ worker }}"', '"{{ wallet }}", "--http-port", "{{ api_port }}"'),
+            "vars": {"pool": f"{POOL}{playbook_id}", "wallet": "4Both", "worker": "r"},
+            "software": {**software, "api_port": port}}
+            for playbook_id, port in zip((1, 2), ports, strict=True)]
+        try:
+            runs = await Applier(layout, supervisor).apply({"revision": "2",
+                                                            "playbooks": playbooks})
+            assert [r["status"] for r in runs] == ["success", "success"]
+            running = {spec.playbook_id: spec.api_port for spec in supervisor.running()}
+            assert running == {1: ports[0], 2: ports[1]}
+            await _until(lambda: len(miner_processes(POOL)) == 2)
+        finally:
+            await supervisor.stop_all()
