@@ -91,6 +91,8 @@ def check_addresses(used: set[str], addresses: list[Address], wanted: list[int])
             raise invalid(f"pick one {kind} address, not {len(by_type[kind])}")
         if kind in used and kind not in by_type:
             raise invalid(f"the playbook uses {placeholder(kind)}: pick a {kind} address")
+    if "coin" in used and not addresses:
+        raise invalid(f"the playbook uses {placeholder('coin')}: pick a pool or a wallet")
     pool, wallet = by_type.get("pool", [None])[0], by_type.get("wallet", [None])[0]
     if pool and wallet and pool.coin.lower() != wallet.coin.lower():
         raise invalid(f"the pool is for {pool.coin} but the wallet for {wallet.coin}")

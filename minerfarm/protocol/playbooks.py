@@ -12,6 +12,7 @@ PLACEHOLDERS: dict[str, str] = {
     "pool": "the pool address picked for the playbook (stratum+tcp://host:port or host:port)",
     "wallet": "the wallet address picked for the playbook",
     "worker": "the worker name: the rig's name, letters, digits, - and _ only",
+    "coin": "the coin of the picked addresses (as written in the address templates)",
     "api_host": "where the miner's API must listen: 127.0.0.1 (the sentry reads it there)",
     "api_port": "the miner API's port from the catalog entry (the sentry reads it there)",
 }
