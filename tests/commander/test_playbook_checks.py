@@ -165,3 +165,16 @@ def test_an_address_in_use_cannot_be_deleted(commander: CommanderProcess) -> Non
         assert refused.status_code == 409 and "'cpu'" in refused.json()["error"]["message"]
         api.delete(f"/api/v1/rigs/{rig_id}/playbooks/{saved.json()['id']}")
         assert api.delete(f"/api/v1/addresses/{ids[0]}").status_code == 204
+
+
+def test_an_executable_template_uses_only_the_placeholders(commander: CommanderProcess) -> None:
+    entry = {"name": "tmpl", "version": "1", "download_url": "https://example.invalid/t.tgz",
+             "sha256": "b" * 64, "api_kind": "xmrig", "api_port": 18090,
+             "executable_template": "t -o {{ pool }} -u {{ wallet }} --pass {{ password }}"}
+    with commander.admin() as api:
+        answer = api.post("/api/v1/software", json=entry)
+        assert answer.status_code == 422
+        assert "unknown placeholder {{ password }}" in answer.json()["error"]["message"]
+        fixed = api.post("/api/v1/software", json={
+            **entry, "executable_template": "t -o {{ pool }} --api {{ api_host }}:{{ api_port }}"})
+        assert fixed.status_code == 201

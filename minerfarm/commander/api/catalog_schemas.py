@@ -7,8 +7,12 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
+import jinja2
+import jinja2.meta
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from minerfarm.protocol.playbooks import PLACEHOLDERS, placeholder
 
 _POOL = re.compile(
     r"^(?:stratum\+(?:tcp|ssl|tls)://)?[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:\d{1,5}$"
@@ -47,6 +51,20 @@ class SoftwareIn(Strict):
     executable_template: Annotated[str, Field(min_length=1, max_length=8192)]
     api_kind: Annotated[str, Field(min_length=1, max_length=32)]
     api_port: Annotated[int, Field(ge=1, le=65535)]
+
+    @field_validator("executable_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            names = jinja2.meta.find_undeclared_variables(
+                jinja2.Environment(autoescape=False).parse(value))  # noqa: S701 - never rendered
+        except jinja2.TemplateSyntaxError as exc:
+            raise ValueError(f"template error: {exc.message}") from exc
+        unknown = sorted(names - set(PLACEHOLDERS))
+        if unknown:
+            raise ValueError(f"unknown placeholder {', '.join(map(placeholder, unknown))}: the "
+                             f"placeholders are {', '.join(map(placeholder, PLACEHOLDERS))}")
+        return value
 
     @field_validator("sha256")
     @classmethod
