@@ -56,3 +56,16 @@ def test_shipped_lines_reach_the_open_log_page(commander: CommanderProcess) -> N
         frames = _frames(commander, f"/rigs/{rig_id}/miner-logs/ws?after={after}", cookie, ship)
         assert [f["line"] for f in frames] == ["hashrate 1.2 kH/s <b>"]
         assert frames[0]["playbook_id"] == 1
+
+
+def test_a_rig_keeps_its_newest_console_lines(commander: CommanderProcess) -> None:
+    rig_id, token = commander.create_rig("chatty")
+    with commander.sentry(token, timeout=60) as sentry, commander.admin() as api:
+        for batch in range(5):  # 25,000 lines; each batch shares one timestamp
+            lines = [{"ts": f"2026-11-24T10:00:0{batch}Z", "line": f"line {batch * 5000 + i:05d}"}
+                     for i in range(5000)]
+            assert sentry.post("/api/v1/sentry/logs", json={"lines": lines}).status_code == 202
+        oldest = api.get(f"/api/v1/rigs/{rig_id}/miner-logs", params={"after": 0, "limit": 1})
+        newest = api.get(f"/api/v1/rigs/{rig_id}/miner-logs", params={"limit": 1})
+    assert oldest.json()["lines"][0]["line"] == "line 05000"  # the newest 20,000 are kept
+    assert newest.json()["lines"][0]["line"] == "line 24999"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint
+from quart import Blueprint, request
 from quart_schema import validate_request
 
-from minerfarm.commander import catalog, playbook_service
+from minerfarm.commander import catalog, minerlogs, playbook_service
 from minerfarm.commander.api.catalog_schemas import (
     AddressIn,
     PlaybookApplyIn,
@@ -107,3 +107,15 @@ async def rig_playbook_runs(rig_id: int) -> dict[str, Any]:
     await get_rig(rig_id)
     runs = (await playbook_service.last_runs([rig_id])).get(rig_id, [])
     return {"runs": [catalog.row_out(r) for r in runs]}
+
+
+@catalog_api.get("/rigs/<int:rig_id>/miner-logs")
+async def rig_miner_logs(rig_id: int) -> dict[str, Any]:
+    """The rig's miner console lines after ``after`` (an id), oldest first, at most ``limit``
+    (default 500, at most 5000); without ``after`` the newest ``limit`` lines."""
+    await get_rig(rig_id)
+    limit = min(max(request.args.get("limit", 500, type=int) or 500, 1), 5000)
+    after = request.args.get("after", type=int)
+    lines = await (minerlogs.lines_after(rig_id, after, limit) if after is not None
+                   else minerlogs.newest_lines(rig_id, limit))
+    return {"lines": [minerlogs.line_out(line) for line in lines]}

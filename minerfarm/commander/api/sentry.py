@@ -7,17 +7,17 @@ from typing import Any
 from pydantic import ValidationError
 from quart import Blueprint, g, request
 from quart_schema import document_request, validate_request, validate_response
-from sqlalchemy import insert
 
 from minerfarm.commander import topics
 from minerfarm.commander.api.catalog_schemas import LogBatch, PlaybookRunIn
 from minerfarm.commander.api.schemas import Hello
 from minerfarm.commander.auth.tokens import rig_for_bearer
 from minerfarm.commander.catalog import desired_playbooks
-from minerfarm.commander.db.models import MinerLogLine, PlaybookRun
+from minerfarm.commander.db.models import PlaybookRun
 from minerfarm.commander.errors import ApiError, invalid_request
 from minerfarm.commander.ingest.queue import IncomingReport, QueueClosed
 from minerfarm.commander.longpoll import MAX_WAIT_S, current_rig, wait_for_revision_change
+from minerfarm.commander.minerlogs import store_and_prune
 from minerfarm.commander.rigs import rig_summary
 from minerfarm.commander.state import commander_state
 from minerfarm.protocol.reports import ReportAck, ReportBatch, isoformat_z
@@ -115,7 +115,7 @@ async def post_logs(data: LogBatch) -> tuple[dict[str, Any], int]:
     rows = [{"rig_id": g.rig.id, "playbook_id": line.playbook_id, "ts": line.ts,
              "line": line.line} for line in data.lines]
     async with commander_state().db() as session, session.begin():
-        await session.execute(insert(MinerLogLine), rows)
+        await store_and_prune(session, rows, g.rig.id)
     await commander_state().pubsub.publish(
         topics.miner_logs(g.rig.id), "created", {"id": g.rig.id, "lines": len(rows)}
     )

@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from quart import Blueprint, redirect, render_template, request, url_for, websocket
 from sqlalchemy import select
 
-from minerfarm.commander import catalog, playbook_service, rigs, topics
+from minerfarm.commander import catalog, minerlogs, playbook_service, rigs, topics
 from minerfarm.commander.api.catalog_schemas import PlaybookIn
-from minerfarm.commander.db.models import Address, MinerLogLine, MiningSoftware, Playbook, Rig
+from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError, validation_message
 from minerfarm.commander.playbook_template import playbook_template
 from minerfarm.commander.state import commander_state
@@ -174,34 +174,15 @@ async def apply() -> Any:
 
 # -- miner console -------------------------------------------------------------------------
 
-async def _newest_lines(rig_id: int, limit: int) -> list[MinerLogLine]:
-    async with commander_state().db() as session:
-        rows = await session.scalars(select(MinerLogLine).where(MinerLogLine.rig_id == rig_id)
-                                     .order_by(MinerLogLine.id.desc()).limit(limit))
-        return list(reversed(list(rows)))
-
-
-async def _lines_after(rig_id: int, after: int, limit: int) -> list[MinerLogLine]:
-    async with commander_state().db() as session:
-        return list(await session.scalars(
-            select(MinerLogLine).where(MinerLogLine.rig_id == rig_id, MinerLogLine.id > after)
-            .order_by(MinerLogLine.id).limit(limit)))
-
-
-def _line_out(line: MinerLogLine) -> dict[str, Any]:
-    return {"id": line.id, "ts": line.ts.strftime("%H:%M:%S"), "playbook_id": line.playbook_id,
-            "line": line.line}
-
-
 @playbook_pages.get("/rigs/<int:rig_id>/miner-logs")
 async def miner_logs(rig_id: int) -> Any:
     try:
         rig = await rigs.get_rig(rig_id)
     except ApiError:
         return redirect(url_for("playbook_pages.index"))
-    lines = await _newest_lines(rig_id, LOG_LINES)
+    lines = await minerlogs.newest_lines(rig_id, LOG_LINES)
     return await render_template("playbooks_logs.html", rig=rig,
-                                 lines=[_line_out(line) for line in lines],
+                                 lines=[minerlogs.line_out(line) for line in lines],
                                  last_id=lines[-1].id if lines else 0)
 
 
@@ -213,10 +194,10 @@ async def miner_logs_live(rig_id: int) -> None:
     async with commander_state().pubsub.subscribe([topics.miner_logs(rig_id)],
                                                   maxsize=32) as updates:
         while True:
-            lines = await _lines_after(rig_id, after, 500)
+            lines = await minerlogs.lines_after(rig_id, after, 500)
             if lines:
                 after = lines[-1].id
-                await websocket.send(orjson.dumps([_line_out(x) for x in lines]).decode())
+                await websocket.send(orjson.dumps([minerlogs.line_out(x) for x in lines]).decode())
             if len(lines) < 500:
                 await _next_message(updates)
 
