@@ -33,7 +33,7 @@ from minerfarm.commander.db.engine import make_engine, make_sessionmaker
 from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.ingest.consumer import IngestConsumer
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
-from minerfarm.commander.pages import dashboard, live, logs  # noqa: F401 - add routes
+from minerfarm.commander.pages import dashboard, fragments, live, logs  # noqa: F401
 from minerfarm.commander.pages.playbooks import playbook_pages
 from minerfarm.commander.pages.views import pages
 from minerfarm.commander.passwords import AdminPassword
@@ -99,12 +99,6 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
                                         state.settings.ingest_batch)
         tasks.append(asyncio.create_task(state.consumer.run(), name="ingest-consumer"))
         tasks.append(asyncio.create_task(_prune_seen(state), name="ingest-prune"))
-        state.aggregator = FarmAggregator(state.settings.offline_after_s)
-        await state.aggregator.load(state.sessions)
-        tasks.append(asyncio.create_task(state.aggregator.run(state.pubsub, state.sessions),
-                                         name="farm-aggregator"))
-        tasks.append(asyncio.create_task(run_rollups(state.engine, state.settings),
-                                         name="rollups"))
         if state.settings.advertise:
             from minerfarm.commander import zeroconf_advert
 
@@ -113,6 +107,13 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
                 zeroconf_advert.advertised_addresses(state.settings.host)))
             advertiser.start()
             app.extensions["minerfarm.zeroconf"] = advertiser
+        state.aggregator = FarmAggregator(state.settings.offline_after_s)
+        await state.aggregator.load(state.sessions)
+        tasks.append(asyncio.create_task(state.aggregator.run(state.pubsub, state.sessions),
+                                         name="farm-aggregator"))
+        tasks.append(asyncio.create_task(run_rollups(state.engine, state.settings),
+                                         name="rollups"))
+        tasks.append(asyncio.create_task(fragments.warm(app), name="dashboard-warm-up"))
 
     @app.after_serving
     async def stop() -> None:

@@ -29,6 +29,11 @@ OVERFLOW = Message(topic="", event="overflow")
 class Subscription(Protocol):
     def __aiter__(self) -> AsyncIterator[Message]: ...
 
+    def drain(self) -> list[Message]:
+        """The messages already queued, without waiting (a consumer that renders one update
+        for many messages wakes once per batch instead of once per message)."""
+        ...
+
 
 class PubSub(Protocol):
     async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None: ...
@@ -55,6 +60,12 @@ class _QueueSubscription:
     async def __aiter__(self) -> AsyncIterator[Message]:
         while True:
             yield await self.queue.get()
+
+    def drain(self) -> list[Message]:
+        messages = []
+        while not self.queue.empty():
+            messages.append(self.queue.get_nowait())
+        return messages
 
 
 class InProcessPubSub:

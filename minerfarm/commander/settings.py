@@ -64,7 +64,7 @@ class Settings:
         60, "How often the background job rolls new reports up and applies retention."
     )
     live_queue: int = setting(
-        256, "Messages a live page may fall behind before it is told to reload (per websocket)."
+        2000, "Messages a live page may fall behind before it is told to reload (per websocket)."
     )
 
     @classmethod

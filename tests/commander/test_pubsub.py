@@ -40,3 +40,14 @@ def test_topic_names_follow_the_design() -> None:
     assert topics.rig("asic", 3) == "asic_mining_rig:3"
     assert topics.operational_stats("asic") == "asic_mining_rig_operational_stats"
     assert topics.rig_operational_stats("cpu_gpu", 9) == "cpu_gpu_mining_rig_operational_stats:9"
+
+
+async def test_drain_takes_what_is_queued_without_waiting() -> None:
+    pubsub = InProcessPubSub()
+    topic = topics.rig_index("cpu_gpu")
+    async with pubsub.subscribe([topic]) as subscription:
+        assert subscription.drain() == []
+        for n in range(3):
+            await pubsub.publish(topic, "updated", {"n": n})
+        assert [m.data["n"] for m in subscription.drain()] == [0, 1, 2]
+        assert subscription.drain() == []

@@ -157,18 +157,17 @@ async def apply_retention(engine: AsyncEngine, settings: Settings,
     """Delete raw reports and rollups past their retention (per rig: uses the rig+ts index)."""
     now = now or datetime.now(UTC)
     report_cut = now - timedelta(days=settings.report_retention_days)
-    rollups = StatRollup.__table__
     async with engine.begin() as conn:
         rig_ids = list(await conn.scalars(select(Rig.__table__.c.id)))
     for rig_id in rig_ids:
         async with engine.begin() as conn:
-            await conn.execute(delete(Report.__table__).where(
-                Report.__table__.c.rig_id == rig_id, Report.__table__.c.ts < report_cut))
+            await conn.execute(delete(Report).where(Report.rig_id == rig_id,
+                                                    Report.ts < report_cut))
     async with engine.begin() as conn:
         for period, days in ((60, settings.minute_rollup_days),
                              (3600, settings.hour_rollup_days)):
-            await conn.execute(delete(rollups).where(
-                rollups.c.period_s == period, rollups.c.bucket < now - timedelta(days=days)))
+            await conn.execute(delete(StatRollup).where(
+                StatRollup.period_s == period, StatRollup.bucket < now - timedelta(days=days)))
 
 
 async def run_rollups(engine: AsyncEngine, settings: Settings) -> None:

@@ -26,9 +26,9 @@ def _live_context() -> dict[str, Any]:
 
 async def render_index(kind: str, error: str | None = None) -> str:
     template = "asics.html" if kind == "asic" else "rigs.html"
-    return await render_template(template, rows=await fragments.index_rows(kind),
-                                 farm=fragments.aggregator().totals(), error=error,
-                                 **_live_context())
+    farm = fragments.aggregator()
+    return await render_template(template, rows=await fragments.index_rows(farm, kind),
+                                 farm=farm.totals(), error=error, **_live_context())
 
 
 @pages.get("/")

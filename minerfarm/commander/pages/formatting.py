@@ -64,9 +64,10 @@ def epoch(moment: datetime | None) -> str:
 
 
 def install(blueprint: Blueprint) -> None:
-    filters = {"hashrate": humanize_hs, "watts": watts, "celsius": celsius, "pct": percent,
-               "mhz": mhz, "rpm": rpm, "number": number, "duration": duration, "utc": utc,
-               "epoch": epoch}
+    filters: dict[str, Callable[[Any], str]] = {
+        "hashrate": humanize_hs, "watts": watts, "celsius": celsius, "pct": percent, "mhz": mhz,
+        "rpm": rpm, "number": number, "duration": duration, "utc": utc, "epoch": epoch,
+    }
     for name, function in filters.items():
         blueprint.add_app_template_filter(_absent_is_none(function), name)
 

@@ -5,11 +5,12 @@ once however many pages watch it (and a 10,000-rig index page joins cached rows)
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
-from quart import current_app
+from quart import Quart, current_app
 from quart import url_for as _url_for
 
 from minerfarm.commander.dashboard.aggregator import FarmAggregator
@@ -28,54 +29,76 @@ def aggregator() -> FarmAggregator:
 
 
 async def macro(template: str, name: str, *args: Any) -> Markup:
-    """Call ``name`` from ``template`` (its module is built once per app and template)."""
-    modules: dict[str, Any] = current_app.extensions.setdefault("minerfarm.macros", {})
-    module = modules.get(template)
+    """Call ``name`` from ``template`` (its module is built once per template).
+
+    Modules live in the aggregator's cache, which belongs to one app: no lookup of the app's
+    extensions per row (werkzeug's context proxies cost more than the cached row itself).
+    """
+    cache = aggregator().cache
+    module = cache.get(("macros", template))
     if module is None:
         jinja = current_app.jinja_env.get_template(template)
-        module = modules[template] = await jinja.make_module_async({"url_for": _url_for})
+        module = cache[("macros", template)] = await jinja.make_module_async(
+            {"url_for": _url_for})
     html: Markup = await getattr(module, name)(*args)
     return html
 
 
-async def cached(kind: str, digest: RigDigest, online: bool, template: str,
-                 name: str) -> Markup:
-    farm = aggregator()
+async def _row_macro(farm: FarmAggregator, template: str, name: str, *args: Any) -> Markup:
+    module = farm.cache.get(("macros", template))
+    if module is None:
+        return await macro(template, name, *args)
+    html: Markup = await getattr(module, name)(*args)
+    return html
+
+
+async def cached(farm: FarmAggregator, kind: str, digest: RigDigest, online: bool,
+                 template: str, name: str) -> Markup:
     key = (kind, digest.id)
     version = (digest.version, online)
     hit = farm.cache.get(key)
     if hit is not None and hit[0] == version:
         return hit[1]  # type: ignore[no-any-return]
-    html = await macro(template, name, digest, online)
+    html = await _row_macro(farm, template, name, digest, online)
     farm.cache[key] = (version, html)
     return html
 
 
-async def index_row(digest: RigDigest, now: datetime | None = None) -> Markup:
-    farm = aggregator()
+async def index_row(farm: FarmAggregator, digest: RigDigest, now: datetime) -> Markup:
     online = farm.is_online(digest, now)
     if digest.kind == "asic":
-        return await cached("sentry", digest, online, INDEX, "sentry_rows")
-    return await cached("row", digest, online, INDEX, "rig_row")
+        return await cached(farm, "sentry", digest, online, INDEX, "sentry_rows")
+    return await cached(farm, "row", digest, online, INDEX, "rig_row")
 
 
-async def index_rows(kind: str) -> Markup:
+async def index_rows(farm: FarmAggregator, kind: str) -> Markup:
     now = datetime.now(UTC)
-    return Markup("").join([await index_row(d, now) for d in aggregator().of_kind(kind)])
+    return Markup("").join([await index_row(farm, d, now) for d in farm.of_kind(kind)])
 
 
-async def totals() -> Markup:
-    farm = aggregator()
+async def totals(farm: FarmAggregator) -> Markup:
     figures = farm.totals()
     hit = farm.cache.get("totals")
     if hit is not None and hit[0] is figures:
         return hit[1]  # type: ignore[no-any-return]
-    html = await macro(INDEX, "totals", figures)
+    html = await _row_macro(farm, INDEX, "totals", figures)
     farm.cache["totals"] = (figures, html)
     return html
 
 
-def forget(rig_id: int) -> None:
+def forget(farm: FarmAggregator, rig_id: int) -> None:
     """Drop a deleted rig's cached fragments."""
     for kind in ("row", "sentry"):
-        aggregator().cache.pop((kind, rig_id), None)
+        farm.cache.pop((kind, rig_id), None)
+
+
+async def warm(app: Quart) -> None:
+    """Render every index row once at start: the first view of a big farm is then fast too."""
+    async with app.test_request_context("/"):
+        farm = aggregator()
+        now = datetime.now(UTC)
+        for kind in ("cpu_gpu", "asic"):
+            for count, digest in enumerate(farm.of_kind(kind)):
+                await index_row(farm, digest, now)
+                if count % 100 == 0:
+                    await asyncio.sleep(0)  # let requests in while warming

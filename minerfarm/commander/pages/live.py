@@ -4,23 +4,22 @@ The server sends JSON frames ``{"ops": [...]}`` that ``static/live.js`` applies:
 ``replace`` (an element by id, or append it into ``into``), ``remove``, ``redirect``,
 ``points`` (chart samples) and ``reload`` (the page fell behind: its queue overflowed).
 Fragments come from the same macros as the pages. Messages that arrive while a frame is being
-rendered or sent are coalesced into the next frame, so a busy farm costs one frame per
-rendering round, not one per report.
+rendered, sent, or within ``FRAME_INTERVAL_S`` after it, are coalesced into the next frame.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from quart import url_for, websocket
 
 from minerfarm.commander import topics
+from minerfarm.commander.dashboard.aggregator import FarmAggregator
 from minerfarm.commander.dashboard.digest import asic_figures, rollup_figures
 from minerfarm.commander.pages import fragments
 from minerfarm.commander.pages.views import pages
@@ -28,44 +27,28 @@ from minerfarm.commander.pubsub import OVERFLOW, Message
 from minerfarm.commander.state import commander_state
 
 Op = dict[str, Any]
+FRAME_INTERVAL_S = 0.1
 Render = Callable[[list[Message]], Awaitable[list[Op]]]
 
 
 async def serve(topic_names: list[str], render: Render) -> None:
     state = commander_state()
-    limit = state.settings.live_queue
-    pending: list[Message] = []
-    arrived = asyncio.Event()
-
-    async def follow(subscription: Any) -> None:
-        async for message in subscription:
-            if len(pending) >= limit:
-                pending[:] = [OVERFLOW]
-            elif not pending or pending[0] is not OVERFLOW:
-                pending.append(message)
-            arrived.set()
-
-    async with state.pubsub.subscribe(topic_names, maxsize=limit) as subscription:
+    async with state.pubsub.subscribe(topic_names, maxsize=state.settings.live_queue) as sub:
         await websocket.accept()  # subscribed first: once the page sees "open", it misses nothing
-        reader = asyncio.create_task(follow(subscription))
-        try:
-            while True:
-                await arrived.wait()
-                arrived.clear()
-                batch = pending[:]
-                pending.clear()
-                ops = [{"op": "reload"}] if OVERFLOW in batch else await render(batch)
-                if ops:
-                    await websocket.send(orjson.dumps({"ops": ops}).decode())
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+        messages = sub.__aiter__()
+        while True:
+            batch = [await anext(messages), *sub.drain()]
+            ops = [{"op": "reload"}] if OVERFLOW in batch else await render(batch)
+            if ops:
+                await websocket.send(orjson.dumps({"ops": ops}).decode())
+            # Let messages gather in the (bounded) queue: a busy farm costs one frame per
+            # interval and page, not one wake-up per report and page.
+            await asyncio.sleep(FRAME_INTERVAL_S)
 
 
-def _observe(batch: list[Message]) -> list[int]:
+def _observe(farm: FarmAggregator, batch: list[Message]) -> list[int]:
     """Bring the aggregator up to these messages (idempotent); the rig ids they touch."""
-    farm, ids = fragments.aggregator(), []
+    ids: list[int] = []
     for message in batch:
         farm.observe(message)
         rig_id = message.data.get("id")
@@ -81,18 +64,20 @@ async def live_index(kind: str) -> None:
     container = "sentries" if kind == "asic" else "rig-rows"
     prefix = "sentry" if kind == "asic" else "rig"
 
+    farm = fragments.aggregator()
+
     async def render(batch: list[Message]) -> list[Op]:
-        farm, ops = fragments.aggregator(), []
-        for rig_id in _observe(batch):
+        ops: list[Op] = [{"op": "remove", "id": "no-rigs"}]
+        now = datetime.now(UTC)
+        for rig_id in _observe(farm, batch):
             digest = farm.rigs.get(rig_id)
             if digest is None:
-                fragments.forget(rig_id)
+                fragments.forget(farm, rig_id)
                 ops.append({"op": "remove", "id": f"{prefix}-{rig_id}"})
             else:
-                ops += [{"op": "remove", "id": "no-rigs"},
-                        {"op": "replace", "id": f"{prefix}-{rig_id}", "into": container,
-                         "html": await fragments.index_row(digest)}]
-        ops.append({"op": "replace", "id": "totals", "html": await fragments.totals()})
+                ops.append({"op": "replace", "id": f"{prefix}-{rig_id}", "into": container,
+                            "html": await fragments.index_row(farm, digest, now)})
+        ops.append({"op": "replace", "id": "totals", "html": await fragments.totals(farm)})
         return ops
 
     await serve([topics.rig_index(kind), topics.operational_stats(kind)], render)
@@ -125,13 +110,15 @@ async def live_rig(rig_id: int) -> None:
         return await _gone("cpu_gpu")
     kind, names = found
 
+    farm = fragments.aggregator()
+
     async def render(batch: list[Message]) -> list[Op]:
-        _observe(batch)
-        digest = fragments.aggregator().rigs.get(rig_id)
+        _observe(farm, batch)
+        digest = farm.rigs.get(rig_id)
         if digest is None or any(m.event == "deleted" for m in batch):
             index = "pages.asic_index" if kind == "asic" else "pages.index"
             return [{"op": "redirect", "url": url_for(index)}]
-        online = fragments.aggregator().is_online(digest)
+        online = farm.is_online(digest)
         ops = [{"op": "replace", "id": "rig-head",
                 "html": await fragments.macro(fragments.DETAIL, "rig_head", digest, online)}]
         if any("stats" in m.data for m in batch):
@@ -150,9 +137,10 @@ async def live_asic(rig_id: int, identity: str) -> None:
         return await _gone("asic")
     _, names = found
 
+    farm = fragments.aggregator()
+
     async def render(batch: list[Message]) -> list[Op]:
-        _observe(batch)
-        farm = fragments.aggregator()
+        _observe(farm, batch)
         digest = farm.rigs.get(rig_id)
         if digest is None:
             return [{"op": "redirect", "url": url_for("pages.asic_index")}]

@@ -77,9 +77,9 @@ async def _render(rig_id: int, identity: str | None, title: str, back: str) -> A
     found = await _reports(rig_id)
     next_url = None
     if len(found) == PAGE:
-        args = {k: v for k, v in request.args.items() if k != "before"}
-        next_url = url_for(request.endpoint or "pages.rig_reports", **request.view_args,
-                           **args, before=found[-1].ts.isoformat())
+        values: dict[str, Any] = {**(request.view_args or {}), **request.args}
+        values["before"] = found[-1].ts.isoformat()
+        next_url = url_for(request.endpoint or "pages.rig_reports", **values)
     since, until = _when("since"), _when("until")
     return await render_template(
         "reports.html", rig=fragments.aggregator().rigs[rig_id], title=title, back=back,
