@@ -69,3 +69,42 @@ def test_the_console_log_rotates(tmp_path: Path) -> None:
     assert files == ["miner.log", "miner.log.1", "miner.log.2"]
     assert "line 029" in (tmp_path / "miner.log").read_text()
     assert all(p.stat().st_size <= 100 for p in tmp_path.iterdir())
+
+
+SLOW = """\
+- name: slow
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Wait
+      ansible.builtin.pause:
+        seconds: 120
+"""
+
+
+async def test_a_stopping_sentry_stops_ansible(tmp_path: Path) -> None:
+    import asyncio
+
+    import psutil
+
+    applier, _ = _applier(tmp_path)
+    task = asyncio.create_task(applier.apply({"revision": "1", "playbooks": [
+        {"id": 4, "name": "slow", "yaml": SLOW, "vars": {}, "software": None}]}))
+    marker = str(tmp_path / "sentry" / "playbooks" / "4")
+
+    def ansible_running() -> bool:
+        return any(marker in " ".join(p.info.get("cmdline") or [])
+                   for p in psutil.process_iter(["cmdline"]))
+
+    for _ in range(200):
+        if ansible_running():
+            break
+        await asyncio.sleep(0.1)
+    assert ansible_running()
+    task.cancel()
+    for _ in range(100):
+        if not ansible_running():
+            break
+        await asyncio.sleep(0.1)
+    assert not ansible_running()

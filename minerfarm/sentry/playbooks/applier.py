@@ -8,6 +8,7 @@ import asyncio
 import logging
 import shutil
 import sys
+import threading
 from typing import Any
 
 from minerfarm.protocol.playbooks import API_HOST
@@ -66,10 +67,14 @@ class Applier:
 
     async def _run(self, playbook: dict[str, Any]) -> RunOutcome:
         private_dir = self.layout.playbook_dir(playbook["id"]) / "runner"
+        cancel = threading.Event()
         try:
             return await asyncio.to_thread(
                 run_playbook, private_dir, str(playbook.get("yaml") or ""),
-                extravars(self.layout, playbook), self.layout.ansible_home)
+                extravars(self.layout, playbook), self.layout.ansible_home, cancel=cancel)
+        except asyncio.CancelledError:
+            cancel.set()  # the thread cannot be cancelled: make ansible-runner stop
+            raise
         except Exception as exc:  # ansible-runner itself broke: report it, keep the others
             log.exception("playbook %s could not be run", playbook.get("id"))
             return RunOutcome("failed", "(ansible-runner)", f"{type(exc).__name__}: {exc}")

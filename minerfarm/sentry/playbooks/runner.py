@@ -4,12 +4,15 @@ runner's events."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ansible_runner
+import psutil
 
 from minerfarm.sentry.playbooks.ansible_env import ROLES_DIR, ansible_env, playbook_binary
 
@@ -35,8 +38,10 @@ class RunOutcome:
 
 
 def run_playbook(private_dir: Path, playbook_yaml: str, extravars: dict[str, Any],
-                 ansible_home: Path, timeout_s: int = RUN_TIMEOUT_S) -> RunOutcome:
-    """Blocking (call it in a thread). Writes the playbook into ``private_dir/project``."""
+                 ansible_home: Path, timeout_s: int = RUN_TIMEOUT_S,
+                 cancel: threading.Event | None = None) -> RunOutcome:
+    """Blocking (call it in a thread). Writes the playbook into ``private_dir/project``.
+    Setting ``cancel`` stops ansible-playbook (the sentry is stopping)."""
     (private_dir / "project").mkdir(parents=True, exist_ok=True)
     (private_dir / "project" / "main.yml").write_text(playbook_yaml)
     (private_dir / "inventory").mkdir(exist_ok=True)
@@ -50,7 +55,12 @@ def run_playbook(private_dir: Path, playbook_yaml: str, extravars: dict[str, Any
         cmdline="main.yml", roles_path=[str(ROLES_DIR)], quiet=True, timeout=timeout_s,
         rotate_artifacts=2,
         settings={"suppress_ansible_output": True},
+        cancel_callback=cancel.is_set if cancel is not None else None,
     )
+    if result.status in ("canceled", "timeout"):
+        _kill_leftovers(private_dir)
+    if result.status == "canceled":
+        return RunOutcome("failed", message="cancelled: the sentry was stopping")
     if result.status == "successful":
         return RunOutcome("success")
     failed = _first_failure(result.events)
@@ -89,3 +99,13 @@ def _stdout_tail(result: Any, lines: int = 20) -> str:
         return ""
     return "\n".join(line for line in text.splitlines() if line.strip())[-4000:] \
         if lines else ""
+
+
+def _kill_leftovers(private_dir: Path) -> None:
+    """ansible-runner kills ansible-playbook's process group, but Ansible's task workers run in
+    sessions of their own: find them by the inventory path on their command line."""
+    marker = str(private_dir / "inventory")
+    for process in psutil.process_iter(["cmdline"]):
+        if any(marker in part for part in process.info.get("cmdline") or ()):
+            with contextlib.suppress(psutil.Error):
+                process.kill()
