@@ -42,6 +42,7 @@ async def get_row(model: Any, row_id: int) -> Any:
 
 
 async def save_row(model: Any, values: dict[str, Any], row_id: int | None = None) -> Any:
+    bumped: list[Rig] = []
     try:
         async with commander_state().db() as session, session.begin():
             if row_id is None:
@@ -53,9 +54,26 @@ async def save_row(model: Any, values: dict[str, Any], row_id: int | None = None
                     raise ApiError(404, "not_found", f"no entry with id {row_id}")
                 for key, value in values.items():
                     setattr(row, key, value)
+                bumped = await _bump_users(session, model, row_id)
     except IntegrityError as exc:
         raise ApiError(409, "conflict", "an entry with the same name and version exists") from exc
+    for rig in bumped:
+        await _announce(rig)
     return row
+
+
+async def _bump_users(session: Any, model: Any, row_id: int) -> list[Rig]:
+    """A changed address or software entry changes what its playbooks' rigs must run: bump
+    those rigs' revisions so their sentries apply it."""
+    if model is Address:
+        users = [p for p in await session.scalars(select(Playbook))
+                 if row_id in (p.address_ids or [])]
+    elif model is MiningSoftware:
+        users = list(await session.scalars(select(Playbook).where(
+            Playbook.software_id == row_id)))
+    else:
+        return []
+    return [await _bump(session, rig_id) for rig_id in sorted({p.rig_id for p in users})]
 
 
 async def delete_row(model: Any, row_id: int) -> None:

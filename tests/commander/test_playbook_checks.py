@@ -178,3 +178,26 @@ def test_an_executable_template_uses_only_the_placeholders(commander: CommanderP
         fixed = api.post("/api/v1/software", json={
             **entry, "executable_template": "t -o {{ pool }} --api {{ api_host }}:{{ api_port }}"})
         assert fixed.status_code == 201
+
+
+def test_changing_an_address_or_software_in_use_bumps_the_rigs(
+        commander: CommanderProcess) -> None:
+    rig_id, token = commander.create_rig("bump-on-edit")
+    with commander.admin() as api, commander.sentry(token) as sentry:
+        pool, wallet = addresses(api)
+        software = next(s for s in api.get("/api/v1/software").json()["software"]
+                        if s["name"] == "trex")
+        api.post(f"/api/v1/rigs/{rig_id}/playbooks", json={
+            "name": "cpu", "yaml": GOOD, "address_ids": [pool, wallet],
+            "software_id": software["id"]})
+        before = sentry.get("/api/v1/sentry/playbooks").json()["revision"]
+        api.put(f"/api/v1/addresses/{pool}", json={
+            "type": "pool", "coin": "XMR", "label": "pool", "value": "pool2.example.org:4444"})
+        after_address = sentry.get("/api/v1/sentry/playbooks").json()
+        assert int(after_address["revision"]) == int(before) + 1
+        assert after_address["playbooks"][0]["vars"]["pool"] == "pool2.example.org:4444"
+        entry = {k: v for k, v in software.items() if k != "id"}
+        api.put(f"/api/v1/software/{software['id']}", json={**entry, "sha256": "c" * 64})
+        after_software = sentry.get("/api/v1/sentry/playbooks").json()
+        assert int(after_software["revision"]) == int(before) + 2
+        assert after_software["playbooks"][0]["software"]["sha256"] == "c" * 64
