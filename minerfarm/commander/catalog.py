@@ -65,15 +65,19 @@ async def save_row(model: Any, values: dict[str, Any], row_id: int | None = None
 async def _bump_users(session: Any, model: Any, row_id: int) -> list[Rig]:
     """A changed address or software entry changes what its playbooks' rigs must run: bump
     those rigs' revisions so their sentries apply it."""
-    if model is Address:
-        users = [p for p in await session.scalars(select(Playbook))
-                 if row_id in (p.address_ids or [])]
-    elif model is MiningSoftware:
-        users = list(await session.scalars(select(Playbook).where(
-            Playbook.software_id == row_id)))
-    else:
-        return []
+    users = await _users(session, model, row_id)
     return [await _bump(session, rig_id) for rig_id in sorted({p.rig_id for p in users})]
+
+
+async def _users(session: Any, model: Any, row_id: int) -> list[Playbook]:
+    """The playbooks that use an address template or a software entry."""
+    if model is Address:
+        return [p for p in await session.scalars(select(Playbook))
+                if row_id in (p.address_ids or [])]
+    if model is MiningSoftware:
+        return list(await session.scalars(select(Playbook).where(
+            Playbook.software_id == row_id)))
+    return []
 
 
 async def delete_row(model: Any, row_id: int) -> None:
@@ -81,13 +85,11 @@ async def delete_row(model: Any, row_id: int) -> None:
         row = await session.get(model, row_id)
         if row is None:
             raise ApiError(404, "not_found", f"no entry with id {row_id}")
-        if model is Address:
-            users = [p for p in await session.scalars(select(Playbook))
-                     if row_id in (p.address_ids or [])]
-            if users:
-                names = ", ".join(f"{p.name!r} (rig {p.rig_id})" for p in users[:5])
-                raise ApiError(409, "in_use", f"address {row_id} is used by the playbooks "
-                               f"{names}: pick another address there first")
+        users = await _users(session, model, row_id)
+        if users:
+            names = ", ".join(f"{p.name!r} (rig {p.rig_id})" for p in users[:5])
+            raise ApiError(409, "in_use", f"{model.__tablename__} entry {row_id} is used by the "
+                           f"playbooks {names}: change or delete those playbooks first")
         await session.delete(row)
 
 

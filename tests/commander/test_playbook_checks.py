@@ -163,6 +163,7 @@ def test_an_address_in_use_cannot_be_deleted(commander: CommanderProcess) -> Non
                          json={"name": "cpu", "yaml": GOOD, "address_ids": ids})
         refused = api.delete(f"/api/v1/addresses/{ids[0]}")
         assert refused.status_code == 409 and "'cpu'" in refused.json()["error"]["message"]
+        assert "used by the playbooks" in refused.json()["error"]["message"]
         api.delete(f"/api/v1/rigs/{rig_id}/playbooks/{saved.json()['id']}")
         assert api.delete(f"/api/v1/addresses/{ids[0]}").status_code == 204
 
@@ -201,3 +202,4 @@ def test_changing_an_address_or_software_in_use_bumps_the_rigs(
         after_software = sentry.get("/api/v1/sentry/playbooks").json()
         assert int(after_software["revision"]) == int(before) + 2
         assert after_software["playbooks"][0]["software"]["sha256"] == "c" * 64
+        assert api.delete(f"/api/v1/software/{software['id']}").status_code == 409
