@@ -26,7 +26,8 @@ def playbook_template(software: MiningSoftware) -> str:
     return f"""\
 # {software.name} {software.version}: installed (sha256 checked) and launched on the rig by
 # minerfarm's roles; the sentry supervises the miner and reads its API ({software.api_kind},
-# port {software.api_port}). Placeholders, filled in on the rig: {names}.
+# port {software.api_port}). Placeholders, filled in on the rig:
+# {names}.
 - name: {json.dumps(f"{software.name} {software.version}")}
   hosts: localhost
   connection: local
