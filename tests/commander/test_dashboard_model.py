@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -138,3 +139,19 @@ async def test_retention_deletes_old_reports_and_rollups(engine: Any) -> None:
     assert seqs == [2]
     assert len(await rollups(engine, 60)) == 1  # the 8-day-old minute is gone
     assert len(await rollups(engine, 3600)) == 2  # hours stay a year
+
+
+def test_incremental_totals_match_a_full_rebuild() -> None:
+    farm = FarmAggregator(offline_after_s=30)
+    for n in range(1, 6):
+        farm.observe(created(n, f"r{n}"))
+    farm.totals()  # built once; from here each report updates them in place
+    for seq in range(1, 4):
+        for n in range(1, 6):
+            coin = "XMR" if n % 2 else "RVN"
+            farm.observe(reported(n, seq, gpu_stats(n * seq * 10.0, 60, n * 100.0, coin)))
+    farm.observe(Message(topics.rig_index("cpu_gpu"), "deleted", {"id": 3, "name": "r3"}))
+    incremental = dataclasses.asdict(farm.totals())
+    assert incremental["hashrate_by_coin"] == {"XMR": 30.0 + 150.0, "RVN": 60.0 + 120.0}
+    rebuilt = dataclasses.asdict(farm.totals(datetime.now(UTC)))
+    assert incremental == rebuilt

@@ -11,9 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,24 +20,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from minerfarm.commander import topics
 from minerfarm.commander.dashboard.digest import RigDigest
+from minerfarm.commander.dashboard.totals import FarmTotals, RunningTotals, share_of
 from minerfarm.commander.db.models import Rig
 from minerfarm.commander.pubsub import OVERFLOW, Message, PubSub
 
 log = logging.getLogger(__name__)
 KINDS = ("cpu_gpu", "asic")
-
-
-@dataclass
-class FarmTotals:
-    hashrate_by_coin: dict[str, float] = field(default_factory=dict)
-    hashrate_by_algorithm: dict[str, float] = field(default_factory=dict)
-    power_w: float = 0.0
-    rigs_online: int = 0
-    rigs_offline: int = 0
-    sentries_online: int = 0
-    sentries_offline: int = 0
-    asics_online: int = 0
-    asics_offline: int = 0
 
 
 def all_topics() -> list[str]:
@@ -54,7 +39,8 @@ class FarmAggregator:
         self.rigs: dict[int, RigDigest] = {}
         self._gone: set[int] = set()  # deleted: a late report must not bring them back
         self.version = 0
-        self._totals: tuple[tuple[int, int], FarmTotals] | None = None
+        self._running = RunningTotals()
+        self._rebuilt_at = -1.0
         self.cache: dict[Any, Any] = {}  # rendered fragments, owned by the pages
 
     # -- state ---------------------------------------------------------------------------
@@ -68,6 +54,7 @@ class FarmAggregator:
                 digest.apply_stats(rig.latest_stats, rig.last_seen, rig.last_seq or 0)
             fresh[rig.id] = digest
         self.rigs = fresh
+        self._rebuilt_at = -1.0  # rebuild the totals at the next ask
         self._changed()
 
     def is_online(self, digest: RigDigest, now: datetime | None = None) -> bool:
@@ -79,8 +66,10 @@ class FarmAggregator:
         return sorted((d for d in self.rigs.values() if d.kind == kind),
                       key=lambda d: (d.name.lower(), d.id))
 
-    def _changed(self) -> None:
+    def _changed(self, rig_id: int | None = None) -> None:
         self.version += 1
+        if rig_id is not None:
+            self._share_changed(rig_id)
 
     # -- messages ------------------------------------------------------------------------
     def observe(self, message: Message) -> int | None:
@@ -95,7 +84,7 @@ class FarmAggregator:
         if message.event == "deleted":
             self._gone.add(rig_id)
             self.rigs.pop(rig_id, None)
-            self._changed()
+            self._changed(rig_id)
             return rig_id
         if "stats" in data:
             return self._observe_report(message.topic, rig_id, data)
@@ -106,7 +95,7 @@ class FarmAggregator:
             digest.rename(data["name"])
         else:
             return None
-        self._changed()
+        self._changed(rig_id)
         return rig_id
 
     def _observe_report(self, topic: str, rig_id: int, data: dict[str, Any]) -> int | None:
@@ -120,7 +109,7 @@ class FarmAggregator:
         if isinstance(stats, str):  # RawJson: orjson wants a plain str
             stats = orjson.loads(str(stats))
         digest.apply_stats(stats, datetime.fromisoformat(data["last_seen"]), data["seq"])
-        self._changed()
+        self._changed(rig_id)
         return rig_id
 
     async def run(self, pubsub: PubSub, sessions: async_sessionmaker[Any]) -> None:
@@ -141,34 +130,19 @@ class FarmAggregator:
 
     # -- totals --------------------------------------------------------------------------
     def totals(self, now: datetime | None = None) -> FarmTotals:
-        """Cached per change and per second (a rig going stale changes them without a message)."""
-        key = (self.version, int(time.monotonic()))
-        if self._totals is None or self._totals[0] != key:
-            self._totals = (key, self._compute(self.rigs.values(), now or datetime.now(UTC)))
-        return self._totals[1]
+        """Current totals: incremental per report, rebuilt at most once a second (a rig going
+        stale changes them without any message)."""
+        clock = time.monotonic()
+        if now is not None or clock - self._rebuilt_at >= 1.0:
+            moment = now or datetime.now(UTC)
+            self._running.rebuild(self.rigs.values(), lambda d: self.is_online(d, moment))
+            self._rebuilt_at = clock
+        return self._running.totals
 
-    def _compute(self, rigs: Iterable[RigDigest], now: datetime) -> FarmTotals:
-        by_coin: dict[str, float] = defaultdict(float)
-        by_algo: dict[str, float] = defaultdict(float)
-        totals = FarmTotals()
-        for digest in rigs:
-            online = self.is_online(digest, now)
-            if digest.kind == "asic":
-                totals.sentries_online += online
-                totals.sentries_offline += not online
-                up = digest.asics_online if online else 0
-                totals.asics_online += up
-                totals.asics_offline += digest.asics_total - up
-            else:
-                totals.rigs_online += online
-                totals.rigs_offline += not online
-            if not online:
-                continue
-            unnamed = "ASICs (coin not reported)" if digest.kind == "asic" else "unknown"
-            for miner in digest.miners:
-                if miner.hashrate_hs is not None:
-                    by_coin[miner.coin or unnamed] += miner.hashrate_hs
-                    by_algo[miner.algorithm or "unknown"] += miner.hashrate_hs
-            totals.power_w += digest.power_w or 0.0
-        totals.hashrate_by_coin, totals.hashrate_by_algorithm = dict(by_coin), dict(by_algo)
-        return totals
+    @property
+    def totals_version(self) -> int:
+        return self._running.version
+
+    def _share_changed(self, rig_id: int) -> None:
+        digest = self.rigs.get(rig_id)
+        self._running.put(rig_id, share_of(digest, self.is_online(digest)) if digest else None)

@@ -79,10 +79,10 @@ async def index_rows(farm: FarmAggregator, kind: str) -> Markup:
 async def totals(farm: FarmAggregator) -> Markup:
     figures = farm.totals()
     hit = farm.cache.get("totals")
-    if hit is not None and hit[0] is figures:
+    if hit is not None and hit[0] == farm.totals_version:
         return hit[1]  # type: ignore[no-any-return]
     html = await _row_macro(farm, INDEX, "totals", figures)
-    farm.cache["totals"] = (figures, html)
+    farm.cache["totals"] = (farm.totals_version, html)
     return html
 
 
