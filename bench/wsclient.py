@@ -20,8 +20,11 @@ from wsproto.events import (
 class LiveSocket:
     """One browser-like websocket: a session cookie, text frames handed to ``on_frame``."""
 
-    def __init__(self, on_frame: Callable[[str], None]) -> None:
+    def __init__(self, on_frame: Callable[[str], None] | None) -> None:
+        """``on_frame=None``: read and discard what arrives after the handshake (a cheap
+        subscriber for load: the server does all its work, the client parses nothing)."""
         self.on_frame = on_frame
+        self.received_bytes = 0
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.open = asyncio.Event()
         self.frames = 0
@@ -38,6 +41,9 @@ class LiveSocket:
                 data = await reader.read(1 << 16)
                 if not data:
                     return
+                if self.on_frame is None and self.open.is_set():
+                    self.received_bytes += len(data)
+                    continue
                 self.ws.receive_data(data)
                 for event in self.ws.events():
                     if isinstance(event, AcceptConnection):
@@ -48,7 +54,8 @@ class LiveSocket:
                         self._parts.append(event.data)
                         if event.message_finished:
                             self.frames += 1
-                            self.on_frame("".join(self._parts))
+                            if self.on_frame is not None:
+                                self.on_frame("".join(self._parts))
                             self._parts.clear()
                     elif isinstance(event, Ping):
                         writer.write(self.ws.send(event.response()))
