@@ -1,6 +1,7 @@
 """End to end, real processes: a commander, ``minerfarm sentry enroll`` + ``run``, a local
 download server with a fake XMRig. Playbooks made through the admin API are applied on the
-rig with ansible-runner, the miner is supervised, read, logged, restarted, stopped."""
+rig with ansible-runner, the miner is supervised, read, logged, restarted, stopped; a tampered
+download is refused; removing the rig stops its miner and deletes what the sentry installed."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import psutil
 import pytest
 
 from tests.playbooks.helpers import download_server, fake_miner_tarball, miner_processes
@@ -159,5 +159,16 @@ def test_a_playbook_runs_a_supervised_miner_on_the_rig(
             assert not miner_processes(POOL)
             page = browser.get(f"/rigs/{rig_id}/playbooks").text
             assert "failed" in page and "verify its sha256" in page
-    assert sentry.poll() is None, (tmp_path / "sentry.log").read_text()[-3000:]
-    assert psutil.pid_exists(sentry.pid)
+        assert sentry.poll() is None, (tmp_path / "sentry.log").read_text()[-3000:]
+
+        # the rig is removed (410): its miners stop, its software and playbooks are deleted
+        api.put(f"/api/v1/rigs/{rig_id}/playbooks/{bad['id']}", json={
+            "name": "cpu again", "software_id": software["id"], "yaml": template["yaml"],
+            "address_ids": [pool.json()["id"], wallet.json()["id"]]})
+        wait_for(lambda: miner_processes(POOL), 15, "the miner runs again")
+        assert api.delete(f"/api/v1/rigs/{rig_id}").status_code == 204
+        wait_for(lambda: not miner_processes(POOL), 30, "the miner stops with the rig")
+        assert sentry.wait(30) == 4  # EXIT_RIG_REMOVED
+        state = tmp_path / "sentry"
+        assert not any((state / name).exists()
+                       for name in ("miners", "playbooks", "logs", "playbook-state"))
