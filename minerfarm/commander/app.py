@@ -33,7 +33,7 @@ from minerfarm.commander.db.engine import make_engine, make_sessionmaker
 from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.ingest.consumer import IngestConsumer
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
-from minerfarm.commander.pages import dashboard, fragments, live, logs  # noqa: F401
+from minerfarm.commander.pages import dashboard, fragments, live, live_index, logs  # noqa: F401
 from minerfarm.commander.pages.playbooks import playbook_pages
 from minerfarm.commander.pages.views import pages
 from minerfarm.commander.passwords import AdminPassword

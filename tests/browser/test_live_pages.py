@@ -123,3 +123,23 @@ def test_without_a_session_the_browser_goes_to_login_and_its_websocket_fails(
         socket.onerror = () => done("refused");
     })""", commander.url.replace("https", "wss") + "/live/index/cpu_gpu")
     assert outcome == "refused"
+
+
+def test_index_sends_reports_only_for_rows_on_screen(chromium: Browser,
+                                                     commander: CommanderProcess) -> None:
+    rigs = [commander.create_rig(f"vp-{n:03d}") for n in range(60)]
+    page = logged_in(chromium, commander)
+    page.set_viewport_size({"width": 1000, "height": 400})
+    frames = Frames(page)
+    open_live(page, f"{commander.url}/")
+    page.wait_for_timeout(500)  # the page has told the server which rows it shows
+    (top_id, top_token), (far_id, far_token) = rigs[0], rigs[-1]
+    page.locator(f"#rig-{top_id}").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    post_report(commander, far_token, 1, 3000.0)
+    post_report(commander, top_token, 1, 4000.0)
+    expect(page.locator(f"#rig-{top_id}")).to_contain_text("4.00 kH/s", timeout=LIVE)
+    page.wait_for_timeout(300)
+    assert not any(f'rig-{far_id}"' in frame for frame in frames.received)
+    page.locator(f"#rig-{far_id}").scroll_into_view_if_needed()  # comes into view: sent now
+    expect(page.locator(f"#rig-{far_id}")).to_contain_text("3.00 kH/s", timeout=LIVE)

@@ -3,6 +3,7 @@
 The server sends JSON frames ``{"ops": [...]}`` that ``static/live.js`` applies:
 ``replace`` (an element by id, or append it into ``into``), ``remove``, ``redirect``,
 ``points`` (chart samples) and ``reload`` (the page fell behind: its queue overflowed).
+The index pages' websocket is in :mod:`live_index`.
 Fragments come from the same macros as the pages. Messages that arrive while a frame is being
 rendered, sent, or within ``FRAME_INTERVAL_S`` after it, are coalesced into the next frame.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -31,10 +32,13 @@ FRAME_INTERVAL_S = 0.1
 Render = Callable[[list[Message]], Awaitable[list[Op]]]
 
 
-async def serve(topic_names: list[str], render: Render) -> None:
+async def serve(topic_names: list[str], render: Render,
+                on_open: Callable[[], Awaitable[None]] | None = None) -> None:
     state = commander_state()
     async with state.pubsub.subscribe(topic_names, maxsize=state.settings.live_queue) as sub:
         await websocket.accept()  # subscribed first: once the page sees "open", it misses nothing
+        if on_open is not None:
+            await on_open()
         messages = sub.__aiter__()
         while True:
             batch = [await anext(messages), *sub.drain()]
@@ -46,7 +50,7 @@ async def serve(topic_names: list[str], render: Render) -> None:
             await asyncio.sleep(FRAME_INTERVAL_S)
 
 
-def _observe(farm: FarmAggregator, batch: list[Message]) -> list[int]:
+def observe(farm: FarmAggregator, batch: list[Message]) -> list[int]:
     """Bring the aggregator up to these messages (idempotent); the rig ids they touch."""
     ids: list[int] = []
     for message in batch:
@@ -55,32 +59,6 @@ def _observe(farm: FarmAggregator, batch: list[Message]) -> list[int]:
         if isinstance(rig_id, int) and rig_id not in ids:
             ids.append(rig_id)
     return ids
-
-
-@pages.websocket("/live/index/<kind>")
-async def live_index(kind: str) -> None:
-    if kind not in ("cpu_gpu", "asic"):
-        return
-    container = "sentries" if kind == "asic" else "rig-rows"
-    prefix = "sentry" if kind == "asic" else "rig"
-
-    farm = fragments.aggregator()
-
-    async def render(batch: list[Message]) -> list[Op]:
-        ops: list[Op] = [{"op": "remove", "id": "no-rigs"}]
-        now = datetime.now(UTC)
-        for rig_id in _observe(farm, batch):
-            digest = farm.rigs.get(rig_id)
-            if digest is None:
-                fragments.forget(farm, rig_id)
-                ops.append({"op": "remove", "id": f"{prefix}-{rig_id}"})
-            else:
-                ops.append({"op": "replace", "id": f"{prefix}-{rig_id}", "into": container,
-                            "html": await fragments.index_row(farm, digest, now)})
-        ops.append({"op": "replace", "id": "totals", "html": await fragments.totals(farm)})
-        return ops
-
-    await serve([topics.rig_index(kind), topics.operational_stats(kind)], render)
 
 
 def _rig_topics(rig_id: int) -> tuple[str, list[str]] | None:
@@ -113,7 +91,7 @@ async def live_rig(rig_id: int) -> None:
     farm = fragments.aggregator()
 
     async def render(batch: list[Message]) -> list[Op]:
-        _observe(farm, batch)
+        observe(farm, batch)
         digest = farm.rigs.get(rig_id)
         if digest is None or any(m.event == "deleted" for m in batch):
             index = "pages.asic_index" if kind == "asic" else "pages.index"
@@ -140,7 +118,7 @@ async def live_asic(rig_id: int, identity: str) -> None:
     farm = fragments.aggregator()
 
     async def render(batch: list[Message]) -> list[Op]:
-        _observe(farm, batch)
+        observe(farm, batch)
         digest = farm.rigs.get(rig_id)
         if digest is None:
             return [{"op": "redirect", "url": url_for("pages.asic_index")}]

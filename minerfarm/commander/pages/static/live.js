@@ -9,15 +9,52 @@
   const skew = Number(live.dataset.now || 0) * 1000 - Date.now();  // server clock minus ours
   let retry = 1000;
 
+  // Index pages: tell the server which rows are on screen; it sends reports for those only.
+  const rows = document.querySelector("#rig-rows, #sentries");
+  const visible = new Set();
+  let socket = null, viewTimer = null, observed = false;
+  const viewport = rows && "IntersectionObserver" in window && new IntersectionObserver(
+    function (entries) {
+      observed = true;
+      entries.forEach(function (entry) {
+        const id = Number(entry.target.id.split("-")[1]);
+        if (entry.isIntersecting) visible.add(id); else visible.delete(id);
+      });
+      clearTimeout(viewTimer);
+      viewTimer = setTimeout(sendViewport, 200);
+    });
+
+  function watchRow(el) {
+    if (viewport && el && /^(rig|sentry)-\d+$/.test(el.id) && rows.contains(el)) viewport.observe(el);
+  }
+
+  function sendViewport() {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ visible: Array.from(visible) }));
+    }
+  }
+
   function apply(op) {
     if (op.op === "replace") {
       const old = document.getElementById(op.id);
-      if (old) { old.outerHTML = op.html; return; }
+      if (old) {
+        if (viewport) viewport.unobserve(old);
+        old.outerHTML = op.html;
+        watchRow(document.getElementById(op.id));
+        return;
+      }
       const into = op.into && document.getElementById(op.into);
-      if (into) into.insertAdjacentHTML("beforeend", op.html);
+      if (into) {
+        into.insertAdjacentHTML("beforeend", op.html);
+        watchRow(document.getElementById(op.id));
+      }
     } else if (op.op === "remove") {
       const old = document.getElementById(op.id);
-      if (old) old.remove();
+      if (old) {
+        if (viewport) viewport.unobserve(old);
+        visible.delete(Number(op.id.split("-")[1]));
+        old.remove();
+      }
     } else if (op.op === "redirect") {
       window.location.assign(op.url);
     } else if (op.op === "reload") {
@@ -31,10 +68,11 @@
     const url = new URL(live.dataset.url, window.location.href);
     if (url.protocol === "https:") url.protocol = "wss:";
     else if (url.protocol === "http:") url.protocol = "ws:";
-    const socket = new WebSocket(url);
+    socket = new WebSocket(url);
     socket.onopen = function () {
       retry = 1000;
       state.textContent = "";
+      if (observed) sendViewport();  // a new socket starts with every row: narrow it
       document.documentElement.dataset.live = "open";  // tests wait for this
     };
     socket.onmessage = function (event) {
@@ -67,5 +105,6 @@
   }
 
   setInterval(markStale, 5000);
+  if (rows) rows.querySelectorAll("[id]").forEach(watchRow);
   connect();
 })();
