@@ -30,10 +30,14 @@ class LiveSocket:
         self.frames = 0
         self._parts: list[str] = []
 
+    def send_text(self, text: str) -> None:
+        self.writer.write(self.ws.send(TextMessage(data=text)))
+
     async def run(self, host: str, port: int, context: ssl.SSLContext, path: str,
                   cookie: str) -> None:
         reader, writer = await asyncio.open_connection(host, port, ssl=context,
                                                        server_hostname=host)
+        self.writer = writer
         writer.write(self.ws.send(Request(host=host, target=path,
                                           extra_headers=[(b"cookie", cookie.encode())])))
         try:
