@@ -28,7 +28,7 @@ from minerfarm.commander.pubsub import OVERFLOW, Message
 from minerfarm.commander.state import commander_state
 
 Op = dict[str, Any]
-FRAME_INTERVAL_S = 0.1
+FRAME_INTERVAL_S = 0.05
 Render = Callable[[list[Message]], Awaitable[list[Op]]]
 
 
