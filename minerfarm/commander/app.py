@@ -12,7 +12,8 @@ import contextlib
 from typing import Any
 
 import orjson
-from quart import Quart
+from quart import Quart, request
+from quart.sessions import SessionInterface
 from quart_auth import QuartAuth
 from quart_schema import QuartSchema
 
@@ -47,6 +48,9 @@ def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
     ensure_data_dir(settings.data_dir)
     app = Quart("minerfarm.commander", static_folder=None)
     app.secret_key = session_secret(settings.data_dir)
+    # Quart's cookie session is unused (quart-auth keeps its own cookie): skip opening it on
+    # every request, sentry reports included.
+    app.session_interface = NoSession()
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         QUART_AUTH_COOKIE_NAME="mf_session",
@@ -61,7 +65,7 @@ def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
         pubsub=pubsub or InProcessPubSub(), token_cache=TokenCache(),
     )
     app.extensions[EXTENSION] = state
-    QuartAuth(app, user_class=AdminUser)
+    AdminAuth(app, user_class=AdminUser)
     # The browsable docs UIs load scripts from a CDN: farms are often offline, so only the
     # OpenAPI document itself is served.
     QuartSchema(app, openapi_path="/openapi.json", redoc_ui_path=None, scalar_ui_path=None,
@@ -77,6 +81,23 @@ def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
     errors.register(app)
     _lifecycle(app, state)
     return app
+
+
+class AdminAuth(QuartAuth):
+    """quart-auth, minus its cookie bookkeeping on sentry requests (they never carry one)."""
+
+    async def after_request(self, response: Any) -> Any:
+        if request.blueprint == guard.SENTRY_BLUEPRINT:
+            return response
+        return await super().after_request(response)
+
+
+class NoSession(SessionInterface):
+    async def open_session(self, app: Quart, request: Any) -> None:
+        return None
+
+    async def save_session(self, app: Quart, session: Any, response: Any) -> None:
+        return None
 
 
 def _json_dumps(value: Any) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
-from quart import Blueprint, g, request
-from quart_schema import document_request, validate_request, validate_response
+from quart import Blueprint, Response, g, request
+from quart_schema import document_request, document_response, validate_request, validate_response
 
 from minerfarm.commander import topics
 from minerfarm.commander.api.catalog_schemas import LogBatch, PlaybookRunIn
@@ -39,8 +40,8 @@ async def hello() -> dict[str, Any]:
 
 @sentry_api.post("/reports")
 @document_request(ReportBatch)
-@validate_response(ReportAck, 202)
-async def post_reports() -> tuple[dict[str, int], int]:
+@document_response(ReportAck, 202)
+async def post_reports() -> Response:
     """Queue a batch of reports durably; 202 only once it is on disk, deduplicated by seq."""
     body = await request.get_data(cache=False)
     if request.mimetype != "application/json":
@@ -64,7 +65,10 @@ async def post_reports() -> tuple[dict[str, int], int]:
         accepted, duplicates = await queue.put(g.rig.id, reports)
     except QueueClosed as exc:
         raise ApiError(503, "unavailable", "commander is shutting down; retry shortly") from exc
-    return {"accepted": accepted, "duplicates": duplicates}, 202
+    # A ready Response: quart-schema would otherwise build a pydantic TypeAdapter to convert
+    # a returned dict on every call (measured ~150 us, more than the validation of the batch).
+    return Response(orjson.dumps({"accepted": accepted, "duplicates": duplicates}),
+                    status=202, mimetype="application/json")
 
 
 @sentry_api.get("/playbooks")
