@@ -26,9 +26,9 @@ def logged_in(browser: Browser, commander: CommanderProcess) -> Page:
 class Frames:
     """Websocket frames the page received (counted by the browser, not by our JS)."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, url_part: str = "") -> None:
         self.received: list[str] = []
-        page.on("websocket", lambda ws: ws.on("framereceived", self._add))
+        page.on("websocket", lambda ws: url_part in ws.url and ws.on("framereceived", self._add))
 
     def _add(self, payload: Any) -> None:
         self.received.append(payload if isinstance(payload, str) else payload.decode())

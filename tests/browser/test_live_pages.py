@@ -66,7 +66,7 @@ def test_a_viewer_of_another_page_receives_nothing(chromium: Browser,
     mine_id, mine_token = commander.create_rig("quiet-mine")
     other_id, other_token = commander.create_rig("quiet-other")
     viewer = logged_in(chromium, commander)
-    frames = Frames(viewer)
+    frames = Frames(viewer, f"/live/rigs/{mine_id}")  # not the index it logged in to
     open_live(viewer, f"{commander.url}/rigs/{mine_id}")
 
     with commander.admin() as api:

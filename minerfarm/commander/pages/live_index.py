@@ -2,9 +2,11 @@
 report reaches only the pages that show its row on screen.
 
 A 10,000-rig farm reports ~1,000 times a second; sending every row to every open index page
-would cost each page ~700 KB/s. The page's script tells which rows are on screen
-(``{"visible": [ids]}``, after each scroll); until it does, every row is sent. Rows that come
-into view are sent at once, from the cache.
+would cost each page ~700 KB/s, and waking every page for every report costs the commander a
+core. The page's script says which rows are on screen (``{"visible": [ids]}``, after each
+scroll); the socket then subscribes to those rigs' own topics only (until the page says, to
+every report of the kind). Rows that come into view are sent at once from the cache; the farm
+totals follow once a second.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from quart import websocket
@@ -19,20 +22,71 @@ from quart import websocket
 from minerfarm.commander import topics
 from minerfarm.commander.dashboard.aggregator import FarmAggregator
 from minerfarm.commander.pages import fragments
-from minerfarm.commander.pages.live import Op, observe, serve
+from minerfarm.commander.pages.live import FRAME_INTERVAL_S, Op, observe
 from minerfarm.commander.pages.views import pages
-from minerfarm.commander.pubsub import Message
+from minerfarm.commander.pubsub import OVERFLOW, Message, PubSub
+from minerfarm.commander.state import commander_state
 
 MAX_VISIBLE = 5000  # ids a page may name: bounds what one socket holds
+TOTALS_EVERY_S = 1.0
+
+
+def _event(event: str, data: dict[str, Any] | None = None) -> Message:
+    return Message(topic="", event=event, data=data or {})
 
 
 class IndexPage:
-    def __init__(self, farm: FarmAggregator, kind: str) -> None:
-        self.farm, self.kind = farm, kind
+    def __init__(self, farm: FarmAggregator, pubsub: PubSub, kind: str, limit: int) -> None:
+        self.farm, self.pubsub, self.kind = farm, pubsub, kind
         self.container = "sentries" if kind == "asic" else "rig-rows"
         self.prefix = "sentry" if kind == "asic" else "rig"
-        self.visible: set[int] | None = None  # None: the page has not said; send every row
+        self.visible: set[int] | None = None  # None: the page has not said; every row
+        self.inbox: asyncio.Queue[Message] = asyncio.Queue(limit)
+        self.totals_sent = -1
+        self._stats: tuple[contextlib.AsyncExitStack, asyncio.Task[None]] | None = None
 
+    # -- inputs: subscriptions, the page's viewport, the totals clock -----------------------
+    def offer(self, message: Message) -> None:
+        try:
+            self.inbox.put_nowait(message)
+        except asyncio.QueueFull:  # the page fell behind: it reloads
+            self.inbox.get_nowait()
+            with contextlib.suppress(asyncio.QueueFull):
+                self.inbox.put_nowait(OVERFLOW)
+
+    async def forward(self, subscription: Any) -> None:
+        async for message in subscription:
+            self.offer(message)
+
+    async def follow_stats(self) -> None:
+        """(Re)subscribe to the visible rigs' reports; the new subscription opens before the
+        old one closes, so a row that stays on screen misses nothing."""
+        names = ([topics.operational_stats(self.kind)] if self.visible is None else
+                 [topics.rig_operational_stats(self.kind, i) for i in sorted(self.visible)])
+        stack = contextlib.AsyncExitStack()
+        subscription = await stack.enter_async_context(self.pubsub.subscribe(names))
+        old, self._stats = self._stats, (stack, asyncio.create_task(self.forward(subscription)))
+        if old is not None:
+            await _stop(old)
+
+    async def follow_viewport(self) -> None:
+        while True:
+            try:
+                ids = {int(i) for i in orjson.loads(await websocket.receive())["visible"]}
+            except (ValueError, KeyError, TypeError):
+                continue
+            shown = self.visible if self.visible is not None else set(self.farm.rigs)
+            self.visible = set(sorted(ids)[:MAX_VISIBLE])
+            await self.follow_stats()
+            self.offer(_event("viewport", {"ids": sorted(self.visible - shown)}))
+
+    async def tick(self) -> None:
+        while True:
+            await asyncio.sleep(TOTALS_EVERY_S)
+            if self.farm.totals_version != self.totals_sent:
+                self.offer(_event("totals"))
+
+    # -- output ----------------------------------------------------------------------------
     async def row(self, rig_id: int, now: datetime) -> Op:
         digest = self.farm.rigs.get(rig_id)
         if digest is None:
@@ -44,45 +98,51 @@ class IndexPage:
     async def render(self, batch: list[Message]) -> list[Op]:
         index_topic = topics.rig_index(self.kind)
         always = {m.data.get("id") for m in batch if m.topic == index_topic}
+        ids = observe(self.farm, [m for m in batch if m.topic])
+        ids += [i for m in batch if m.event == "viewport" for i in m.data["ids"]]
         ops: list[Op] = [{"op": "remove", "id": "no-rigs"}]
         now = datetime.now(UTC)
-        for rig_id in observe(self.farm, batch):
+        for rig_id in dict.fromkeys(ids):
             if rig_id in always or self.visible is None or rig_id in self.visible:
                 ops.append(await self.row(rig_id, now))
+        self.totals_sent = self.farm.totals_version
         ops.append({"op": "replace", "id": "totals", "html": await fragments.totals(self.farm)})
         return ops
 
-    async def follow_viewport(self) -> None:
-        """Read the page's ``{"visible": [...]}`` messages; send rows that came into view."""
-        while True:
+    async def serve(self) -> None:
+        async with self.pubsub.subscribe([topics.rig_index(self.kind)]) as structure:
+            await self.follow_stats()
+            await websocket.accept()  # subscribed first: once "open", the page misses nothing
+            self.totals_sent = self.farm.totals_version  # the page came with these
+            tasks = [asyncio.create_task(job) for job in (
+                self.forward(structure), self.follow_viewport(), self.tick())]
             try:
-                ids = {int(i) for i in orjson.loads(await websocket.receive())["visible"]}
-            except (ValueError, KeyError, TypeError):
-                continue
-            ids = set(sorted(ids)[:MAX_VISIBLE])
-            shown = self.visible if self.visible is not None else set(self.farm.rigs)
-            self.visible = ids
-            now = datetime.now(UTC)
-            ops = [await self.row(i, now) for i in sorted(ids - shown) if i in self.farm.rigs]
-            if ops:
-                await websocket.send(orjson.dumps({"ops": ops}).decode())
+                while True:
+                    batch = [await self.inbox.get()]
+                    while not self.inbox.empty():
+                        batch.append(self.inbox.get_nowait())
+                    ops = [{"op": "reload"}] if OVERFLOW in batch else await self.render(batch)
+                    await websocket.send(orjson.dumps({"ops": ops}).decode())
+                    await asyncio.sleep(FRAME_INTERVAL_S)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                if self._stats is not None:
+                    await _stop(self._stats)
+
+
+async def _stop(stats: tuple[contextlib.AsyncExitStack, asyncio.Task[None]]) -> None:
+    stack, task = stats
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await stack.aclose()
 
 
 @pages.websocket("/live/index/<kind>")
 async def live_index(kind: str) -> None:
     if kind not in ("cpu_gpu", "asic"):
         return
-    page = IndexPage(fragments.aggregator(), kind)
-    tasks: list[asyncio.Task[None]] = []
-
-    async def on_open() -> None:
-        tasks.append(asyncio.create_task(page.follow_viewport()))
-
-    try:
-        await serve([topics.rig_index(kind), topics.operational_stats(kind)], page.render,
-                    on_open)
-    finally:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    state = commander_state()
+    await IndexPage(fragments.aggregator(), state.pubsub, kind, state.settings.live_queue).serve()
