@@ -33,6 +33,7 @@ from minerfarm.commander.datadir import ensure_data_dir, session_secret
 from minerfarm.commander.db.engine import make_engine, make_sessionmaker
 from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.ingest.consumer import IngestConsumer
+from minerfarm.commander.ingest.fastpath import ReportsFastPath
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
 from minerfarm.commander.pages import dashboard, fragments, live, live_index, logs  # noqa: F401
 from minerfarm.commander.pages.playbooks import playbook_pages
@@ -65,6 +66,7 @@ def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
         pubsub=pubsub or InProcessPubSub(), token_cache=TokenCache(),
     )
     app.extensions[EXTENSION] = state
+    app.asgi_app = ReportsFastPath(app.asgi_app, state)  # type: ignore[method-assign]
     AdminAuth(app, user_class=AdminUser)
     # The browsable docs UIs load scripts from a CDN: farms are often offline, so only the
     # OpenAPI document itself is served.

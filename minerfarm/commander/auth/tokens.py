@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from minerfarm.commander.db.models import RetiredToken, Rig
 from minerfarm.commander.errors import ApiError
-from minerfarm.commander.state import commander_state
+from minerfarm.commander.state import CommanderState, commander_state
 from minerfarm.protocol.tokens import SentryToken, TokenFormatError, hash_secret
 
 CACHE_SECONDS = 5.0
@@ -54,7 +54,7 @@ def issue_token() -> SentryToken:
     return SentryToken.issue(commander_state().fingerprint)
 
 
-async def rig_for_bearer(header: str | None) -> SentryRig:
+async def rig_for_bearer(header: str | None, state: CommanderState | None = None) -> SentryRig:
     if not header or not header.lower().startswith("bearer "):
         raise ApiError(401, "unauthorized", "missing sentry token (Authorization: Bearer ...)")
     try:
@@ -62,7 +62,7 @@ async def rig_for_bearer(header: str | None) -> SentryRig:
     except TokenFormatError as exc:
         raise ApiError(401, "unauthorized", f"invalid sentry token: {exc}") from exc
     token_hash = hash_secret(token.secret)
-    state = commander_state()
+    state = state or commander_state()
     cached = state.token_cache.get(token_hash)
     if cached is not None:
         return cached
