@@ -60,7 +60,7 @@ def test_stored_report_keeps_what_the_sentry_sent(commander: CommanderProcess) -
 
 
 def test_malformed_batches(commander: CommanderProcess) -> None:
-    rig_id, token = commander.create_rig("malformed-rig")
+    _, token = commander.create_rig("malformed-rig")
     with commander.sentry(token) as sentry:
         post = sentry.post
         not_json = post("/api/v1/sentry/reports", content=b"{not json",
