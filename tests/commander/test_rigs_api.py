@@ -115,3 +115,11 @@ def test_tokens_are_stored_hashed(commander: CommanderProcess) -> None:
     dump = "\n".join(db.iterdump())
     db.close()
     assert secret not in dump
+
+
+def test_a_deleted_rigs_id_is_never_given_again(commander: CommanderProcess) -> None:
+    old_id, _ = commander.create_rig("id-reuse-a")
+    with commander.admin() as api:
+        api.delete(f"/api/v1/rigs/{old_id}")
+    new_id, _ = commander.create_rig("id-reuse-b")
+    assert new_id > old_id

@@ -114,6 +114,8 @@ class Report(Base):
     __table_args__ = (
         UniqueConstraint("rig_id", "seq", name="uq_reports_rig_seq"),
         Index("ix_reports_rig_ts", "rig_id", "ts"),
+        # ids only grow: the rollup job's watermark is a report id
+        {"sqlite_autoincrement": True},
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True)

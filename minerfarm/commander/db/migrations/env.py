@@ -15,6 +15,11 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # Rebuilding a table (SQLite's only way to change one) drops the old table: with
+        # foreign keys on, that would cascade into every table that references it. The
+        # pragma only works outside a transaction, so before the migrations begin one.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
