@@ -8,6 +8,7 @@ everything. Embedders can serve the returned app with any ASGI server.
 from __future__ import annotations
 
 import asyncio
+import gc
 import contextlib
 from typing import Any
 
@@ -137,6 +138,10 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
         tasks.append(asyncio.create_task(run_rollups(state.engine, state.settings),
                                          name="rollups"))
         tasks.append(asyncio.create_task(fragments.warm(app), name="dashboard-warm-up"))
+        # Everything loaded so far lives as long as the process: keep it out of the garbage
+        # collector's full passes, which otherwise walk it every few seconds under load
+        # (~100 ms pauses, seen as the acknowledgement latency's p99).
+        gc.freeze()
 
     @app.after_serving
     async def stop() -> None:

@@ -21,6 +21,9 @@ so the answer ``{"accepted", "duplicates"}`` is exact and a resent batch is not 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -79,6 +82,36 @@ class _Put:
     future: asyncio.Future[tuple[int, int]]
 
 
+class WalCheckpointer:
+    """Checkpoints a WAL-mode SQLite file every ``every_s`` from its own thread and connection.
+
+    PASSIVE checkpoints never block the writer; with one writer and no long readers they
+    complete, so the WAL stays small.
+    """
+
+    def __init__(self, path: Path, every_s: float = 0.5) -> None:
+        self._path, self._every_s = path, every_s
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ingest-queue-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self._path, check_same_thread=False)
+        try:
+            while not self._stopped.wait(self._every_s):
+                with contextlib.suppress(sqlite3.OperationalError):  # busy: next time
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            with contextlib.suppress(sqlite3.OperationalError):
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(10)
+
+
 class QueueClosed(RuntimeError):
     """The queue was closed; the caller should answer 503."""
 
@@ -100,6 +133,11 @@ class SqliteIngestQueue:
         # Messages locked by litequeue's own pop (older minerfarm versions) go back to the queue.
         conn.execute(f"UPDATE {self._queue.table} SET status = {_READY} "
                      f"WHERE status = {_LOCKED}")
+        # SQLite checkpoints the WAL inside the commit that crosses its size threshold: that
+        # commit, and every request waiting on it, would pay for writing megabytes back into
+        # the database file. The checkpointer thread does it instead, beside the writer.
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._checkpointer = WalCheckpointer(path)
         self._pending: list[_Put] = []
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
@@ -207,3 +245,4 @@ class SqliteIngestQueue:
             await self._flusher
         await asyncio.get_running_loop().run_in_executor(self._executor, self._queue.close)
         self._executor.shutdown(wait=True)
+        self._checkpointer.stop()
