@@ -19,7 +19,7 @@ from minerfarm.commander.errors import ApiError
 from minerfarm.commander.state import CommanderState, commander_state
 from minerfarm.protocol.tokens import SentryToken, TokenFormatError, hash_secret
 
-CACHE_SECONDS = 5.0
+CACHE_SECONDS = 60.0  # longer than a report interval (10 s): a farm's rigs stay cached
 
 
 @dataclass(frozen=True)
