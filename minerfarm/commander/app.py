@@ -8,8 +8,8 @@ everything. Embedders can serve the returned app with any ASGI server.
 from __future__ import annotations
 
 import asyncio
-import gc
 import contextlib
+import gc
 from typing import Any
 
 import orjson

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from minerfarm.commander.dashboard.digest import asic_figures, asic_identity, rollup_figures
@@ -26,7 +26,7 @@ from minerfarm.commander.settings import Settings
 
 log = logging.getLogger(__name__)
 PERIODS = (60, 3600)
-CHUNK = 5000  # reports read per transaction
+CHUNK = 1000  # reports read per transaction (the job yields to the live pages between)
 
 
 @dataclass
@@ -138,13 +138,17 @@ async def roll_up_once(engine: AsyncEngine) -> int:
             # First run, or the newest reports were deleted with their rig (SQLite then
             # reuses ids): start below what exists now rather than skip new reports.
             mark = 0 if mark is None else newest
+        # The payloads come back as text and are parsed and folded in a worker thread: on the
+        # event loop, a backlog of thousands of reports stalled every live page for seconds.
         rows = (await conn.execute(
-            select(reports.c.id, reports.c.rig_id, reports.c.ts, reports.c.payload)
+            select(reports.c.id, reports.c.rig_id, reports.c.ts,
+                   type_coerce(reports.c.payload, Text).label("payload"))
             .where(reports.c.id > mark).order_by(reports.c.id).limit(CHUNK)
         )).all()
         if not rows:
             return 0
-        await _write(conn, fold([(r.rig_id, r.ts, r.payload) for r in rows]))
+        buckets = await asyncio.to_thread(fold, [(r.rig_id, r.ts, r.payload) for r in rows])
+        await _write(conn, buckets)
         statement = insert_for(conn.dialect.name, marks)
         await conn.execute(statement.on_conflict_do_update(
             index_elements=["name"], set_={"last_id": statement.excluded.last_id}
@@ -177,6 +181,7 @@ async def run_rollups(engine: AsyncEngine, settings: Settings) -> None:
             folded = CHUNK
             while folded == CHUNK:  # a backlog (first start, long outage): chunk by chunk
                 folded = await roll_up_once(engine)
+                await asyncio.sleep(0)
             await apply_retention(engine, settings)
         except asyncio.CancelledError:
             raise
