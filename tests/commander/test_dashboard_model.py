@@ -34,10 +34,10 @@ def created(rig_id: int, name: str, kind: str = "cpu_gpu") -> Message:
     return Message(topics.rig_index(kind), "created", {"id": rig_id, "name": name, "kind": kind})
 
 
-def reported(rig_id: int, seq: int, stats: dict[str, Any], seen: datetime = NOW,
+def reported(rig_id: int, seq: int, stats: dict[str, Any], seen: datetime | None = None,
              kind: str = "cpu_gpu") -> Message:
     return Message(topics.operational_stats(kind), "updated",
-                   {"id": rig_id, "seq": seq, "last_seen": seen.isoformat(),
+                   {"id": rig_id, "seq": seq, "last_seen": (seen or datetime.now(UTC)).isoformat(),
                     "stats": orjson.dumps(stats).decode()})
 
 
