@@ -47,8 +47,8 @@ class IngestConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # The messages stay locked in the queue and come back at the next start;
-                # keep serving, and say so loudly.
+                # The batch stays in the queue (only a committed batch is deleted): the next
+                # round takes it again. Keep serving, and say so loudly.
                 log.exception("ingest: writing a batch failed; will retry")
                 await asyncio.sleep(1)
             self.queue.arrived.clear()

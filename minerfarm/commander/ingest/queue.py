@@ -34,7 +34,7 @@ import orjson
 
 # Longer than the sentry's spool (7 days): a report replayed after that is still recognised.
 SEEN_DAYS = 8
-_READY, _LOCKED = litequeue.MessageStatus.READY.value, litequeue.MessageStatus.LOCKED.value
+_READY = litequeue.MessageStatus.READY.value
 
 
 @dataclass(frozen=True)
@@ -130,9 +130,6 @@ class SqliteIngestQueue:
                      "seq INTEGER NOT NULL, seen_at REAL NOT NULL, "
                      "PRIMARY KEY (rig_id, seq)) WITHOUT ROWID")
         conn.execute("CREATE INDEX IF NOT EXISTS ix_ingest_seen_at ON ingest_seen(seen_at)")
-        # Messages locked by litequeue's own pop (older minerfarm versions) go back to the queue.
-        conn.execute(f"UPDATE {self._queue.table} SET status = {_READY} "
-                     f"WHERE status = {_LOCKED}")
         # SQLite checkpoints the WAL inside the commit that crosses its size threshold: that
         # commit, and every request waiting on it, would pay for writing megabytes back into
         # the database file. The checkpointer thread does it instead, beside the writer.
