@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from minerfarm.commander import topics
@@ -115,8 +115,7 @@ async def delete_rig(rig_id: int) -> None:
         if rig is None:
             raise ApiError(404, "not_found", f"no rig with id {rig_id}")
         session.add(RetiredToken(token_hash=rig.token_hash, rig_id=rig.id, reason="deleted"))
-        await session.execute(delete(Report).where(Report.rig_id == rig_id))
-        await session.delete(rig)
+        await session.delete(rig)  # its reports, ASICs and playbooks go by ON DELETE CASCADE
     state.token_cache.clear()
     if state.queue is not None:
         await state.queue.forget_rig(rig_id)

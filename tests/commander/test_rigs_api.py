@@ -123,3 +123,31 @@ def test_a_deleted_rigs_id_is_never_given_again(commander: CommanderProcess) -> 
         api.delete(f"/api/v1/rigs/{old_id}")
     new_id, _ = commander.create_rig("id-reuse-b")
     assert new_id > old_id
+
+
+def test_deleting_a_rig_deletes_its_reports(commander: CommanderProcess) -> None:
+    import sqlite3
+    import time
+
+    from tests.support import report
+
+    rig_id, token = commander.create_rig("delete-cascade")
+    with commander.sentry(token) as sentry:
+        sentry.post("/api/v1/sentry/reports", json={"reports": [report(1), report(2)]})
+    db_path = commander.data_dir / "minerfarm.db"
+
+    def stored() -> int:
+        db = sqlite3.connect(db_path)
+        try:
+            return db.execute("SELECT COUNT(*) FROM reports WHERE rig_id = ?",
+                              (rig_id,)).fetchone()[0]
+        finally:
+            db.close()
+
+    deadline = time.monotonic() + 10
+    while stored() < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stored() == 2
+    with commander.admin() as api:
+        assert api.delete(f"/api/v1/rigs/{rig_id}").status_code == 204
+    assert stored() == 0
