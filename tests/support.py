@@ -10,12 +10,14 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
+T = TypeVar("T")
 PASSWORD = "correct horse battery staple"
 REPO = Path(__file__).resolve().parents[1]
 
@@ -126,3 +128,15 @@ def browser_login(client: httpx.Client, password: str = PASSWORD) -> httpx.Respo
 
 def report(seq: int, **fields: Any) -> dict[str, Any]:
     return {"seq": seq, "ts": "2026-11-23T10:00:00Z", **fields}
+
+
+def wait_for(check: Callable[[], T | None], timeout: float = 5.0,
+             what: str = "the condition") -> T:
+    """Poll ``check`` until it returns something truthy (returned), or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout:.0f} s: {what}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import CommanderProcess, browser_login, report
+from tests.support import CommanderProcess, browser_login, report, wait_for
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
 
@@ -40,13 +39,6 @@ def post(commander: CommanderProcess, token: str, reports: list[dict[str, object
     with commander.sentry(token) as sentry:
         answer = sentry.post("/api/v1/sentry/reports", json={"reports": reports})
         assert answer.status_code == 202, answer.text
-
-
-def wait_for(check: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def test_index_shows_human_units_and_totals(quick: CommanderProcess,

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.playbooks.helpers import download_server, fake_miner_tarball, miner_processes
-from tests.support import REPO, CommanderProcess, browser_login, free_port
+from tests.support import REPO, CommanderProcess, browser_login, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 T = TypeVar("T")
@@ -27,14 +27,6 @@ POOL = "stratum+tcp://pool.e2e.example:3333"
 WALLET = "4E2eWalletAddress"
 
 
-def wait_for(check: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ import json
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tests.support import REPO, CommanderProcess
+from tests.support import REPO, CommanderProcess, wait_for  # noqa: F401 - re-exported
 
 CAPTURES = Path(os.environ.get("MINERFARM_FIXTURES_DIR") or REPO.parent / "shared" /
                 "fixtures") / "miner-apis"
@@ -66,14 +65,6 @@ def write_sentry_config(config_dir: Path, **fields: Any) -> None:
     path.write_text(json.dumps(config))
 
 
-def wait_for(check: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def stored_reports(commander: CommanderProcess, rig_id: int) -> list[dict[str, Any]]:
