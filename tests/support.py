@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -126,8 +127,18 @@ def browser_login(client: httpx.Client, password: str = PASSWORD) -> httpx.Respo
     return client.post("/login", data={"password": password, "csrf_token": token})
 
 
+def utc_ts(offset_s: float = 0.0) -> str:
+    """Now (plus ``offset_s``) as the protocol's ISO-8601 UTC timestamp.
+
+    Tests never send a fixed date: retention and charts would age it out as the calendar moves
+    (``tests/test_no_fixed_dates.py`` checks that none creeps back).
+    """
+    moment = datetime.now(UTC) + timedelta(seconds=offset_s)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def report(seq: int, **fields: Any) -> dict[str, Any]:
-    return {"seq": seq, "ts": "2026-11-23T10:00:00Z", **fields}
+    return {"seq": seq, "ts": utc_ts(), **fields}
 
 
 def wait_for(check: Callable[[], T | None], timeout: float = 5.0,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support import CommanderProcess
+from tests.support import CommanderProcess, utc_ts
 
 PLAYBOOK = """\
 - hosts: localhost
@@ -94,7 +94,7 @@ def test_playbook_runs_and_logs_are_accepted(commander: CommanderProcess) -> Non
                                 "failed_task": "download miner", "message": "HTTP 404"})
         assert run.status_code == 202
         logs = sentry.post("/api/v1/sentry/logs", json={"lines": [
-            {"ts": "2026-11-23T10:00:00Z", "line": "[2026-11-23] speed 10s/60s/15m 1234.5 H/s"}
+            {"ts": utc_ts(), "line": "[12:00:00] speed 10s/60s/15m 1234.5 H/s"}
         ]})
         assert logs.status_code == 202 and logs.json() == {"accepted": 1}
         empty = sentry.post("/api/v1/sentry/logs", json={"lines": []})

@@ -14,11 +14,13 @@ from minerfarm.commander.ingest.queue import (
     encode_message,
 )
 from minerfarm.protocol.reports import Report
+from tests.support import utc_ts
 
 
 def incoming(seq: int, **fields: object) -> IncomingReport:
-    report = Report.model_validate({"seq": seq, "ts": "2026-11-23T10:00:00Z", **fields})
-    return IncomingReport(seq, "2026-11-23T10:00:00Z", report.model_dump_json())
+    stamp = utc_ts()
+    report = Report.model_validate({"seq": seq, "ts": stamp, **fields})
+    return IncomingReport(seq, stamp, report.model_dump_json())
 
 
 async def test_concurrent_puts_share_commits_and_each_gets_its_answer(tmp_path: Path) -> None:

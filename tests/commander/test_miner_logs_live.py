@@ -10,7 +10,7 @@ from typing import Any
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
-from tests.support import CommanderProcess, browser_login
+from tests.support import CommanderProcess, browser_login, utc_ts
 
 
 def _frames(commander: CommanderProcess, path: str, cookie: str, send: Any,
@@ -41,7 +41,7 @@ def test_shipped_lines_reach_the_open_log_page(commander: CommanderProcess) -> N
             commander.sentry(token) as sentry:
         browser_login(browser)
         sentry.post("/api/v1/sentry/logs", json={"lines": [
-            {"ts": "2026-11-24T10:00:00Z", "line": "before the page", "playbook_id": 1}]})
+            {"ts": utc_ts(-1), "line": "before the page", "playbook_id": 1}]})
         page = browser.get(f"/rigs/{rig_id}/miner-logs")
         assert page.status_code == 200 and "before the page" in page.text
         cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
@@ -49,7 +49,7 @@ def test_shipped_lines_reach_the_open_log_page(commander: CommanderProcess) -> N
 
         def ship() -> None:
             answer = sentry.post("/api/v1/sentry/logs", json={"lines": [
-                {"ts": "2026-11-24T10:00:01Z", "line": "hashrate 1.2 kH/s <b>",
+                {"ts": utc_ts(), "line": "hashrate 1.2 kH/s <b>",
                  "playbook_id": 1}]})
             assert answer.status_code == 202
 
@@ -62,7 +62,8 @@ def test_a_rig_keeps_its_newest_console_lines(commander: CommanderProcess) -> No
     rig_id, token = commander.create_rig("chatty")
     with commander.sentry(token, timeout=60) as sentry, commander.admin() as api:
         for batch in range(5):  # 25,000 lines; each batch shares one timestamp
-            lines = [{"ts": f"2026-11-24T10:00:0{batch}Z", "line": f"line {batch * 5000 + i:05d}"}
+            stamp = utc_ts(batch - 5)
+            lines = [{"ts": stamp, "line": f"line {batch * 5000 + i:05d}"}
                      for i in range(5000)]
             assert sentry.post("/api/v1/sentry/logs", json={"lines": lines}).status_code == 202
         oldest = api.get(f"/api/v1/rigs/{rig_id}/miner-logs", params={"after": 0, "limit": 1})

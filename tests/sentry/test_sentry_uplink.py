@@ -8,14 +8,14 @@ from pathlib import Path
 from minerfarm.protocol.client import CommanderClient
 from minerfarm.protocol.spool import Spool
 from minerfarm.protocol.uplink import Backoff, Uplink
-from tests.support import CommanderProcess
+from tests.support import CommanderProcess, utc_ts
 
 
 async def test_a_report_the_commander_refuses_is_dropped_and_the_rest_delivered(
         commander: CommanderProcess, tmp_path: Path) -> None:
     rig_id, token = await asyncio.to_thread(commander.create_rig, "uplink-refused")
-    good = {"ts": "2026-11-23T10:00:00Z", "host": {"hostname": "rig"}}
-    bad = {"ts": "2026-11-23T10:00:00Z", "asics": [{"ip": "10.0.0.1", "online": True}]}
+    good = {"ts": utc_ts(), "host": {"hostname": "rig"}}
+    bad = {"ts": utc_ts(), "asics": [{"ip": "10.0.0.1", "online": True}]}
     with Spool(tmp_path / "spool.db") as spool:
         async with CommanderClient(commander.url, token, commander.cert) as client:
             uplink = Uplink(client, spool)
