@@ -19,12 +19,12 @@ from quart_auth import QuartAuth
 from quart_schema import QuartSchema
 
 from minerfarm import __version__
-from minerfarm.commander import errors
+from minerfarm.commander import errors, pages
+from minerfarm.commander.api import sentry as sentry_api
 from minerfarm.commander.api.admin import admin_api
-from minerfarm.commander.api.catalog import catalog_api
-from minerfarm.commander.api.sentry import sentry_api
 from minerfarm.commander.auth import guard
 from minerfarm.commander.auth.csrf import csrf_token
+from minerfarm.commander.auth.password import AdminPassword
 from minerfarm.commander.auth.ratelimit import LoginLimiter
 from minerfarm.commander.auth.sessions import AdminUser
 from minerfarm.commander.auth.tokens import TokenCache
@@ -36,10 +36,9 @@ from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.ingest.consumer import IngestConsumer
 from minerfarm.commander.ingest.fastpath import ReportsFastPath
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
-from minerfarm.commander.pages import dashboard, fragments, live, live_index, logs  # noqa: F401
-from minerfarm.commander.pages.playbooks import playbook_pages
-from minerfarm.commander.pages.views import pages
-from minerfarm.commander.passwords import AdminPassword
+from minerfarm.commander.pages import fragments
+from minerfarm.commander.playbooks.api import playbooks_api
+from minerfarm.commander.playbooks.pages import playbook_pages
 from minerfarm.commander.pubsub import InProcessPubSub, PubSub
 from minerfarm.commander.settings import Settings
 from minerfarm.commander.state import EXTENSION, CommanderState
@@ -75,11 +74,13 @@ def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
                 swagger_ui_path=None,
                 info={"title": "minerfarm commander", "version": __version__})
     app.jinja_env.globals["csrf_token"] = csrf_token
-    app.register_blueprint(pages)
+    # Every route the commander serves, registered here and only here.
+    app.register_blueprint(pages.blueprint())
     app.register_blueprint(playbook_pages)
     app.register_blueprint(admin_api)
-    app.register_blueprint(catalog_api)
-    app.register_blueprint(sentry_api)
+    app.register_blueprint(playbooks_api)
+    app.register_blueprint(sentry_api.blueprint())
+    fragments.install(app)
     guard.install(app)
     errors.register(app)
     _lifecycle(app, state)
@@ -132,9 +133,7 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
             advertiser.start()
             app.extensions["minerfarm.zeroconf"] = advertiser
         state.aggregator = FarmAggregator(state.settings.offline_after_s)
-        await state.aggregator.load(state.sessions)
-        tasks.append(asyncio.create_task(state.aggregator.run(state.pubsub, state.sessions),
-                                         name="farm-aggregator"))
+        await state.aggregator.follow(state.pubsub, state.sessions)
         tasks.append(asyncio.create_task(run_rollups(state.engine, state.settings),
                                          name="rollups"))
         tasks.append(asyncio.create_task(fragments.warm(app), name="dashboard-warm-up"))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
+from minerfarm.commander.auth.password import ENV_PASSWORD, load_admin_password, store_password
 from minerfarm.commander.datadir import ensure_data_dir
-from minerfarm.commander.passwords import ENV_PASSWORD, load_admin_password, store_password
 from minerfarm.commander.settings import Settings
 
 

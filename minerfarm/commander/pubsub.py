@@ -5,13 +5,19 @@
 slow browser cannot grow memory; when its queue overflows the oldest message is dropped and
 the subscriber receives an ``overflow`` message, so the page reloads its state instead of
 showing figures that silently missed an update.
+
+An *observer* (:meth:`PubSub.observe`) is called with each message of its topics before any
+subscriber is offered it: the dashboard model follows the bus this way, so a page that wakes
+for a message reads a model that already includes it (and never has to apply it itself).
+An observer is synchronous and must be cheap; one that raises is logged and skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,6 +30,8 @@ class Message:
 
 
 OVERFLOW = Message(topic="", event="overflow")
+Observer = Callable[[Message], object]
+log = logging.getLogger(__name__)
 
 
 class Subscription(Protocol):
@@ -41,6 +49,10 @@ class PubSub(Protocol):
     def subscribe(
         self, topics: Iterable[str], maxsize: int = 256
     ) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
+
+    def observe(self, topics: Iterable[str], observer: Observer) -> None:
+        """Call ``observer(message)`` for each message of ``topics``, before subscribers."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -71,9 +83,12 @@ class _QueueSubscription:
 class InProcessPubSub:
     def __init__(self) -> None:
         self._subscribers: dict[str, set[_QueueSubscription]] = {}
+        self._observers: dict[str, list[Observer]] = {}
 
     async def publish(self, topic: str, event: str, data: dict[str, Any]) -> None:
         message = Message(topic, event, data)
+        for observer in self._observers.get(topic, ()):
+            notify(observer, message)
         for subscriber in tuple(self._subscribers.get(topic, ())):
             subscriber.offer(message)
 
@@ -95,8 +110,21 @@ class InProcessPubSub:
                     if not subscribers:
                         del self._subscribers[name]
 
+    def observe(self, topics: Iterable[str], observer: Observer) -> None:
+        for name in topics:
+            self._observers.setdefault(name, []).append(observer)
+
     def subscriber_count(self, topic: str) -> int:
         return len(self._subscribers.get(topic, ()))
 
     async def close(self) -> None:
         self._subscribers.clear()
+        self._observers.clear()
+
+
+def notify(observer: Observer, message: Message) -> None:
+    """Call one observer; a failure is logged, never passed to the publisher."""
+    try:
+        observer(message)
+    except Exception:  # one odd message must not stop ingest or the other observers
+        log.exception("pub/sub observer failed on %s %s", message.topic, message.event)

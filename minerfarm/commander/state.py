@@ -10,12 +10,12 @@ from quart import current_app
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+    from minerfarm.commander.auth.password import AdminPassword
     from minerfarm.commander.auth.ratelimit import LoginLimiter
     from minerfarm.commander.auth.tokens import TokenCache
     from minerfarm.commander.dashboard.aggregator import FarmAggregator
     from minerfarm.commander.ingest.consumer import IngestConsumer
     from minerfarm.commander.ingest.queue import SqliteIngestQueue
-    from minerfarm.commander.passwords import AdminPassword
     from minerfarm.commander.pubsub import PubSub
     from minerfarm.commander.settings import Settings
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from minerfarm.commander.app import create_app
-from minerfarm.commander.passwords import AdminPassword, hash_password
+from minerfarm.commander.auth.password import AdminPassword, hash_password
 from minerfarm.commander.settings import Settings
 from tests.support import CommanderProcess
 

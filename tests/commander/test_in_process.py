@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from minerfarm.commander.app import create_app
-from minerfarm.commander.passwords import AdminPassword, hash_password
+from minerfarm.commander.auth.password import AdminPassword, hash_password
 from minerfarm.commander.settings import Settings
 from tests.support import report
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
+from typing import Any
 
-from tests.support import CommanderProcess, report, utc_ts
+from tests.support import CommanderProcess, browser_login, report, utc_ts
 
 
 def stored_seqs(commander: CommanderProcess, rig_id: int, expect: int,
@@ -140,3 +143,56 @@ def test_reports_page_backwards_by_time(commander: CommanderProcess) -> None:
         older = api.get(f"/api/v1/rigs/{rig_id}/reports",
                         params={"limit": 4, "before": page["next_before"]}).json()
         assert [r["seq"] for r in older["reports"]] == [5, 4, 3, 2]
+
+
+def _pages(api: Any, rig_id: int, limit: int, **params: Any) -> list[list[int]]:
+    pages, cursor = [], None
+    while True:
+        query = {"limit": limit, **params, **({"cursor": cursor} if cursor else {})}
+        answer = api.get(f"/api/v1/rigs/{rig_id}/reports", params=query)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        pages.append([r["seq"] for r in body["reports"]])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+
+
+def test_paging_loses_no_report_that_shares_a_timestamp(commander: CommanderProcess) -> None:
+    """A sentry replaying its spool sends runs of equal timestamps: a page boundary inside
+    such a run must not skip the rest of it (``ts < before`` did)."""
+    rig_id, token = commander.create_rig("same-second")
+    older, same, newer = utc_ts(-120), utc_ts(-60), utc_ts(-1)
+    batch = [report(0, ts=older), *(report(i, ts=same) for i in range(1, 10)),
+             report(10, ts=newer)]
+    with commander.sentry(token) as sentry:
+        sentry.post("/api/v1/sentry/reports", json={"reports": batch})
+    stored_seqs(commander, rig_id, 11)
+    with commander.admin() as api:
+        pages = _pages(api, rig_id, 4)
+        assert pages == [[10, 9, 8, 7], [6, 5, 4, 3], [2, 1, 0]]
+        # every page size gives every report exactly once
+        for limit in (1, 2, 3, 5, 11):
+            seen = [seq for page in _pages(api, rig_id, limit) for seq in page]
+            assert sorted(seen) == list(range(11)), limit
+        bad = api.get(f"/api/v1/rigs/{rig_id}/reports", params={"cursor": "yesterday"})
+        assert bad.status_code == 422 and "cursor" in bad.json()["error"]["message"]
+
+
+def test_the_reports_page_follows_the_cursor_through_equal_timestamps(
+        commander: CommanderProcess) -> None:
+    rig_id, token = commander.create_rig("same-second-page")
+    same = utc_ts(-30)
+    with commander.sentry(token) as sentry:
+        sentry.post("/api/v1/sentry/reports",
+                    json={"reports": [report(i, ts=same) for i in range(1, 61)]})
+    stored_seqs(commander, rig_id, 60)
+    with commander.anonymous(follow_redirects=True) as browser:
+        browser_login(browser)
+        first = browser.get(f"/rigs/{rig_id}/reports")
+        assert first.status_code == 200
+        link = re.search(r'href="([^"]*cursor=[^"]*)"', first.text)
+        assert link, "the first page links to the next one"
+        second = browser.get(html.unescape(link.group(1)))
+    shown = [int(n) for n in re.findall(r"seq (\d+) ·", first.text + second.text)]
+    assert sorted(set(shown)) == list(range(1, 61))

@@ -17,7 +17,7 @@ PROBE = """
 import asyncio, tempfile
 from pathlib import Path
 import minerfarm
-from minerfarm.commander.playbook_check import syntax_check
+from minerfarm.commander.playbooks.check import syntax_check
 from minerfarm.sentry.playbooks.runner import run_playbook
 import ansible, ansible_runner
 for module in (minerfarm, ansible, ansible_runner):

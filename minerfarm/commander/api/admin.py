@@ -11,7 +11,6 @@ from typing import Any
 from quart import Blueprint
 from quart_schema import validate_querystring, validate_request, validate_response
 
-from minerfarm.commander import rigs
 from minerfarm.commander.api.schemas import (
     FarmStats,
     ReportPage,
@@ -23,7 +22,10 @@ from minerfarm.commander.api.schemas import (
     RigsQuery,
     RigWithToken,
 )
-from minerfarm.commander.farmstats import farm_stats
+from minerfarm.commander.dashboard.stats import farm_stats
+from minerfarm.commander.errors import ApiError
+from minerfarm.commander.reports.paging import BadCursor, Cursor, Window, report_page
+from minerfarm.commander.rigs import service as rigs
 
 admin_api = Blueprint("admin_api", __name__, url_prefix="/api/v1")
 
@@ -78,12 +80,22 @@ async def regenerate_token(rig_id: int) -> dict[str, Any]:
 @validate_querystring(ReportsQuery)
 @validate_response(ReportPage)
 async def rig_reports(rig_id: int, query_args: ReportsQuery) -> dict[str, Any]:
-    """The rig's stored reports, newest first; pass ``next_before`` as ``before`` for more."""
-    found = await rigs.rig_reports(rig_id, query_args.limit, query_args.before)
+    """The rig's stored reports, newest first; pass ``next_cursor`` as ``cursor`` for more.
+
+    ``before=<ts>`` (exclusive) still pages by time, but skips reports that share the last
+    timestamp of a page; the cursor never does."""
+    await rigs.get_rig(rig_id)
+    try:
+        after = Cursor.parse(query_args.cursor) if query_args.cursor else None
+    except BadCursor as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from exc
+    found, cursor = await report_page(rig_id, query_args.limit,
+                                      Window(before=query_args.before, after=after))
     return {
         "reports": [{"seq": r.seq, "ts": r.ts, "received_at": r.received_at, "report": r.payload}
                     for r in found],
-        "next_before": found[-1].ts if len(found) == query_args.limit else None,
+        "next_cursor": str(cursor) if cursor else None,
+        "next_before": cursor.ts if cursor else None,
     }
 
 

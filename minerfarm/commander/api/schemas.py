@@ -61,6 +61,7 @@ class RigList(BaseModel):
 
 class ReportsQuery(BaseModel):
     limit: Annotated[int, Field(ge=1, le=1000)] = 100
+    cursor: Annotated[str, Field(max_length=64)] | None = None
     before: datetime | None = None
 
 
@@ -77,6 +78,7 @@ class StoredReport(BaseModel):
 
 class ReportPage(BaseModel):
     reports: list[StoredReport]
+    next_cursor: str | None
     next_before: datetime | None
 
 

@@ -1,14 +1,13 @@
 """The farm aggregator: every rig's digest and the farm totals, in memory, kept current.
 
-One instance per commander. It loads the rigs once at start, then follows the pub/sub topics
-(rigs created/renamed/deleted, reports stored), so pages never recompute totals from the
-database. Applying a message is idempotent (reports by ``seq``, deletions by id), which lets a
-live page apply the message it just received before rendering, without racing this task.
+One instance per commander. It loads the rigs once at start, then observes the pub/sub topics
+(rigs created/renamed/deleted, reports stored) as they are published, before any page is
+woken for them: pages read it and never write into it, and never recompute totals from the
+database. Applying a message is idempotent (reports by ``seq``, deletions by id).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from minerfarm.commander import topics
 from minerfarm.commander.dashboard.digest import RigDigest
 from minerfarm.commander.dashboard.totals import FarmTotals, RunningTotals, share_of
 from minerfarm.commander.db.models import Rig
-from minerfarm.commander.pubsub import OVERFLOW, Message, PubSub
+from minerfarm.commander.pubsub import Message, PubSub
 
 log = logging.getLogger(__name__)
 KINDS = ("cpu_gpu", "asic")
@@ -41,12 +40,21 @@ class FarmAggregator:
         self.version = 0
         self._running = RunningTotals()
         self._rebuilt_at = -1.0
-        self.cache: dict[Any, Any] = {}  # rendered fragments, owned by the pages
+        self._held: list[Message] | None = None  # messages that arrive while loading
 
     # -- state ---------------------------------------------------------------------------
     async def load(self, sessions: async_sessionmaker[Any]) -> None:
-        async with sessions() as session:
-            rows = list(await session.scalars(select(Rig)))
+        """(Re)read every rig from the database; messages published meanwhile are applied
+        after the snapshot, in order, so none is lost to it."""
+        self._held = []
+        try:
+            async with sessions() as session:
+                rows = list(await session.scalars(select(Rig)))
+        except BaseException:
+            held, self._held = self._held, None
+            for message in held:
+                self.observe(message)
+            raise
         fresh: dict[int, RigDigest] = {}
         for rig in rows:
             digest = RigDigest(rig.id, rig.name, rig.kind)
@@ -56,6 +64,9 @@ class FarmAggregator:
         self.rigs = fresh
         self._rebuilt_at = -1.0  # rebuild the totals at the next ask
         self._changed()
+        held, self._held = self._held, None
+        for message in held:
+            self.observe(message)
 
     def is_online(self, digest: RigDigest, now: datetime | None = None) -> bool:
         if digest.last_seen is None:
@@ -74,6 +85,9 @@ class FarmAggregator:
     # -- messages ------------------------------------------------------------------------
     def observe(self, message: Message) -> int | None:
         """Apply one message; returns the rig id it changed, or None if nothing changed."""
+        if self._held is not None:
+            self._held.append(message)
+            return None
         data, rig_id = message.data, message.data.get("id")
         if not isinstance(rig_id, int):
             return None
@@ -112,21 +126,10 @@ class FarmAggregator:
         self._changed(rig_id)
         return rig_id
 
-    async def run(self, pubsub: PubSub, sessions: async_sessionmaker[Any]) -> None:
-        """Follow the topics forever (started by the app; cancelled at shutdown)."""
-        async with pubsub.subscribe(all_topics(), maxsize=10_000) as subscription:
-            await self.load(sessions)
-            async for message in subscription:
-                if message is OVERFLOW:
-                    log.warning("aggregator fell behind; reloading rigs from the database")
-                    await self.load(sessions)
-                    continue
-                try:
-                    self.observe(message)
-                except Exception:  # one odd message must not stop the dashboard
-                    log.exception("aggregator: could not apply %s %s", message.topic,
-                                  message.event)
-                await asyncio.sleep(0)
+    async def follow(self, pubsub: PubSub, sessions: async_sessionmaker[Any]) -> None:
+        """Observe the topics from now on, then load (started by the app, once)."""
+        pubsub.observe(all_topics(), self.observe)
+        await self.load(sessions)
 
     # -- totals --------------------------------------------------------------------------
     def totals(self, now: datetime | None = None) -> FarmTotals:

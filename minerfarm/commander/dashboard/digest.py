@@ -10,27 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-
-def _sum(values: list[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return sum(present) if present else None
-
-
-def _max(values: list[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return max(present) if present else None
-
-
-def asic_identity(asic: dict[str, Any]) -> str:
-    """Same identity as the ``asic_miners`` table: the MAC when known, else ``ip:<address>``."""
-    mac = (asic.get("mac") or "").lower()
-    return mac or f"ip:{asic.get('ip')}"
-
-
-def asic_temp(asic: dict[str, Any]) -> float | None:
-    boards = asic.get("boards") or ()
-    return _max([b.get("chip_temp_c") or b.get("temp_c") for b in boards])
-
+from minerfarm.commander.reports.figures import asic_identity, asic_temp, max_of, sum_of
 
 _VERSIONS = itertools.count(1)
 
@@ -79,23 +59,23 @@ class RigDigest:
         self.miners = [MinerLine(m.get("software") or "?", m.get("coin"), m.get("algorithm"),
                                  m.get("hashrate_hs")) for m in miners]
         self.gpu_count = len(gpus) if stats.get("gpus") is not None else None
-        self.hottest_c = _max([g.get("temp_c") for g in gpus])
-        self.power_w = _sum([g.get("power_w") for g in gpus])
+        self.hottest_c = max_of([g.get("temp_c") for g in gpus])
+        self.power_w = sum_of([g.get("power_w") for g in gpus])
         shares = [m.get("shares") or {} for m in miners]
-        self.accepted = _sum([s.get("accepted") for s in shares])  # type: ignore[assignment]
-        self.rejected = _sum([s.get("rejected") for s in shares])  # type: ignore[assignment]
-        self.hashrate_hs = _sum([m.hashrate_hs for m in self.miners])
+        self.accepted = sum_of([s.get("accepted") for s in shares])  # type: ignore[assignment]
+        self.rejected = sum_of([s.get("rejected") for s in shares])  # type: ignore[assignment]
+        self.hashrate_hs = sum_of([m.hashrate_hs for m in self.miners])
 
     def _asic_figures(self, asics: list[dict[str, Any]]) -> None:
         online = [a for a in asics if a.get("online")]
         self.asics_online, self.asics_total = len(online), len(asics)
         self.miners = [MinerLine(a.get("model") or "ASIC", a.get("coin"), a.get("algorithm"),
                                  a.get("hashrate_hs")) for a in online]
-        self.hashrate_hs = _sum([a.get("hashrate_hs") for a in online])
-        self.power_w = _sum([a.get("power_w") for a in online])
-        self.hottest_c = _max([asic_temp(a) for a in online])
-        self.accepted = _sum([(a.get("shares") or {}).get("accepted") for a in online])  # type: ignore[assignment]
-        self.rejected = _sum([(a.get("shares") or {}).get("rejected") for a in online])  # type: ignore[assignment]
+        self.hashrate_hs = sum_of([a.get("hashrate_hs") for a in online])
+        self.power_w = sum_of([a.get("power_w") for a in online])
+        self.hottest_c = max_of([asic_temp(a) for a in online])
+        self.accepted = sum_of([(a.get("shares") or {}).get("accepted") for a in online])  # type: ignore[assignment]
+        self.rejected = sum_of([(a.get("shares") or {}).get("rejected") for a in online])  # type: ignore[assignment]
 
     def rename(self, name: str) -> None:
         self.name = name
@@ -106,23 +86,3 @@ class RigDigest:
 
     def asic(self, identity: str) -> dict[str, Any] | None:
         return next((a for a in self.asics() if asic_identity(a) == identity), None)
-
-
-def rollup_figures(stats: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
-    """(hashrate, hottest temperature, power) of a whole report, for the rig's charts."""
-    if stats.get("asics"):
-        online = [a for a in stats["asics"] if a.get("online")]
-        return (_sum([a.get("hashrate_hs") for a in online]),
-                _max([asic_temp(a) for a in online]), _sum([a.get("power_w") for a in online]))
-    gpus = stats.get("gpus") or []
-    temp = _max([g.get("temp_c") for g in gpus])
-    if temp is None:
-        temp = ((stats.get("host") or {}).get("cpu") or {}).get("temp_c")
-    return (_sum([m.get("hashrate_hs") for m in stats.get("miners") or []]), temp,
-            _sum([g.get("power_w") for g in gpus]))
-
-
-def asic_figures(asic: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
-    if not asic.get("online"):
-        return None, None, None
-    return asic.get("hashrate_hs"), asic_temp(asic), asic.get("power_w")

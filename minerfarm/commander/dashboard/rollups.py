@@ -19,9 +19,9 @@ import orjson
 from sqlalchemy import Text, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from minerfarm.commander.dashboard.digest import asic_figures, asic_identity, rollup_figures
 from minerfarm.commander.db.models import Report, Rig, RollupWatermark, StatRollup
 from minerfarm.commander.db.upsert import insert_for
+from minerfarm.commander.reports.figures import asic_figures, asic_identity, rollup_figures
 from minerfarm.commander.settings import Settings
 
 log = logging.getLogger(__name__)

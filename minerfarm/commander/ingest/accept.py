@@ -32,7 +32,7 @@ async def accept_reports(state: CommanderState, rig: SentryRig, body: bytes,
     if state.queue is None:
         raise ApiError(503, "unavailable", "commander is starting; retry shortly")
     try:
-        accepted, duplicates = await state.queue.put(rig.id, reports)
+        accepted, duplicates = await state.queue.put(rig.id, reports, rig.kind)
     except QueueClosed as exc:
         raise ApiError(503, "unavailable", "commander is shutting down; retry shortly") from exc
     return {"accepted": accepted, "duplicates": duplicates}

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from minerfarm.commander import topics
@@ -18,6 +19,7 @@ from minerfarm.commander.db.models import AsicMiner, JsonDocument, RawJson, Repo
 from minerfarm.commander.db.upsert import insert_for
 from minerfarm.commander.ingest.queue import QueuedBatch, SqliteIngestQueue
 from minerfarm.commander.pubsub import PubSub
+from minerfarm.commander.reports.figures import ASIC_COLUMNS, asic_identity
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +66,20 @@ class IngestConsumer:
         return len(batches)
 
     async def _write(self, batches: list[QueuedBatch]) -> None:
-        async with self.engine.begin() as conn:
-            kinds = await _rig_kinds(conn, {b.rig_id for b in batches})
-            live = [b for b in batches if b.rig_id in kinds]  # deleted rigs: drop
-            latest = await self._store(conn, live, kinds)
+        # The rig's kind travels in each message; only messages queued by an older version
+        # (no kind) are looked up. A rig deleted after its reports were queued makes the insert
+        # fail on the foreign key: then the batch is written again without that rig's reports.
+        kinds = {b.rig_id: b.kind for b in batches if b.kind is not None}
+        try:
+            async with self.engine.begin() as conn:
+                kinds.update(await _rig_kinds(conn, {b.rig_id for b in batches} - set(kinds)))
+                live = [b for b in batches if b.rig_id in kinds]
+                latest = await self._store(conn, live, kinds)
+        except IntegrityError:
+            async with self.engine.begin() as conn:
+                kinds = await _rig_kinds(conn, {b.rig_id for b in batches})
+                live = [b for b in batches if b.rig_id in kinds]  # deleted rigs: drop
+                latest = await self._store(conn, live, kinds)
         await self.queue.done([b.rowid for b in batches])
         await self._publish(latest, kinds)
 
@@ -121,8 +133,10 @@ class IngestConsumer:
             # it; the consumer does not pay for that when nobody watches.
             data = {"id": rig_id, "seq": item["seq"], "last_seen": item["seen"].isoformat(),
                     "stats": item["report"]}
-            await self.pubsub.publish(topics.rig_operational_stats(kind, rig_id), "updated", data)
+            # The farm-wide topic first: the dashboard model observes it, and a page woken by
+            # the rig's own topic then reads a model that has this report.
             await self.pubsub.publish(topics.operational_stats(kind), "updated", data)
+            await self.pubsub.publish(topics.rig_operational_stats(kind, rig_id), "updated", data)
 
 
 async def _rig_kinds(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, str]:
@@ -135,15 +149,13 @@ def _parse_ts(text: str) -> datetime:
 
 
 def _asic_row(rig_id: int, asic: dict[str, Any], received: datetime) -> dict[str, Any]:
-    mac = (asic.get("mac") or "").lower() or None
     online = bool(asic.get("online"))
     return {
         "rig_id": rig_id,
-        "identity": mac or f"ip:{asic['ip']}",
+        "identity": asic_identity(asic),
         "ip": asic["ip"],
-        "mac": mac,
-        **{k: asic.get(k) for k in ("make", "model", "model_variant", "firmware_version",
-                                    "software_version")},
+        "mac": (asic.get("mac") or "").lower() or None,
+        **{k: asic.get(k) for k in ASIC_COLUMNS},
         "online": online,
         "last_seen": received if online else None,
         "latest_stats": asic,
@@ -163,8 +175,7 @@ async def _upsert_asics(conn: AsyncConnection, rows: list[dict[str, Any]]) -> No
                 "latest_stats": excluded.latest_stats,
                 # An offline ASIC keeps what we last knew of it.
                 **{name: _coalesce(excluded, table, name)
-                   for name in ("mac", "make", "model", "model_variant", "firmware_version",
-                                "software_version", "last_seen")},
+                   for name in ("mac", *ASIC_COLUMNS, "last_seen")},
             },
         ),
         rows,
@@ -172,6 +183,4 @@ async def _upsert_asics(conn: AsyncConnection, rows: list[dict[str, Any]]) -> No
 
 
 def _coalesce(excluded: Any, table: Any, name: str) -> Any:
-    from sqlalchemy import func
-
     return func.coalesce(getattr(excluded, name), table.c[name])

@@ -55,14 +55,16 @@ class QueuedBatch:
     rig_id: int
     received_at: float
     reports: list[IncomingReport]
+    kind: str | None = None  # the rig's kind when it posted (None: queued by an older version)
 
 
 # A message is a one-line JSON header (rig, time, each report's seq and ts) followed by one
 # line per report: the consumer reads the header and stores the reports' text as it is,
 # without parsing and re-serialising every payload (that alone halves the drain rate).
 # Validated JSON never holds a raw newline: string contents escape it.
-def encode_message(rig_id: int, received_at: float, reports: list[IncomingReport]) -> str:
-    header = orjson.dumps({"rig_id": rig_id, "received_at": received_at,
+def encode_message(rig_id: int, received_at: float, reports: list[IncomingReport],
+                   kind: str | None = None) -> str:
+    header = orjson.dumps({"rig_id": rig_id, "kind": kind, "received_at": received_at,
                            "keys": [[r.seq, r.ts] for r in reports]}).decode()
     return "\n".join([header, *(r.json for r in reports)])
 
@@ -72,7 +74,8 @@ def decode_message(rowid: int, message_id: str, data: str) -> QueuedBatch:
     header = orjson.loads(header_line)
     reports = [IncomingReport(seq, ts, body)
                for (seq, ts), body in zip(header["keys"], bodies, strict=True)]
-    return QueuedBatch(rowid, message_id, header["rig_id"], header["received_at"], reports)
+    return QueuedBatch(rowid, message_id, header["rig_id"], header["received_at"], reports,
+                       header.get("kind"))
 
 
 @dataclass
@@ -80,6 +83,7 @@ class _Put:
     rig_id: int
     reports: list[IncomingReport]
     future: asyncio.Future[tuple[int, int]]
+    kind: str | None = None
 
 
 class WalCheckpointer:
@@ -141,12 +145,15 @@ class SqliteIngestQueue:
         self.arrived = asyncio.Event()  # set on every put, for the consumer
 
     # -- producer side -------------------------------------------------------------------
-    async def put(self, rig_id: int, reports: list[IncomingReport]) -> tuple[int, int]:
-        """Durably queue ``reports``; returns (accepted, duplicates) once on disk."""
+    async def put(self, rig_id: int, reports: list[IncomingReport],
+                  kind: str | None = None) -> tuple[int, int]:
+        """Durably queue ``reports`` of a rig of ``kind``; (accepted, duplicates) once on disk.
+
+        The kind travels in the message, so the consumer need not look it up per batch."""
         if self._closed:
             raise QueueClosed("ingest queue is closed")
         future: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Put(rig_id, reports, future))
+        self._pending.append(_Put(rig_id, reports, future, kind))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         # shield: a client that hangs up must not cancel a write other requests share.
@@ -182,7 +189,7 @@ class SqliteIngestQueue:
                     ).rowcount
                 ]
                 if fresh:
-                    self._queue.put(encode_message(put.rig_id, now, fresh))
+                    self._queue.put(encode_message(put.rig_id, now, fresh, put.kind))
                 results.append((len(fresh), len(put.reports) - len(fresh)))
         return results
 

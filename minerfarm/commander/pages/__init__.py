@@ -1,1 +1,42 @@
-"""Server-rendered pages (Jinja, autoescaped): login, the rig list, a rig, its token."""
+"""The browser pages (Jinja, autoescaped), one blueprint: ``pages``.
+
+Route modules, each declaring its routes on its own :class:`~.routes.Routes` table:
+
+- :mod:`.auth` - login and logout.
+- :mod:`.rigs` - add, rename and delete a rig; a new token.
+- :mod:`.dashboard` - the CPU/GPU and ASIC indexes, rig and ASIC detail pages, chart series.
+- :mod:`.reports` - a rig's (or one ASIC's) stored reports.
+- :mod:`.live`, :mod:`.live_index` - the live websockets behind every page.
+
+:mod:`.fragments` renders the templates' macros for the live frames (its cache of rendered
+rows lives here, not in the dashboard model); :mod:`.formatting` holds the units filters.
+The playbook pages are their feature's own blueprint (:mod:`minerfarm.commander.playbooks`).
+"""
+
+from __future__ import annotations
+
+from quart import Blueprint
+
+from minerfarm.commander.pages import (
+    auth,
+    dashboard,
+    formatting,
+    live,
+    live_index,
+    reports,
+    rigs,
+)
+from minerfarm.commander.reports.figures import asic_identity
+
+ROUTE_MODULES = (auth, rigs, dashboard, reports, live, live_index)
+
+
+def blueprint() -> Blueprint:
+    """A new ``pages`` blueprint with every page module's routes (one per app)."""
+    pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/static/pages")
+    formatting.install(pages)
+    pages.add_app_template_filter(asic_identity, "asic_identity")
+    for module in ROUTE_MODULES:
+        module.routes.register(pages)
+    return pages

@@ -11,12 +11,11 @@ from typing import Any
 from quart import redirect, render_template, request, url_for
 
 from minerfarm.commander.dashboard.charts import RANGES, series
-from minerfarm.commander.dashboard.digest import asic_identity
 from minerfarm.commander.pages import fragments
-from minerfarm.commander.pages.views import pages
+from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.state import commander_state
 
-pages.add_app_template_filter(asic_identity, "asic_identity")
+routes = Routes()
 
 
 def _live_context() -> dict[str, Any]:
@@ -31,17 +30,17 @@ async def render_index(kind: str, error: str | None = None) -> str:
                                  farm=farm.totals(), error=error, **_live_context())
 
 
-@pages.get("/")
+@routes.get("/")
 async def index() -> str:
     return await render_index("cpu_gpu")
 
 
-@pages.get("/asics")
+@routes.get("/asics")
 async def asic_index() -> str:
     return await render_index("asic")
 
 
-@pages.get("/rigs/<int:rig_id>")
+@routes.get("/rigs/<int:rig_id>")
 async def rig_detail(rig_id: int) -> Any:
     return await render_rig(rig_id)
 
@@ -56,7 +55,7 @@ async def render_rig(rig_id: int, error: str | None = None, status: int = 200) -
     return page, status
 
 
-@pages.get("/asics/<int:rig_id>/<identity>")
+@routes.get("/asics/<int:rig_id>/<identity>")
 async def asic_detail(rig_id: int, identity: str) -> Any:
     farm = fragments.aggregator()
     digest = farm.rigs.get(rig_id)
@@ -67,7 +66,7 @@ async def asic_detail(rig_id: int, identity: str) -> Any:
                                  **_live_context())
 
 
-@pages.get("/rigs/<int:rig_id>/series")
+@routes.get("/rigs/<int:rig_id>/series")
 async def rig_series(rig_id: int) -> Any:
     """Chart data from the rollups: ``?range=1h|24h|7d|30d`` and ``&asic=<identity>``."""
     range_name = request.args.get("range", "1h")

@@ -19,6 +19,12 @@ from minerfarm.commander.state import commander_state
 
 INDEX = "dashboard/_index.html"
 DETAIL = "dashboard/_detail.html"
+CACHE = "minerfarm.pages.fragments"  # the app extension holding the cache
+
+
+class FragmentCache(dict[Any, Any]):
+    """Rendered rows and the templates' macro modules, for one app (the pages' own state:
+    the dashboard model holds figures, not HTML)."""
 
 
 def aggregator() -> FarmAggregator:
@@ -28,13 +34,23 @@ def aggregator() -> FarmAggregator:
     return found
 
 
+def install(app: Quart) -> None:
+    app.extensions[CACHE] = FragmentCache()
+
+
+def cache_of(app: Quart | None = None) -> FragmentCache:
+    found: FragmentCache = (app or current_app).extensions[CACHE]
+    return found
+
+
 async def macro(template: str, name: str, *args: Any) -> Markup:
     """Call ``name`` from ``template`` (its module is built once per template).
 
-    Modules live in the aggregator's cache, which belongs to one app: no lookup of the app's
-    extensions per row (werkzeug's context proxies cost more than the cached row itself).
+    Modules live in the fragment cache, which belongs to one app: callers that render many
+    rows pass it along, with no lookup of the app's extensions per row (werkzeug's context
+    proxies cost more than the cached row itself).
     """
-    cache = aggregator().cache
+    cache = cache_of()
     module = cache.get(("macros", template))
     if module is None:
         jinja = current_app.jinja_env.get_template(template)
@@ -44,61 +60,64 @@ async def macro(template: str, name: str, *args: Any) -> Markup:
     return html
 
 
-async def _row_macro(farm: FarmAggregator, template: str, name: str, *args: Any) -> Markup:
-    module = farm.cache.get(("macros", template))
+async def _row_macro(cache: FragmentCache, template: str, name: str, *args: Any) -> Markup:
+    module = cache.get(("macros", template))
     if module is None:
         return await macro(template, name, *args)
     html: Markup = await getattr(module, name)(*args)
     return html
 
 
-async def cached(farm: FarmAggregator, kind: str, digest: RigDigest, online: bool,
+async def cached(cache: FragmentCache, kind: str, digest: RigDigest, online: bool,
                  template: str, name: str) -> Markup:
     key = (kind, digest.id)
     version = (digest.version, online)
-    hit = farm.cache.get(key)
+    hit = cache.get(key)
     if hit is not None and hit[0] == version:
-        return hit[1]  # type: ignore[no-any-return]
-    html = await _row_macro(farm, template, name, digest, online)
-    farm.cache[key] = (version, html)
+        html: Markup = hit[1]
+        return html
+    html = await _row_macro(cache, template, name, digest, online)
+    cache[key] = (version, html)
     return html
 
 
-async def index_row(farm: FarmAggregator, digest: RigDigest, now: datetime) -> Markup:
+async def index_row(farm: FarmAggregator, cache: FragmentCache, digest: RigDigest,
+                    now: datetime) -> Markup:
     online = farm.is_online(digest, now)
     if digest.kind == "asic":
-        return await cached(farm, "sentry", digest, online, INDEX, "sentry_rows")
-    return await cached(farm, "row", digest, online, INDEX, "rig_row")
+        return await cached(cache, "sentry", digest, online, INDEX, "sentry_rows")
+    return await cached(cache, "row", digest, online, INDEX, "rig_row")
 
 
 async def index_rows(farm: FarmAggregator, kind: str) -> Markup:
-    now = datetime.now(UTC)
-    return Markup("").join([await index_row(farm, d, now) for d in farm.of_kind(kind)])
+    now, cache = datetime.now(UTC), cache_of()
+    return Markup("").join([await index_row(farm, cache, d, now) for d in farm.of_kind(kind)])
 
 
-async def totals(farm: FarmAggregator) -> Markup:
+async def totals(farm: FarmAggregator, cache: FragmentCache) -> Markup:
     figures = farm.totals()
-    hit = farm.cache.get("totals")
+    hit = cache.get("totals")
     if hit is not None and hit[0] == farm.totals_version:
-        return hit[1]  # type: ignore[no-any-return]
-    html = await _row_macro(farm, INDEX, "totals", figures)
-    farm.cache["totals"] = (farm.totals_version, html)
+        html: Markup = hit[1]
+        return html
+    html = await _row_macro(cache, INDEX, "totals", figures)
+    cache["totals"] = (farm.totals_version, html)
     return html
 
 
-def forget(farm: FarmAggregator, rig_id: int) -> None:
+def forget(cache: FragmentCache, rig_id: int) -> None:
     """Drop a deleted rig's cached fragments."""
     for kind in ("row", "sentry"):
-        farm.cache.pop((kind, rig_id), None)
+        cache.pop((kind, rig_id), None)
 
 
 async def warm(app: Quart) -> None:
     """Render every index row once at start: the first view of a big farm is then fast too."""
     async with app.test_request_context("/"):
-        farm = aggregator()
+        farm, cache = aggregator(), cache_of(app)
         now = datetime.now(UTC)
         for kind in ("cpu_gpu", "asic"):
             for count, digest in enumerate(farm.of_kind(kind)):
-                await index_row(farm, digest, now)
+                await index_row(farm, cache, digest, now)
                 if count % 100 == 0:
                     await asyncio.sleep(0)  # let requests in while warming

@@ -20,12 +20,13 @@ import orjson
 from quart import url_for, websocket
 
 from minerfarm.commander import topics
-from minerfarm.commander.dashboard.aggregator import FarmAggregator
-from minerfarm.commander.dashboard.digest import asic_figures, rollup_figures
 from minerfarm.commander.pages import fragments
-from minerfarm.commander.pages.views import pages
+from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.pubsub import OVERFLOW, Message
+from minerfarm.commander.reports.figures import asic_figures, rollup_figures
 from minerfarm.commander.state import commander_state
+
+routes = Routes()
 
 Op = dict[str, Any]
 FRAME_INTERVAL_S = 0.05
@@ -50,11 +51,11 @@ async def serve(topic_names: list[str], render: Render,
             await asyncio.sleep(FRAME_INTERVAL_S)
 
 
-def observe(farm: FarmAggregator, batch: list[Message]) -> list[int]:
-    """Bring the aggregator up to these messages (idempotent); the rig ids they touch."""
+def touched(batch: list[Message]) -> list[int]:
+    """The rig ids these messages are about, in order (the dashboard model has already
+    applied them: it observes the bus before any page is woken)."""
     ids: list[int] = []
     for message in batch:
-        farm.observe(message)
         rig_id = message.data.get("id")
         if isinstance(rig_id, int) and rig_id not in ids:
             ids.append(rig_id)
@@ -81,7 +82,7 @@ def _points(figures: tuple[float | None, float | None, float | None],
     return {"op": "points", "t": moment, "hashrate_hs": figures[0], "temp_c": figures[1]}
 
 
-@pages.websocket("/live/rigs/<int:rig_id>")
+@routes.websocket("/live/rigs/<int:rig_id>")
 async def live_rig(rig_id: int) -> None:
     found = _rig_topics(rig_id)
     if found is None:
@@ -91,7 +92,6 @@ async def live_rig(rig_id: int) -> None:
     farm = fragments.aggregator()
 
     async def render(batch: list[Message]) -> list[Op]:
-        observe(farm, batch)
         digest = farm.rigs.get(rig_id)
         if digest is None or any(m.event == "deleted" for m in batch):
             index = "pages.asic_index" if kind == "asic" else "pages.index"
@@ -108,7 +108,7 @@ async def live_rig(rig_id: int) -> None:
     await serve(names, render)
 
 
-@pages.websocket("/live/asics/<int:rig_id>/<identity>")
+@routes.websocket("/live/asics/<int:rig_id>/<identity>")
 async def live_asic(rig_id: int, identity: str) -> None:
     found = _rig_topics(rig_id)
     if found is None:
@@ -118,7 +118,6 @@ async def live_asic(rig_id: int, identity: str) -> None:
     farm = fragments.aggregator()
 
     async def render(batch: list[Message]) -> list[Op]:
-        observe(farm, batch)
         digest = farm.rigs.get(rig_id)
         if digest is None:
             return [{"op": "redirect", "url": url_for("pages.asic_index")}]

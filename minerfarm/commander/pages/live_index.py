@@ -22,10 +22,12 @@ from quart import websocket
 from minerfarm.commander import topics
 from minerfarm.commander.dashboard.aggregator import FarmAggregator
 from minerfarm.commander.pages import fragments
-from minerfarm.commander.pages.live import FRAME_INTERVAL_S, Op, observe
-from minerfarm.commander.pages.views import pages
+from minerfarm.commander.pages.live import FRAME_INTERVAL_S, Op, touched
+from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.pubsub import OVERFLOW, Message, PubSub
 from minerfarm.commander.state import commander_state
+
+routes = Routes()
 
 MAX_VISIBLE = 5000  # ids a page may name: bounds what one socket holds
 TOTALS_EVERY_S = 1.0
@@ -38,6 +40,7 @@ def _event(event: str, data: dict[str, Any] | None = None) -> Message:
 class IndexPage:
     def __init__(self, farm: FarmAggregator, pubsub: PubSub, kind: str, limit: int) -> None:
         self.farm, self.pubsub, self.kind = farm, pubsub, kind
+        self.cache = fragments.cache_of()
         self.container = "sentries" if kind == "asic" else "rig-rows"
         self.prefix = "sentry" if kind == "asic" else "rig"
         self.visible: set[int] | None = None  # None: the page has not said; every row
@@ -90,15 +93,15 @@ class IndexPage:
     async def row(self, rig_id: int, now: datetime) -> Op:
         digest = self.farm.rigs.get(rig_id)
         if digest is None:
-            fragments.forget(self.farm, rig_id)
+            fragments.forget(self.cache, rig_id)
             return {"op": "remove", "id": f"{self.prefix}-{rig_id}"}
         return {"op": "replace", "id": f"{self.prefix}-{rig_id}", "into": self.container,
-                "html": await fragments.index_row(self.farm, digest, now)}
+                "html": await fragments.index_row(self.farm, self.cache, digest, now)}
 
     async def render(self, batch: list[Message]) -> list[Op]:
         index_topic = topics.rig_index(self.kind)
         always = {m.data.get("id") for m in batch if m.topic == index_topic}
-        ids = observe(self.farm, [m for m in batch if m.topic])
+        ids = touched([m for m in batch if m.topic])
         ids += [i for m in batch if m.event == "viewport" for i in m.data["ids"]]
         ops: list[Op] = [{"op": "remove", "id": "no-rigs"}]
         now = datetime.now(UTC)
@@ -106,7 +109,8 @@ class IndexPage:
             if rig_id in always or self.visible is None or rig_id in self.visible:
                 ops.append(await self.row(rig_id, now))
         self.totals_sent = self.farm.totals_version
-        ops.append({"op": "replace", "id": "totals", "html": await fragments.totals(self.farm)})
+        totals = await fragments.totals(self.farm, self.cache)
+        ops.append({"op": "replace", "id": "totals", "html": totals})
         return ops
 
     async def serve(self) -> None:
@@ -140,7 +144,7 @@ async def _stop(stats: tuple[contextlib.AsyncExitStack, asyncio.Task[None]]) -> 
     await stack.aclose()
 
 
-@pages.websocket("/live/index/<kind>")
+@routes.websocket("/live/index/<kind>")
 async def live_index(kind: str) -> None:
     if kind not in ("cpu_gpu", "asic"):
         return

@@ -1,4 +1,4 @@
-"""Bodies of the catalog APIs: address templates, mining software, playbooks, and what
+"""Bodies of the playbook APIs: address templates, mining software, playbooks, and what
 sentries send back about them (playbook runs, miner console lines)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The playbook a catalog entry suggests: the minerfarm roles, and the miner's command line
+"""The playbook a software entry suggests: the minerfarm roles, and the miner's command line
 from the entry's executable template, one list item per argument (so a value is never split
 or shell-interpreted: the launch_miner role quotes each item)."""
 

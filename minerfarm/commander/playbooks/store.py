@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from minerfarm.commander import topics
 from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError
-from minerfarm.commander.playbook_vars import placeholder_values
+from minerfarm.commander.playbooks.variables import placeholder_values
 from minerfarm.commander.state import commander_state
 
 CATALOG: dict[str, type[Address] | type[MiningSoftware]] = {

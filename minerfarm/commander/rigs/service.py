@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from minerfarm.commander import topics
 from minerfarm.commander.auth.tokens import SentryRig, issue_token
-from minerfarm.commander.db.models import AsicMiner, Report, RetiredToken, Rig
+from minerfarm.commander.db.models import AsicMiner, RetiredToken, Rig
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.state import commander_state
 
@@ -133,13 +133,3 @@ async def regenerate_token(rig_id: int) -> tuple[Rig, str]:
         rig.token_created_at = datetime.now(UTC)
     commander_state().token_cache.clear()
     return rig, str(token)
-
-
-async def rig_reports(rig_id: int, limit: int, before: datetime | None) -> list[Report]:
-    await get_rig(rig_id)
-    query = select(Report).where(Report.rig_id == rig_id)
-    if before is not None:
-        query = query.where(Report.ts < before)
-    query = query.order_by(Report.ts.desc(), Report.seq.desc()).limit(limit)
-    async with commander_state().db() as session:
-        return list(await session.scalars(query))

@@ -13,11 +13,13 @@ from pydantic import ValidationError
 from quart import Blueprint, redirect, render_template, request, url_for, websocket
 from sqlalchemy import select
 
-from minerfarm.commander import catalog, minerlogs, playbook_service, rigs, topics
-from minerfarm.commander.api.catalog_schemas import PlaybookIn
+from minerfarm.commander import topics
 from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError, validation_message
-from minerfarm.commander.playbook_template import playbook_template
+from minerfarm.commander.playbooks import console, service, store
+from minerfarm.commander.playbooks.schemas import PlaybookIn
+from minerfarm.commander.playbooks.suggested import playbook_template
+from minerfarm.commander.rigs import service as rigs
 from minerfarm.commander.state import commander_state
 from minerfarm.protocol.playbooks import PLACEHOLDERS, placeholder
 
@@ -27,8 +29,8 @@ LOG_LINES = 200
 
 async def _choices() -> dict[str, Any]:
     return {
-        "software": await catalog.list_rows(MiningSoftware),
-        "addresses": await catalog.list_rows(Address),
+        "software": await store.list_rows(MiningSoftware),
+        "addresses": await store.list_rows(Address),
         "placeholders": [(placeholder(n), h) for n, h in PLACEHOLDERS.items()],
     }
 
@@ -60,7 +62,7 @@ async def _draft(software_id: str | None) -> dict[str, Any]:
     """A new playbook's form: the chosen catalog entry's template."""
     if software_id and software_id.isdigit():
         with contextlib.suppress(ApiError):
-            software = await catalog.get_row(MiningSoftware, int(software_id))
+            software = await store.get_row(MiningSoftware, int(software_id))
             return {"name": f"{software.name} {software.version}", "software_id": software.id,
                     "yaml": playbook_template(software), "address_ids": []}
     return {"name": "", "software_id": None, "yaml": "", "address_ids": []}
@@ -70,9 +72,9 @@ async def _draft(software_id: str | None) -> dict[str, Any]:
 
 async def _rig_page(rig: Rig, draft: dict[str, Any], error: str | None = None,
                     status: int = 200) -> Any:
-    runs = (await playbook_service.last_runs([rig.id])).get(rig.id, [])
+    runs = (await service.last_runs([rig.id])).get(rig.id, [])
     page = await render_template(
-        "playbooks_rig.html", rig=rig, playbooks=await catalog.rig_playbooks(rig.id),
+        "playbooks/rig.html", rig=rig, playbooks=await store.rig_playbooks(rig.id),
         runs=runs, draft=draft, error=error, **await _choices())
     return page, status
 
@@ -91,7 +93,7 @@ async def create_playbook(rig_id: int) -> Any:
     rig = await rigs.get_rig(rig_id)
     values, _ = await _form_values()
     try:
-        await playbook_service.save_checked(rig_id, _checked(values))
+        await service.save_checked(rig_id, _checked(values))
     except (ValidationError, ApiError) as exc:
         return await _rig_page(rig, values, *_error_of(exc))
     return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id))
@@ -107,7 +109,7 @@ async def _playbook(rig_id: int, playbook_id: int) -> Playbook:
 
 async def _edit_page(rig: Rig, playbook_id: int, draft: dict[str, Any],
                      error: str | None = None, status: int = 200) -> Any:
-    page = await render_template("playbooks_edit.html", rig=rig, playbook_id=playbook_id,
+    page = await render_template("playbooks/edit.html", rig=rig, playbook_id=playbook_id,
                                  draft=draft, error=error, **await _choices())
     return page, status
 
@@ -116,7 +118,7 @@ async def _edit_page(rig: Rig, playbook_id: int, draft: dict[str, Any],
 async def edit_playbook(rig_id: int, playbook_id: int) -> Any:
     rig = await rigs.get_rig(rig_id)
     playbook = await _playbook(rig_id, playbook_id)
-    return await _edit_page(rig, playbook_id, catalog.row_out(playbook))
+    return await _edit_page(rig, playbook_id, store.row_out(playbook))
 
 
 @playbook_pages.post("/rigs/<int:rig_id>/playbooks/<int:playbook_id>")
@@ -124,7 +126,7 @@ async def save_playbook(rig_id: int, playbook_id: int) -> Any:
     rig = await rigs.get_rig(rig_id)
     values, _ = await _form_values()
     try:
-        await playbook_service.save_checked(rig_id, _checked(values), playbook_id)
+        await service.save_checked(rig_id, _checked(values), playbook_id)
     except (ValidationError, ApiError) as exc:
         return await _edit_page(rig, playbook_id, values, *_error_of(exc))
     return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id))
@@ -133,7 +135,7 @@ async def save_playbook(rig_id: int, playbook_id: int) -> Any:
 @playbook_pages.post("/rigs/<int:rig_id>/playbooks/<int:playbook_id>/delete")
 async def delete_playbook(rig_id: int, playbook_id: int) -> Any:
     with contextlib.suppress(ApiError):  # already gone: the list is where the user was going
-        await catalog.delete_playbook(rig_id, playbook_id)
+        await store.delete_playbook(rig_id, playbook_id)
     return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id))
 
 
@@ -148,8 +150,8 @@ async def _index_page(draft: dict[str, Any], chosen: list[int], error: str | Non
     by_rig: dict[int, list[Playbook]] = {}
     for playbook in playbooks:
         by_rig.setdefault(playbook.rig_id, []).append(playbook)
-    runs = await playbook_service.last_runs([r.id for r in all_rigs])
-    page = await render_template("playbooks_index.html", rigs=all_rigs, by_rig=by_rig,
+    runs = await service.last_runs([r.id for r in all_rigs])
+    page = await render_template("playbooks/index.html", rigs=all_rigs, by_rig=by_rig,
                                  runs=runs, draft=draft, chosen=chosen, error=error,
                                  **await _choices())
     return page, status
@@ -166,7 +168,7 @@ async def apply() -> Any:
     try:
         if not rig_ids:
             raise ApiError(422, "invalid_playbook", "pick at least one rig")
-        await playbook_service.apply_to_rigs(rig_ids, _checked(values))
+        await service.apply_to_rigs(rig_ids, _checked(values))
     except (ValidationError, ApiError) as exc:
         return await _index_page(values, rig_ids, *_error_of(exc))
     return redirect(url_for("playbook_pages.index"))
@@ -180,9 +182,9 @@ async def miner_logs(rig_id: int) -> Any:
         rig = await rigs.get_rig(rig_id)
     except ApiError:
         return redirect(url_for("playbook_pages.index"))
-    lines = await minerlogs.newest_lines(rig_id, LOG_LINES)
-    return await render_template("playbooks_logs.html", rig=rig,
-                                 lines=[minerlogs.line_out(line) for line in lines],
+    lines = await console.newest_lines(rig_id, LOG_LINES)
+    return await render_template("playbooks/logs.html", rig=rig,
+                                 lines=[console.line_out(line) for line in lines],
                                  last_id=lines[-1].id if lines else 0)
 
 
@@ -194,10 +196,10 @@ async def miner_logs_live(rig_id: int) -> None:
     async with commander_state().pubsub.subscribe([topics.miner_logs(rig_id)],
                                                   maxsize=32) as updates:
         while True:
-            lines = await minerlogs.lines_after(rig_id, after, 500)
+            lines = await console.lines_after(rig_id, after, 500)
             if lines:
                 after = lines[-1].id
-                await websocket.send(orjson.dumps([minerlogs.line_out(x) for x in lines]).decode())
+                await websocket.send(orjson.dumps([console.line_out(x) for x in lines]).decode())
             if len(lines) < 500:
                 await _next_message(updates)
 

@@ -1,4 +1,4 @@
-"""Log pages: a rig's (or one ASIC's) stored reports, newest first, filtered by time, paged."""
+"""Stored-report pages: a rig's (or one ASIC's) reports, newest first, by time, paged."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from typing import Any
 
 import orjson
 from quart import redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from minerfarm.commander.dashboard.digest import asic_figures, asic_identity, rollup_figures
 from minerfarm.commander.db.models import Report
 from minerfarm.commander.pages import fragments
 from minerfarm.commander.pages.formatting import celsius, watts
-from minerfarm.commander.pages.views import pages
+from minerfarm.commander.pages.routes import Routes
+from minerfarm.commander.reports.figures import asic_figures, asic_identity, rollup_figures
+from minerfarm.commander.reports.paging import BadCursor, Cursor, Window, report_page
 from minerfarm.commander.state import commander_state
 from minerfarm.protocol.units import humanize_hs
+
+routes = Routes()
 
 PAGE = 50
 _FORM = "%Y-%m-%dT%H:%M:%S"
@@ -42,18 +44,12 @@ def _when(name: str) -> datetime | None:
     return moment
 
 
-async def _reports(rig_id: int) -> list[Report]:
-    since, until, before = _when("since"), _when("until"), _when("before")
-    query = select(Report).where(Report.rig_id == rig_id)
-    if since is not None:
-        query = query.where(Report.ts >= since)
-    if until is not None:
-        query = query.where(Report.ts <= until)
-    if before is not None:
-        query = query.where(Report.ts < before)
-    query = query.order_by(Report.ts.desc(), Report.seq.desc()).limit(PAGE)
-    async with commander_state().db() as session:
-        return list(await session.scalars(query))
+def _cursor() -> Cursor | None:
+    text = request.args.get("cursor", "").strip()
+    try:
+        return Cursor.parse(text) if text else None
+    except BadCursor:
+        return None  # a mangled link shows the newest page
 
 
 def _summary(figures: tuple[float | None, float | None, float | None]) -> str:
@@ -74,13 +70,15 @@ def _entry(report: Report, identity: str | None) -> LogEntry:
 
 
 async def _render(rig_id: int, identity: str | None, title: str, back: str) -> Any:
-    found = await _reports(rig_id)
-    next_url = None
-    if len(found) == PAGE:
-        values: dict[str, Any] = {**(request.view_args or {}), **request.args}
-        values["before"] = found[-1].ts.isoformat()
-        next_url = url_for(request.endpoint or "pages.rig_reports", **values)
     since, until = _when("since"), _when("until")
+    window = Window(since=since, until=until, before=_when("before"), after=_cursor())
+    found, cursor = await report_page(rig_id, PAGE, window)
+    next_url = None
+    if cursor is not None:
+        values: dict[str, Any] = {**(request.view_args or {}), **request.args}
+        values.pop("before", None)
+        values["cursor"] = str(cursor)
+        next_url = url_for(request.endpoint or "pages.rig_reports", **values)
     return await render_template(
         "reports.html", rig=fragments.aggregator().rigs[rig_id], title=title, back=back,
         reports=[_entry(r, identity) for r in found], next_url=next_url,
@@ -90,7 +88,7 @@ async def _render(rig_id: int, identity: str | None, title: str, back: str) -> A
     )
 
 
-@pages.get("/rigs/<int:rig_id>/reports")
+@routes.get("/rigs/<int:rig_id>/reports")
 async def rig_reports(rig_id: int) -> Any:
     digest = fragments.aggregator().rigs.get(rig_id)
     if digest is None:
@@ -98,7 +96,7 @@ async def rig_reports(rig_id: int) -> Any:
     return await _render(rig_id, None, digest.name, url_for("pages.rig_detail", rig_id=rig_id))
 
 
-@pages.get("/asics/<int:rig_id>/<identity>/reports")
+@routes.get("/asics/<int:rig_id>/<identity>/reports")
 async def asic_reports(rig_id: int, identity: str) -> Any:
     digest = fragments.aggregator().rigs.get(rig_id)
     if digest is None or digest.kind != "asic":

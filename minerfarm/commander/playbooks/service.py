@@ -7,17 +7,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from minerfarm.commander import catalog
 from minerfarm.commander.db.models import MiningSoftware, Playbook, PlaybookRun, Rig
 from minerfarm.commander.errors import ApiError
-from minerfarm.commander.playbook_check import (
+from minerfarm.commander.playbooks import store
+from minerfarm.commander.playbooks.check import (
     check_addresses,
     invalid,
     parse_plays,
     syntax_check,
     used_placeholders,
 )
-from minerfarm.commander.playbook_vars import addresses_by_id
+from minerfarm.commander.playbooks.variables import addresses_by_id
 from minerfarm.commander.state import commander_state
 
 
@@ -39,7 +39,7 @@ async def check_playbook(values: dict[str, Any]) -> None:
 async def save_checked(rig_id: int, values: dict[str, Any],
                        playbook_id: int | None = None) -> Playbook:
     await check_playbook(values)
-    return await catalog.save_playbook(rig_id, values, playbook_id)
+    return await store.save_playbook(rig_id, values, playbook_id)
 
 
 async def apply_to_rigs(rig_ids: list[int], values: dict[str, Any]) -> list[Playbook]:
@@ -50,7 +50,7 @@ async def apply_to_rigs(rig_ids: list[int], values: dict[str, Any]) -> list[Play
     if missing:
         raise ApiError(404, "not_found", f"no rig with id {', '.join(map(str, missing))}")
     await check_playbook(values)
-    return [await catalog.save_playbook(rig_id, dict(values)) for rig_id in rig_ids]
+    return [await store.save_playbook(rig_id, dict(values)) for rig_id in rig_ids]
 
 
 async def last_runs(rig_ids: list[int]) -> dict[int, list[PlaybookRun]]:

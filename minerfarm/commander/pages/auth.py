@@ -1,0 +1,61 @@
+"""Login and logout. Every form carries the CSRF token; every other page needs the session."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from quart import redirect, render_template, request, url_for
+from quart_auth import current_user, login_user, logout_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from minerfarm.commander.auth.csrf import csrf_ok
+from minerfarm.commander.auth.sessions import AdminUser, close_session, open_session
+from minerfarm.commander.pages.routes import Routes
+from minerfarm.commander.state import commander_state
+
+routes = Routes()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a login link must not redirect to another site."""
+    if not target:
+        return url_for("pages.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.index")
+    return target
+
+
+@routes.route("/login", methods=("GET", "POST"))
+async def login() -> Any:
+    error, status = None, 200
+    if request.method == "POST":
+        state, address = commander_state(), request.remote_addr or "?"
+        wait = state.limiter.retry_after(address)
+        form = await request.form
+        if not await csrf_ok():
+            error, status = "Your form expired; please try again.", 403
+        elif wait > 0:
+            error, status = f"Too many failed attempts. Try again in {wait:.0f} s.", 429
+        elif state.password.verify(form.get("password", "")):
+            state.limiter.succeeded(address)
+            session_id = await open_session(request.headers.get("User-Agent"))
+            login_user(AdminUser(session_id), remember=True)
+            return redirect(_safe_next(request.args.get("next")))
+        else:
+            state.limiter.failed(address)
+            error, status = "Wrong password.", 401
+    page = await render_template("login.html", error=error, next=request.args.get("next", ""))
+    headers = {}
+    if status == 429:
+        headers["Retry-After"] = str(round(commander_state().limiter.retry_after(
+            request.remote_addr or "?")))
+    return page, status, headers
+
+
+@routes.post("/logout")
+async def logout() -> WerkzeugResponse:
+    await close_session(current_user.auth_id)
+    logout_user()
+    return redirect(url_for("pages.login"))

@@ -1,0 +1,68 @@
+"""Rig forms: add a rig (its token shown once), rename, delete, a new token."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from pydantic import ValidationError
+from quart import redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from minerfarm.commander.api.schemas import RigCreate, RigRename
+from minerfarm.commander.errors import ApiError, validation_message
+from minerfarm.commander.pages.dashboard import render_index, render_rig
+from minerfarm.commander.pages.routes import Routes
+from minerfarm.commander.rigs import service as rigs
+from minerfarm.commander.state import commander_state
+
+routes = Routes()
+
+
+@routes.post("/rigs")
+async def add_rig() -> Any:
+    form = await request.form
+    try:
+        data = RigCreate(name=form.get("name", ""), kind=form.get("kind", "cpu_gpu"))
+        rig, token = await rigs.create_rig(data.name, data.kind)
+    except ValidationError as exc:
+        return await _rigs_with_error(validation_message(exc)[0], 422)
+    except ApiError as exc:
+        return await _rigs_with_error(exc.message, exc.status)
+    return await render_template("token.html", rig=rig, token=token,
+                                 fingerprint=commander_state().fingerprint.hex())
+
+
+async def _rigs_with_error(message: str, status: int) -> tuple[str, int]:
+    return await render_index("cpu_gpu", error=message), status
+
+
+@routes.post("/rigs/<int:rig_id>/rename")
+async def rename_rig(rig_id: int) -> Any:
+    form = await request.form
+    try:
+        data = RigRename(name=form.get("name", ""))
+        await rigs.rename_rig(rig_id, data.name)
+    except ValidationError as exc:
+        return await _rig_with_error(rig_id, validation_message(exc)[0], 422)
+    except ApiError as exc:
+        return await _rig_with_error(rig_id, exc.message, exc.status)
+    return redirect(url_for("pages.rig_detail", rig_id=rig_id))
+
+
+async def _rig_with_error(rig_id: int, message: str, status: int) -> Any:
+    return await render_rig(rig_id, error=message, status=status)
+
+
+@routes.post("/rigs/<int:rig_id>/delete")
+async def delete_rig(rig_id: int) -> WerkzeugResponse:
+    with contextlib.suppress(ApiError):  # already gone: the list is where the user was going
+        await rigs.delete_rig(rig_id)
+    return redirect(url_for("pages.index"))
+
+
+@routes.post("/rigs/<int:rig_id>/token")
+async def regenerate_token(rig_id: int) -> Any:
+    rig, token = await rigs.regenerate_token(rig_id)
+    return await render_template("token.html", rig=rig, token=token,
+                                 fingerprint=commander_state().fingerprint.hex())
