@@ -51,7 +51,7 @@ def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
     app.secret_key = session_secret(settings.data_dir)
     # Quart's cookie session is unused (quart-auth keeps its own cookie): skip opening it on
     # every request, sentry reports included.
-    app.session_interface = NoSession()
+    app.session_interface = NoSession()  # type: ignore[assignment]
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         QUART_AUTH_COOKIE_NAME="mf_session",
@@ -66,7 +66,8 @@ def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
         pubsub=pubsub or InProcessPubSub(), token_cache=TokenCache(),
     )
     app.extensions[EXTENSION] = state
-    app.asgi_app = ReportsFastPath(app.asgi_app, state)  # type: ignore[method-assign]
+    # Quart types asgi_app with its own scope unions; the fast path speaks plain ASGI dicts.
+    app.asgi_app = ReportsFastPath(app.asgi_app, state)  # type: ignore[method-assign,assignment,arg-type]
     AdminAuth(app, user_class=AdminUser)
     # The browsable docs UIs load scripts from a CDN: farms are often offline, so only the
     # OpenAPI document itself is served.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from quart import current_app
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
     from minerfarm.commander.auth.password import AdminPassword
     from minerfarm.commander.auth.ratelimit import LoginLimiter
@@ -29,13 +29,13 @@ class CommanderState:
     pubsub: PubSub
     token_cache: TokenCache
     engine: AsyncEngine | None = None
-    sessions: async_sessionmaker[Any] | None = None
+    sessions: async_sessionmaker[AsyncSession] | None = None
     queue: SqliteIngestQueue | None = None
     consumer: IngestConsumer | None = None
     aggregator: FarmAggregator | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def db(self) -> Any:
+    def db(self) -> AsyncSession:
         """A new ORM session (``async with state.db() as session``)."""
         if self.sessions is None:
             raise RuntimeError("commander is not serving yet")
@@ -46,4 +46,5 @@ EXTENSION = "minerfarm"
 
 
 def commander_state() -> CommanderState:
-    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+    state: CommanderState = current_app.extensions[EXTENSION]
+    return state

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -95,5 +95,3 @@ class FarmStats(BaseModel):
 class Hello(BaseModel):
     rig: dict[str, Any]
 
-
-AddressType = Literal["pool", "wallet"]

@@ -50,6 +50,6 @@ async def post_reports() -> Response:
     Served over HTTP by :mod:`minerfarm.commander.ingest.fastpath` (same checks, less
     framework); this route documents it and serves in-process clients.
     """
-    body = await request.get_data(cache=False)
+    body = await request.get_data(False, False, False)  # bytes, not kept after reading
     ack = await accept_reports(commander_state(), g.rig, body, request.mimetype)
     return Response(orjson.dumps(ack), status=202, mimetype="application/json")

@@ -60,9 +60,12 @@ def bucket_start(moment: datetime, period_s: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def fold(reports: list[tuple[int, datetime, str | dict[str, Any]]]) -> dict[tuple, Bucket]:
+BucketKey = tuple[int, str, int, datetime]  # (rig_id, asic identity or "", period_s, start)
+
+
+def fold(reports: list[tuple[int, datetime, str | dict[str, Any]]]) -> dict[BucketKey, Bucket]:
     """Reports -> buckets keyed by (rig_id, asic identity or "", period_s, bucket start)."""
-    buckets: dict[tuple, Bucket] = defaultdict(Bucket)
+    buckets: dict[BucketKey, Bucket] = defaultdict(Bucket)
     for rig_id, ts, payload in reports:
         stats = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
         rig_figures = rollup_figures(stats)
@@ -82,7 +85,7 @@ def _merge(old: float | None, old_n: int, new: float | None, new_n: int) -> floa
     return (old * old_n + new * new_n) / (old_n + new_n)
 
 
-async def _write(conn: AsyncConnection, buckets: dict[tuple, Bucket]) -> None:
+async def _write(conn: AsyncConnection, buckets: dict[BucketKey, Bucket]) -> None:
     table = StatRollup.__table__
     for chunk in _chunks(list(buckets.items()), 500):
         keys = [k for k, _ in chunk]
@@ -107,9 +110,10 @@ async def _write(conn: AsyncConnection, buckets: dict[tuple, Bucket]) -> None:
         ), rows)
 
 
-async def _existing(conn: AsyncConnection, keys: list[tuple]) -> dict[tuple, dict[str, Any]]:
+async def _existing(conn: AsyncConnection,
+                    keys: list[BucketKey]) -> dict[BucketKey, dict[str, Any]]:
     table = StatRollup.__table__
-    found: dict[tuple, dict[str, Any]] = {}
+    found: dict[BucketKey, dict[str, Any]] = {}
     rig_ids = {k[0] for k in keys}
     starts = [k[3] for k in keys]
     result = await conn.execute(

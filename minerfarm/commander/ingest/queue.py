@@ -221,9 +221,10 @@ class SqliteIngestQueue:
     async def prune_seen(self, older_than_s: float = SEEN_DAYS * 86400) -> int:
         def prune() -> int:
             with self._queue.transaction():
-                return self._queue.conn.execute(
+                deleted: int = self._queue.conn.execute(
                     "DELETE FROM ingest_seen WHERE seen_at < ?", (time.time() - older_than_s,)
                 ).rowcount
+                return deleted
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, prune)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from minerfarm.commander import topics
 from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
@@ -102,7 +103,7 @@ async def rig_playbooks(rig_id: int) -> list[Playbook]:
         ))
 
 
-async def _bump(session: Any, rig_id: int) -> Rig:
+async def _bump(session: AsyncSession, rig_id: int) -> Rig:
     rig = await session.get(Rig, rig_id)
     if rig is None:
         raise ApiError(404, "not_found", f"no rig with id {rig_id}")
@@ -118,9 +119,10 @@ async def save_playbook(rig_id: int, values: dict[str, Any],
             playbook = Playbook(rig_id=rig_id, **values)
             session.add(playbook)
         else:
-            playbook = await session.get(Playbook, playbook_id)
-            if playbook is None or playbook.rig_id != rig_id:
+            found = await session.get(Playbook, playbook_id)
+            if found is None or found.rig_id != rig_id:
                 raise ApiError(404, "not_found", f"rig {rig_id} has no playbook {playbook_id}")
+            playbook = found
             for key, value in values.items():
                 setattr(playbook, key, value)
             playbook.updated_at = datetime.now(UTC)
