@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from typing import Any
 
 import orjson
@@ -24,7 +25,7 @@ from minerfarm.commander.api import sentry as sentry_api
 from minerfarm.commander.api.admin import admin_api
 from minerfarm.commander.auth import guard
 from minerfarm.commander.auth.csrf import csrf_token
-from minerfarm.commander.auth.password import AdminPassword
+from minerfarm.commander.auth.password import AdminPassword, load_admin_password
 from minerfarm.commander.auth.ratelimit import LoginLimiter
 from minerfarm.commander.auth.sessions import AdminUser
 from minerfarm.commander.auth.tokens import TokenCache
@@ -42,11 +43,24 @@ from minerfarm.commander.playbooks.pages import playbook_pages
 from minerfarm.commander.pubsub import InProcessPubSub, PubSub
 from minerfarm.commander.settings import Settings
 from minerfarm.commander.state import EXTENSION, CommanderState
+from minerfarm.commander.tls import ensure_tls
+
+log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, password: AdminPassword, fingerprint: bytes,
-               pubsub: PubSub | None = None) -> Quart:
+def create_app(settings: Settings, password: AdminPassword | None = None,
+               fingerprint: bytes | None = None, pubsub: PubSub | None = None) -> Quart:
+    """The commander as an ASGI app. Without ``password`` it is read as the CLI reads it
+    (``MINERFARM_PASSWORD``, else the stored hash; a first start generates one and logs it
+    once); without ``fingerprint``, the data dir's TLS certificate (made on first start, or
+    ``settings.cert``) is the one sentry tokens pin."""
     ensure_data_dir(settings.data_dir)
+    if fingerprint is None:
+        fingerprint = ensure_tls(settings.data_dir, settings.cert, settings.key).fingerprint
+    if password is None:
+        password, generated = load_admin_password(settings.data_dir)
+        if generated:
+            log.warning("generated admin password (shown once): %s", generated)
     app = Quart("minerfarm.commander", static_folder=None)
     app.secret_key = session_secret(settings.data_dir)
     # Quart's cookie session is unused (quart-auth keeps its own cookie): skip opening it on
