@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -35,11 +36,21 @@ def capture(name: str) -> bytes:
     return (CAPTURES / name).read_bytes()
 
 
+CGMINER_REPLY = re.compile(rb'"STATUS"\s*:\s*\[')  # cgminer RPC: STATUS is a list of objects
+
+
+def _is_cgminer_reply(path: Path) -> bool:
+    """These folders also hold the firmwares' web and JSON-over-RPC (Whatsminer API 2/3)
+    captures, which are not cgminer replies: those are read by their own backends."""
+    return not path.name.endswith(".source.txt") and bool(
+        CGMINER_REPLY.search(path.read_bytes()))
+
+
 ALL_CGMINER_CAPTURES = sorted(
     str(path.relative_to(CAPTURES))
     for family in ("antminer", "avalon", "braiins", "whatsminer", "teamredminer")
     for path in (CAPTURES / family).iterdir()
-    if not path.name.endswith(".source.txt")
+    if _is_cgminer_reply(path)
 )
 
 
