@@ -12,7 +12,7 @@ from typing import Any
 import psutil
 import pytest
 
-from minerfarm.protocol.client import CommanderUnreachable
+from minerfarm.agent.client import CommanderUnreachable
 from minerfarm.sentry.playbooks.applier import Applier
 from minerfarm.sentry.playbooks.layout import Layout
 from minerfarm.sentry.playbooks.supervisor import Supervisor

@@ -9,7 +9,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from minerfarm.protocol.client import CommanderUnreachable
+from minerfarm.agent.client import CommanderUnreachable
 from minerfarm.sentry.playbooks.applier import Applier
 from minerfarm.sentry.playbooks.layout import Layout
 from minerfarm.sentry.playbooks.supervisor import Supervisor

@@ -1,6 +1,6 @@
 """The commander client plus the playbook long-poll (``GET /playbooks?wait=S``, additive to
 protocol v1): the same pinned connection and error tree as
-:class:`~minerfarm.protocol.client.CommanderClient`."""
+:class:`~minerfarm.agent.client.CommanderClient`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from minerfarm.protocol.client import CommanderClient, CommanderUnreachable
+from minerfarm.agent.client import CommanderClient, CommanderUnreachable
 
 
 class PlaybookClient(CommanderClient):

@@ -7,7 +7,7 @@
 ``logs/playbook-<id>.log``            the miner's console (rotated)
 ``playbook-state/applied.json``      the last revision applied (a restarted sentry resumes it)
 
-``miners/`` and ``playbooks/`` are the config's ``STATE_DIRS``: removed when the rig is.
+All of these (:meth:`Layout.state_dirs`) are removed when the rig is.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from minerfarm.protocol.client import CommanderUnreachable, RequestRejected
+from minerfarm.agent.client import CommanderUnreachable, RequestRejected
 
 log = logging.getLogger(__name__)
 

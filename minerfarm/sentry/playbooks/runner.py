@@ -14,7 +14,7 @@ from typing import Any
 import ansible_runner
 import psutil
 
-from minerfarm.sentry.playbooks.ansible_env import ROLES_DIR, ansible_env, playbook_binary
+from minerfarm.ansible_support import ROLES_DIR, ansible_env, playbook_binary
 
 RUN_TIMEOUT_S = 900  # a slow download of a big GPU miner over a farm's uplink
 _FAILED = ("runner_on_failed", "runner_on_unreachable")

@@ -16,7 +16,8 @@ import os
 from pathlib import Path
 from typing import Any, Protocol
 
-from minerfarm.protocol.client import CommanderUnreachable, RequestRejected
+from minerfarm.agent.client import CommanderUnreachable, RequestRejected
+from minerfarm.aio import Backoff
 from minerfarm.sentry.playbooks.applier import Applier
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class PlaybookWatcher:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        retry = 1.0
+        retry = Backoff(base_s=1.0, max_s=self.retry_max_s, jitter=False)
         saved = await asyncio.to_thread(self._load)
         if saved is not None:
             log.info("resuming playbook revision %s", saved.get("revision"))
@@ -51,11 +52,11 @@ class PlaybookWatcher:
                 await self._send_runs()
                 desired = await self.client.wait_for_playbooks(self.revision, self.wait_s)
             except CommanderUnreachable as exc:
-                log.info("playbooks: %s; retrying in %.0f s", exc, retry)
-                await asyncio.sleep(retry)
-                retry = min(retry * 2, self.retry_max_s)
+                delay = retry.next()
+                log.info("playbooks: %s; retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
                 continue
-            retry = 1.0
+            retry.reset()
             if desired is None:
                 answered_in = loop.time() - started
                 if answered_in < self.wait_s / 2:  # no long-poll there: plain polling
