@@ -142,12 +142,6 @@ class CommanderClient:
                                      headers={"Content-Type": "application/json"})
         return _json(answer)
 
-    async def post_playbook_run(self, body: dict[str, Any]) -> None:
-        await self._request("POST", "/playbook-runs", json=body)
-
-    async def post_logs(self, lines: list[dict[str, Any]]) -> None:
-        await self._request("POST", "/logs", json={"lines": lines})
-
     async def aclose(self) -> None:
         await self._http.aclose()
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minerfarm.aio import Backoff
+from minerfarm.protocol.playbooks import LOG_LINE_MAX
 from minerfarm.sentry.playbooks.rotating import RotatingLog
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class _Supervised:
                 self.spec.pid_file.write_text(f"{self.process.pid}\n")
             assert self.process.stdout is not None
             async for raw in self.process.stdout:
-                self._say(raw.decode(errors="replace").rstrip("\r\n")[:4096])
+                self._say(raw.decode(errors="replace").rstrip("\r\n")[:LOG_LINE_MAX])
             code = await self.process.wait()
             if loop.time() - started >= self.stable_s:
                 self.backoff.reset()
