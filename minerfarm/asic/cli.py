@@ -4,22 +4,33 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from minerfarm.protocol.client import CommanderError
+from minerfarm.agent import cli as agent_cli
+from minerfarm.agent.client import CommanderError
+from minerfarm.agent.session import spool_stats
 from minerfarm.protocol.tokens import TokenFormatError
 from minerfarm.protocol.units import humanize_hs
-from minerfarm.sentry import runcli
 
 from . import discovery, drivers
-from .config import CONFIG_DIR_ENV, AsicEntry, config_path, load_config, save_config
+from .config import (
+    CONFIG_DIR_ENV,
+    AsicEntry,
+    config_path,
+    load_config,
+    save_config,
+)
+from .config import (
+    config_dir as resolve_config_dir,
+)
 from .errors import AsicError
 from .poller import Poller
-from .reporting import enroll_asic_sentry, link_of, run_asic_sentry, spool_stats
+from .reporting import enroll_asic_sentry, run_asic_sentry
 
 TYPE_CHOICE = click.Choice(drivers.BACKEND_NAMES)
 config_dir_option = click.option(
@@ -60,7 +71,7 @@ def scan(cidrs: Sequence[str], port: int, as_json: bool, concurrency: int,
         raise click.ClickException("no subnet to scan: give a CIDR, e.g. 192.168.1.0/24")
     try:
         for cidr in targets:
-            discovery.ipaddress.ip_network(cidr, strict=False)
+            ipaddress.ip_network(cidr, strict=False)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="CIDR") from exc
 
@@ -129,17 +140,16 @@ def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
     except AsicError as exc:
         raise click.ClickException(str(exc)) from exc
     readings = _run(Poller.from_config(config).poll()) if poll else [None] * len(config.asics)
-    link = link_of(config)
-    uplink = {"enrolled": link is not None, "commander": link and link.get("url"),
-              "rig": link and {"id": link.get("rig_id"), "name": link.get("rig_name")},
-              **runcli.spool_fields(spool_stats(config_dir))}
+    link = config.link
+    uplink = {"enrolled": link is not None, **agent_cli.link_fields(link),
+              **agent_cli.spool_fields(spool_stats(resolve_config_dir(config_dir)))}
     if as_json:
         click.echo(json.dumps([{"entry": e.model_dump(mode="json", exclude={"credentials"}),
                                 "reading": r.model_dump(mode="json") if r else None}
                                for e, r in zip(config.asics, readings, strict=True)], indent=2))
         click.echo(json.dumps({"uplink": uplink}), err=True)
         return
-    runcli.print_status(uplink, as_json=False)
+    agent_cli.print_status(uplink, as_json=False)
     rows = []
     for entry, reading in zip(config.asics, readings, strict=True):
         state = "" if reading is None else (
@@ -159,17 +169,12 @@ def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
 @config_dir_option
 def enroll(url: str | None, token: str | None, config_dir: str | None) -> None:
     """Pin the commander's certificate, check the token, save the credentials (0600)."""
-    if token is None:
-        token = click.prompt("Rig token", hide_input=True)
-    if url is None:
-        url = click.prompt("Commander URL (empty: find it on the LAN)", default="",
-                           show_default=False) or None
-    url = runcli.resolve_url(url, token)
+    url, token = agent_cli.ask_enrollment(url, token)
     try:
         rig = asyncio.run(enroll_asic_sentry(config_dir, url, token))
     except (CommanderError, TokenFormatError, ValueError) as exc:
-        raise runcli.enrollment_errors(exc, sentry_cmd="minerfarm asic-sentry",
-                                       other_cmd="minerfarm sentry") from exc
+        raise agent_cli.enrollment_errors(exc, sentry_cmd="minerfarm asic-sentry",
+                                          other_cmd="minerfarm sentry") from exc
     except AsicError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Enrolled as ASIC rig {rig.get('name')!r} (id {rig.get('id')}); credentials in "
@@ -187,19 +192,20 @@ def enroll(url: str | None, token: str | None, config_dir: str | None) -> None:
 def run(interval_s: float | None, max_retry_s: float, verbose: bool,
         config_dir: str | None) -> None:
     """Poll every ASIC each interval and report them; spool while the commander is away."""
-    runcli.setup_logging(verbose)
+    agent_cli.setup_logging(verbose)
     try:
-        runcli.run_until_signal(run_asic_sentry(config_dir, interval_s, max_retry_s))
+        agent_cli.run_until_signal(run_asic_sentry(config_dir, interval_s, max_retry_s))
     except CommanderError as exc:
-        raise runcli.run_errors(exc, sentry_cmd="minerfarm asic-sentry",
-                                removed="Its credentials and unsent reports were wiped") from exc
+        raise agent_cli.run_errors(exc, sentry_cmd="minerfarm asic-sentry",
+                                   removed="Its credentials and unsent reports were wiped"
+                                   ) from exc
     except AsicError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
 def _ip(text: str) -> str:
     try:
-        return str(discovery.ipaddress.ip_address(text.strip()))
+        return str(ipaddress.ip_address(text.strip()))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="IP") from exc
 

@@ -3,9 +3,10 @@ exist, however many items (a /16 scan is 65k addresses: never 65k tasks at once)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
+
+from minerfarm.aio import task_group
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -16,7 +17,7 @@ async def bounded_map(worker: Callable[[T], Awaitable[R]], items: Iterable[T],
     """``[await worker(item) for item in items]``, ``limit`` at a time, results in order.
 
     ``worker`` must not raise for one item (turn errors into results); if it does, the
-    other workers are cancelled and the error propagates.
+    other workers are cancelled and that error propagates as it is.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
@@ -27,7 +28,7 @@ async def bounded_map(worker: Callable[[T], Awaitable[R]], items: Iterable[T],
         for index, item in source:  # shared iterator: each item taken by one worker
             results[index] = await worker(item)
 
-    async with asyncio.TaskGroup() as group:
+    async with task_group() as group:
         for _ in range(limit):
             group.create_task(run())
     return [results[index] for index in range(len(results))]

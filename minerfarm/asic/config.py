@@ -2,17 +2,14 @@
 
 One JSON file, ``asic-sentry.json``, in the config dir: ``--config-dir``, else
 ``$MINERFARM_ASIC_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/minerfarm/asic-sentry`` (or
-``~/.config/...``). It holds passwords, so the file is written 0600 (dir 0700), atomically.
-Unknown keys are kept, so ``enroll``/``run`` can add theirs (commander URL, token) without
-this module knowing them.
+``~/.config/...``). It holds passwords, so the file is written 0600 (dir 0700), atomically;
+reading, writing and the ``commander`` link are the shared core's (:mod:`minerfarm.agent`),
+as for the CPU/GPU sentry. Unknown keys are kept.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -21,14 +18,18 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     field_serializer,
     field_validator,
 )
 
+from minerfarm.agent.configfile import ConfigDir, ConfigFile
+from minerfarm.agent.link import AgentConfig
+from minerfarm.agent.session import AgentFiles
+
 from .drivers import BACKEND_NAMES, DEFAULT_PORT
 from .errors import AsicConfigError
 
+RIG_KIND = "asic"
 CONFIG_DIR_ENV = "MINERFARM_ASIC_CONFIG_DIR"
 CONFIG_FILE = "asic-sentry.json"
 
@@ -94,9 +95,7 @@ class PollSettings(BaseModel):
     concurrency: int = Field(default=256, ge=1, le=4096, description="ASICs read at the same time")
 
 
-class AsicSentryConfig(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    version: int = 1
+class AsicSentryConfig(AgentConfig):
     asics: list[AsicEntry] = Field(default_factory=list)
     subnet_credentials: list[SubnetCredentials] = Field(default_factory=list)
     scan_cidrs: list[str] = Field(default_factory=list,
@@ -124,13 +123,22 @@ class AsicSentryConfig(BaseModel):
         return matches[0].credentials if matches else None
 
 
+def _not_enrolled(directory: Path) -> AsicConfigError:
+    return AsicConfigError(f"this ASIC sentry is not enrolled (no commander credentials in "
+                           f"{directory}): run 'minerfarm asic-sentry enroll'")
+
+
+# No system dir as root: the ASIC sentry always looked in the user's config dir.
+FILES = AgentFiles(
+    rig_kind=RIG_KIND,
+    dirs=ConfigDir(CONFIG_DIR_ENV, "asic-sentry"),
+    config=ConfigFile(CONFIG_FILE, AsicSentryConfig, AsicConfigError),
+    not_enrolled=_not_enrolled,
+)
+
+
 def config_dir(explicit: str | Path | None = None) -> Path:
-    if explicit:
-        return Path(explicit)
-    if os.environ.get(CONFIG_DIR_ENV):
-        return Path(os.environ[CONFIG_DIR_ENV])
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "minerfarm" / "asic-sentry"
+    return FILES.dirs.resolve(explicit)
 
 
 def config_path(directory: str | Path | None = None) -> Path:
@@ -139,36 +147,9 @@ def config_path(directory: str | Path | None = None) -> Path:
 
 def load_config(directory: str | Path | None = None) -> AsicSentryConfig:
     """The config in ``directory`` (see :func:`config_dir`); an empty one if none yet."""
-    path = config_path(directory)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return AsicSentryConfig()
-    except OSError as exc:
-        raise AsicConfigError(f"cannot read {path}: {exc.strerror}") from exc
-    try:
-        return AsicSentryConfig.model_validate_json(text)
-    except ValidationError as exc:
-        raise AsicConfigError(f"{path} is invalid: {exc.errors()[0]['msg']} at "
-                              f"{'.'.join(map(str, exc.errors()[0]['loc']))}") from exc
+    return FILES.load(config_dir(directory))
 
 
 def save_config(config: AsicSentryConfig, directory: str | Path | None = None) -> Path:
     """Write atomically, file 0600 in a 0700 dir (it may hold passwords)."""
-    path = config_path(directory)
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        data = config.model_dump(mode="json", exclude_none=True)
-        fd, temp = tempfile.mkstemp(prefix=".asic-sentry.", dir=path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2)
-                handle.write("\n")
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise AsicConfigError(f"cannot write {path}: {exc.strerror}") from exc
-    return path
+    return FILES.save(config, config_dir(directory))

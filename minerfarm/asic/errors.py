@@ -8,16 +8,20 @@
     └── AsicNotIdentified      something answers, but no firmware backend recognises it
 
 Transport errors (:mod:`minerfarm.cgminer`) are translated once, in :mod:`.drivers`.
+``AsicConfigError`` is also the shared core's :class:`~minerfarm.agent.errors.ConfigFileError`
+(the core reads and writes the config file, and says "not enrolled", with it).
 """
 
 from __future__ import annotations
+
+from minerfarm.agent.errors import ConfigFileError
 
 
 class AsicError(Exception):
     """Base of the ASIC sentry's errors."""
 
 
-class AsicConfigError(AsicError):
+class AsicConfigError(AsicError, ConfigFileError):
     """The ASIC sentry's config file cannot be read or is invalid."""
 
 

@@ -7,6 +7,12 @@ See ``shared/design/protocol.md`` (the contract). Modules:
 - :mod:`minerfarm.protocol.units` - conversion of hashrates to H/s.
 - :mod:`minerfarm.protocol.tokens` - the sentry token format (carries the certificate pin).
 - :mod:`minerfarm.protocol.errors` - the JSON error shape.
+- :mod:`minerfarm.protocol.playbooks` - the playbook documents (desired playbooks, run reports,
+  miner log lines), their size limits, and the placeholders.
+- :mod:`minerfarm.protocol.discovery` - finding the commander on the LAN (mDNS).
+
+Only the wire is here: the sentries' client, enrollment, spool and uplink are
+:mod:`minerfarm.agent`'s.
 """
 
 API_PREFIX = "/api/v1"

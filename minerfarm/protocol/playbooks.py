@@ -1,4 +1,13 @@
-"""Playbook placeholders, defined once: what a sentry fills in when it runs a rig's playbook.
+"""Playbooks on the wire, defined once: the documents a sentry receives and sends about them,
+and the placeholders it fills in when it runs one.
+
+- ``GET /api/v1/sentry/playbooks`` answers :class:`DesiredPlaybooks` (or 304).
+- ``POST /api/v1/sentry/playbook-runs`` takes one :class:`PlaybookRun` per playbook applied.
+- ``POST /api/v1/sentry/logs`` takes a :class:`LogBatch` of miner console lines.
+
+Each size limit is one constant here; a sender cuts to it, the commander refuses beyond it.
+What the sentry receives is read leniently (unknown keys ignored: a newer commander may add
+some); what it sends is exactly what the commander accepts.
 
 A playbook stored on the commander is real Ansible YAML. Besides Ansible's own variables it
 may use only these placeholders; the sentry passes them as extra vars, from the ``vars`` object
@@ -7,6 +16,17 @@ playbook's catalog entry (``api_port``).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REVISION_MAX = 64  # characters of a revision
+FAILED_TASK_MAX = 256  # characters of a run's failed task name
+RUN_MESSAGE_MAX = 16384  # characters of a run's message (Ansible's own words)
+LOG_LINE_MAX = 4096  # characters of one miner console line
+LOG_BATCH_MAX = 5000  # lines in one POST /logs
 
 PLACEHOLDERS: dict[str, str] = {
     "pool": "the pool address picked for the playbook (stratum+tcp://host:port or host:port)",
@@ -30,3 +50,56 @@ ROLE_VARIABLES = frozenset({
 def placeholder(name: str) -> str:
     """``pool`` -> ``{{ pool }}``, as written in a playbook."""
     return "{{ " + name + " }}"
+
+
+class PlaybookSoftware(BaseModel):
+    """The catalog entry a playbook installs and starts (the commander's mining software row)."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: int | None = None
+    name: str
+    version: str
+    download_url: str = ""
+    sha256: str = ""
+    executable_template: str | None = None
+    api_kind: str | None = None  # the sentry adapter that reads the miner
+    api_port: int | None = None
+
+
+class DesiredPlaybook(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: int
+    name: str = ""
+    yaml: str = ""
+    vars: dict[str, Any] = Field(default_factory=dict)  # placeholder values: pool, wallet...
+    software: PlaybookSoftware | None = None
+
+
+class DesiredPlaybooks(BaseModel):
+    """``GET /playbooks``: the rig's revision and every playbook it should run."""
+
+    model_config = ConfigDict(extra="ignore")
+    revision: str
+    playbooks: list[DesiredPlaybook]
+
+
+class PlaybookRun(BaseModel):
+    """``POST /playbook-runs``: the outcome of one playbook of a revision."""
+
+    revision: Annotated[str, Field(max_length=REVISION_MAX)]
+    status: Literal["success", "failed"]
+    playbook_id: int | None = None
+    failed_task: Annotated[str, Field(max_length=FAILED_TASK_MAX)] | None = None
+    message: Annotated[str, Field(max_length=RUN_MESSAGE_MAX)] | None = None
+
+
+class LogLine(BaseModel):
+    ts: datetime
+    line: Annotated[str, Field(max_length=LOG_LINE_MAX)]
+    playbook_id: int | None = None
+
+
+class LogBatch(BaseModel):
+    """``POST /logs``: miner console lines, oldest first."""
+
+    lines: list[LogLine] = Field(min_length=1, max_length=LOG_BATCH_MAX)

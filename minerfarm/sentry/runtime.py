@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from minerfarm.agent.uplink import Uplink
+from minerfarm.aio import every
 from minerfarm.protocol.reports import Gpu, Host, Miner, Report, utc_now
-from minerfarm.protocol.uplink import Uplink
 from minerfarm.sentry.collectors.amd import AmdCollector
 from minerfarm.sentry.collectors.host import HostCollector
 from minerfarm.sentry.collectors.nvidia import NvidiaCollector
@@ -91,16 +92,11 @@ class SentryRuntime:
         del body["seq"]
         return body
 
+    async def report_round(self) -> None:
+        report = await self.build_report()
+        seq = await self.uplink.next_seq()
+        await self.uplink.submit(seq, {"seq": seq, **report})
+
     async def produce(self) -> None:
         """Forever: build a report, spool it, wait for the next tick (no drift, no burst)."""
-        loop = asyncio.get_running_loop()
-        next_at = loop.time()
-        while True:
-            report = await self.build_report()
-            seq = await self.uplink.next_seq()
-            await self.uplink.submit(seq, {"seq": seq, **report})
-            next_at += self.interval_s
-            delay = next_at - loop.time()
-            if delay < 0:  # a slow round: skip the missed ticks rather than catch up
-                next_at, delay = loop.time(), 0.0
-            await asyncio.sleep(delay)
+        await every(self.interval_s, self.report_round)

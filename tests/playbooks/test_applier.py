@@ -4,7 +4,9 @@ a failure reports, and the miner's console on disk."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from minerfarm.protocol.playbooks import DesiredPlaybooks
 from minerfarm.sentry.playbooks.applier import Applier
 from minerfarm.sentry.playbooks.layout import Layout
 from minerfarm.sentry.playbooks.rotating import RotatingLog
@@ -37,10 +39,16 @@ def _applier(tmp_path: Path) -> tuple[Applier, list[tuple[int, str]]]:
     return Applier(Layout(tmp_path / "sentry"), supervisor), lines
 
 
+async def _apply(applier: Applier, desired: dict[str, Any]) -> list[dict[str, Any]]:
+    """Apply the commander's answer as it comes on the wire; the run reports as sent."""
+    runs = await applier.apply(DesiredPlaybooks.model_validate(desired))
+    return [run.model_dump(mode="json", exclude_none=True) for run in runs]
+
+
 async def test_a_failing_playbook_is_reported_with_ansibles_task_and_message(
         tmp_path: Path) -> None:
     applier, _ = _applier(tmp_path)
-    runs = await applier.apply({"revision": "7", "playbooks": [
+    runs = await _apply(applier, {"revision": "7", "playbooks": [
         {"id": 3, "name": "x", "yaml": FAILING, "vars": {"pool": "pool.example.org:3333"},
          "software": None}]})
     assert runs == [{"revision": "7", "playbook_id": 3, "status": "failed",
@@ -53,7 +61,7 @@ async def test_software_without_a_verified_checksum_is_not_installed(tmp_path: P
     applier, _ = _applier(tmp_path)
     software = {"name": "gminer", "version": "3.44", "sha256": "", "api_kind": "gminer",
                 "api_port": 44503, "download_url": "http://127.0.0.1:9/gminer.tar.xz"}
-    runs = await applier.apply({"revision": "1", "playbooks": [
+    runs = await _apply(applier, {"revision": "1", "playbooks": [
         {"id": 1, "name": "g", "yaml": INSTALL, "vars": {}, "software": software}]})
     assert runs[0]["status"] == "failed"
     assert runs[0]["failed_task"].startswith("install_miner : Check the catalog entry")
@@ -89,7 +97,7 @@ async def test_a_stopping_sentry_stops_ansible(tmp_path: Path) -> None:
     import psutil
 
     applier, _ = _applier(tmp_path)
-    task = asyncio.create_task(applier.apply({"revision": "1", "playbooks": [
+    task = asyncio.create_task(_apply(applier, {"revision": "1", "playbooks": [
         {"id": 4, "name": "slow", "yaml": SLOW, "vars": {}, "software": None}]}))
     marker = str(tmp_path / "sentry" / "playbooks" / "4")
 

@@ -12,7 +12,8 @@ from typing import Any
 import psutil
 import pytest
 
-from minerfarm.protocol.client import CommanderUnreachable
+from minerfarm.agent.client import CommanderUnreachable
+from minerfarm.protocol.playbooks import DesiredPlaybooks, PlaybookRun
 from minerfarm.sentry.playbooks.applier import Applier
 from minerfarm.sentry.playbooks.layout import Layout
 from minerfarm.sentry.playbooks.supervisor import Supervisor
@@ -33,16 +34,16 @@ class Commander:
         self.runs: list[dict[str, Any]] = []
 
     async def wait_for_playbooks(self, revision: str | None,
-                                 wait_s: float) -> dict[str, Any] | None:
+                                 wait_s: float) -> DesiredPlaybooks | None:
         if self.answers:
-            return self.answers.pop(0)
+            return DesiredPlaybooks.model_validate(self.answers.pop(0))
         await asyncio.sleep(0.2)
         raise CommanderUnreachable("connection refused")
 
-    async def post_playbook_run(self, body: dict[str, Any]) -> None:
+    async def post_playbook_run(self, run: PlaybookRun) -> None:
         if not self.answers:
             raise CommanderUnreachable("connection refused")
-        self.runs.append(body)
+        self.runs.append(run.model_dump(mode="json", exclude_none=True))
 
 
 async def _until(check: Any, timeout: float = 30.0) -> Any:
@@ -119,9 +120,9 @@ async def test_a_rig_runs_several_playbooks_at_once(tmp_path: Path) -> None:
             "software": {**software, "api_port": port}}
             for playbook_id, port in zip((1, 2), ports, strict=True)]
         try:
-            runs = await Applier(layout, supervisor).apply({"revision": "2",
-                                                            "playbooks": playbooks})
-            assert [r["status"] for r in runs] == ["success", "success"]
+            runs = await Applier(layout, supervisor).apply(DesiredPlaybooks.model_validate({
+                "revision": "2", "playbooks": playbooks}))
+            assert [r.status for r in runs] == ["success", "success"]
             running = {spec.playbook_id: spec.api_port for spec in supervisor.running()}
             assert running == {1: ports[0], 2: ports[1]}
             await _until(lambda: len(miner_processes(POOL)) == 2)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import psutil
 
+from minerfarm.aio import Backoff
 from minerfarm.sentry.playbooks.layout import Layout
 from minerfarm.sentry.playbooks.supervisor import (
-    Backoff,
     MinerSpec,
     Supervisor,
     reap_strays,
@@ -43,7 +43,7 @@ async def test_a_dead_miner_is_restarted_and_stop_ends_its_group(tmp_path: Path)
     layout = Layout(tmp_path)
     lines: list[str] = []
     supervisor = Supervisor(lambda _id, line: lines.append(line),
-                            Backoff(first_s=0.1, max_s=1.0))
+                            Backoff(base_s=0.1, max_s=1.0, jitter=False))
     supervisor.start(_miner(layout, 1))
     await _until(lambda: supervisor.pid(1) and "mining" in lines)
     first = supervisor.pid(1)

@@ -9,7 +9,8 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from minerfarm.protocol.client import CommanderUnreachable
+from minerfarm.agent.client import CommanderUnreachable
+from minerfarm.protocol.playbooks import DesiredPlaybooks, PlaybookRun
 from minerfarm.sentry.playbooks.applier import Applier
 from minerfarm.sentry.playbooks.layout import Layout
 from minerfarm.sentry.playbooks.supervisor import Supervisor
@@ -36,15 +37,17 @@ class OldCommander:
         self.runs: list[dict[str, Any]] = []
 
     async def wait_for_playbooks(self, revision: str | None,
-                                 wait_s: float) -> dict[str, Any] | None:
+                                 wait_s: float) -> DesiredPlaybooks | None:
         self.polls += 1
-        return self.desired if revision != self.desired["revision"] else None
+        if revision == self.desired["revision"]:
+            return None
+        return DesiredPlaybooks.model_validate(self.desired)
 
-    async def post_playbook_run(self, body: dict[str, Any]) -> None:
+    async def post_playbook_run(self, run: PlaybookRun) -> None:
         if self.refusals:
             self.refusals -= 1
             raise CommanderUnreachable("connection refused")
-        self.runs.append(body)
+        self.runs.append(run.model_dump(mode="json", exclude_none=True))
 
 
 async def _run_for(watcher: PlaybookWatcher, seconds: float) -> None:

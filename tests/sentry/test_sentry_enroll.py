@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sentry_run_helpers import cli, enroll
 
-from minerfarm.protocol.client import CertificateMismatch, CommanderClient, TokenInvalid
+from minerfarm.agent.client import CertificateMismatch, CommanderClient, TokenInvalid
 from minerfarm.protocol.tokens import SentryToken
 from tests.support import CommanderProcess
 

@@ -20,7 +20,7 @@ from sentry_run_helpers import (
     write_sentry_config,
 )
 
-from minerfarm.protocol.client import RigRemoved
+from minerfarm.agent.client import RigRemoved
 from minerfarm.sentry.service import RunOptions, run_sentry
 from tests.support import CommanderProcess, free_port
 

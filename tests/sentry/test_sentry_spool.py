@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from minerfarm.protocol.spool import Spool
+from minerfarm.agent.spool import Spool
 
 
 def body(seq: int, pad: int = 0) -> str:

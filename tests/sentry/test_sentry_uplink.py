@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from minerfarm.protocol.client import CommanderClient
-from minerfarm.protocol.spool import Spool
-from minerfarm.protocol.uplink import Backoff, Uplink
+from minerfarm.agent.client import CommanderClient
+from minerfarm.agent.spool import Spool
+from minerfarm.agent.uplink import Uplink
+from minerfarm.aio import Backoff
 from tests.support import CommanderProcess, utc_ts
 
 

@@ -14,10 +14,10 @@ import jinja2
 import jinja2.meta
 import yaml
 
+from minerfarm.ansible_support import ansible_env, playbook_argv
 from minerfarm.commander.db.models import Address
 from minerfarm.commander.errors import ApiError
 from minerfarm.protocol.playbooks import PLACEHOLDERS, ROLE_VARIABLES, placeholder
-from minerfarm.sentry.playbooks.ansible_env import ansible_env, playbook_argv
 
 SYNTAX_CHECK_TIMEOUT_S = 30.0
 # Ansible's own names a playbook may use besides the placeholders.

@@ -12,17 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
 
+from minerfarm.aio import Backoff, task_group
 from minerfarm.protocol.playbooks import API_HOST
 from minerfarm.sentry.miners import REGISTRY
 from minerfarm.sentry.playbooks.applier import Applier
 from minerfarm.sentry.playbooks.client import PlaybookClient
 from minerfarm.sentry.playbooks.layout import Layout
 from minerfarm.sentry.playbooks.logship import LogShipper
-from minerfarm.sentry.playbooks.supervisor import Backoff, Supervisor
+from minerfarm.sentry.playbooks.supervisor import Supervisor
 from minerfarm.sentry.playbooks.watcher import PlaybookWatcher
 from minerfarm.sentry.targets import MinerTarget
 
@@ -42,11 +41,9 @@ class PlaybookAgent:
 
     async def run(self) -> None:
         try:
-            async with asyncio.TaskGroup() as group:
+            async with task_group() as group:
                 group.create_task(self.watcher.run(), name="playbook-watcher")
                 group.create_task(self.shipper.run(), name="miner-log-shipper")
-        except BaseExceptionGroup as errors:
-            raise errors.exceptions[0] from None
         finally:
             await self.supervisor.stop_all()
 
@@ -64,12 +61,3 @@ class PlaybookAgent:
                 log.warning("rig removed: deleting %s", folder)
                 await asyncio.to_thread(shutil.rmtree, folder, True)
 
-
-async def alongside(*coroutines: Coroutine[Any, Any, None]) -> None:
-    """Run together until one raises; that error is raised as it is (no ExceptionGroup)."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            for coroutine in coroutines:
-                group.create_task(coroutine)
-    except BaseExceptionGroup as errors:
-        raise errors.exceptions[0] from None

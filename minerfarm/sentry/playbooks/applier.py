@@ -1,6 +1,6 @@
 """Apply a playbook revision: stop every miner, remove every playbook, then per playbook run
 it through Ansible (install the software if missing, write the launch script) and start the
-miners whose playbook succeeded. Returns one ``POST /playbook-runs`` body per playbook."""
+miners whose playbook succeeded. Returns one ``POST /playbook-runs`` report per playbook."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import threading
 from typing import Any
 
-from minerfarm.protocol.playbooks import API_HOST
+from minerfarm.protocol.playbooks import API_HOST, DesiredPlaybook, DesiredPlaybooks, PlaybookRun
 from minerfarm.sentry.playbooks.layout import Layout
 from minerfarm.sentry.playbooks.runner import RunOutcome, run_playbook
 from minerfarm.sentry.playbooks.supervisor import MinerSpec, Supervisor, reap_strays
@@ -19,19 +19,17 @@ from minerfarm.sentry.playbooks.supervisor import MinerSpec, Supervisor, reap_st
 log = logging.getLogger(__name__)
 
 
-def extravars(layout: Layout, playbook: dict[str, Any]) -> dict[str, Any]:
+def extravars(layout: Layout, playbook: DesiredPlaybook) -> dict[str, Any]:
     """The placeholders (commander's ``vars``), the catalog entry and our paths."""
-    software = playbook.get("software") or {}
-    values: dict[str, Any] = {"api_host": API_HOST, **(playbook.get("vars") or {})}
-    values.update(launch_script=str(layout.launch_script(playbook["id"])),
+    software = playbook.software
+    values: dict[str, Any] = {"api_host": API_HOST, **playbook.vars}
+    values.update(launch_script=str(layout.launch_script(playbook.id)),
                   ansible_python_interpreter=sys.executable)
-    if software:
+    if software is not None:
         values.update(
-            api_port=software.get("api_port"), software_name=software.get("name", ""),
-            software_version=software.get("version", ""),
-            software_url=software.get("download_url", ""),
-            software_sha256=software.get("sha256", ""),
-            miner_dir=str(layout.software_dir(software)),
+            api_port=software.api_port, software_name=software.name,
+            software_version=software.version, software_url=software.download_url,
+            software_sha256=software.sha256, miner_dir=str(layout.software_dir(software)),
         )
     return values
 
@@ -47,15 +45,15 @@ class Applier:
                                 [self.layout.miners, self.layout.playbooks])
         await asyncio.to_thread(shutil.rmtree, self.layout.playbooks, True)
 
-    async def apply(self, desired: dict[str, Any]) -> list[dict[str, Any]]:
+    async def apply(self, desired: DesiredPlaybooks) -> list[PlaybookRun]:
         async with self._lock:
-            revision = str(desired.get("revision"))
+            revision = desired.revision
             await self.remove_all()
-            runs: list[dict[str, Any]] = []
+            runs: list[PlaybookRun] = []
             ready: list[MinerSpec] = []
-            for playbook in desired.get("playbooks") or []:
+            for playbook in desired.playbooks:
                 outcome = await self._run(playbook)
-                runs.append(outcome.body(revision, int(playbook["id"])))
+                runs.append(outcome.report(revision, playbook.id))
                 spec = self._spec(playbook)
                 if outcome.status == "success" and spec.script.exists():
                     ready.append(spec)
@@ -65,26 +63,26 @@ class Applier:
                      len(runs), len(ready))
             return runs
 
-    async def _run(self, playbook: dict[str, Any]) -> RunOutcome:
-        private_dir = self.layout.playbook_dir(playbook["id"]) / "runner"
+    async def _run(self, playbook: DesiredPlaybook) -> RunOutcome:
+        private_dir = self.layout.playbook_dir(playbook.id) / "runner"
         cancel = threading.Event()
         try:
             return await asyncio.to_thread(
-                run_playbook, private_dir, str(playbook.get("yaml") or ""),
+                run_playbook, private_dir, playbook.yaml,
                 extravars(self.layout, playbook), self.layout.ansible_home, cancel=cancel)
         except asyncio.CancelledError:
             cancel.set()  # the thread cannot be cancelled: make ansible-runner stop
             raise
         except Exception as exc:  # ansible-runner itself broke: report it, keep the others
-            log.exception("playbook %s could not be run", playbook.get("id"))
+            log.exception("playbook %s could not be run", playbook.id)
             return RunOutcome("failed", "(ansible-runner)", f"{type(exc).__name__}: {exc}")
 
-    def _spec(self, playbook: dict[str, Any]) -> MinerSpec:
-        software = playbook.get("software") or {}
-        port = software.get("api_port")
+    def _spec(self, playbook: DesiredPlaybook) -> MinerSpec:
+        software = playbook.software
         return MinerSpec(
-            playbook_id=int(playbook["id"]), script=self.layout.launch_script(playbook["id"]),
-            log_file=self.layout.log_file(playbook["id"]),
-            pid_file=self.layout.pid_file(playbook["id"]),
-            api_kind=software.get("api_kind"), api_port=int(port) if port else None,
+            playbook_id=playbook.id, script=self.layout.launch_script(playbook.id),
+            log_file=self.layout.log_file(playbook.id),
+            pid_file=self.layout.pid_file(playbook.id),
+            api_kind=software.api_kind if software else None,
+            api_port=(software.api_port or None) if software else None,
         )

@@ -1,20 +1,21 @@
-"""The commander client plus the playbook long-poll (``GET /playbooks?wait=S``, additive to
-protocol v1): the same pinned connection and error tree as
-:class:`~minerfarm.protocol.client.CommanderClient`."""
+"""The commander client plus the playbook calls of the CPU/GPU sentry: the desired playbooks
+(``GET /playbooks``, with the long-poll ``?wait=S``, additive to protocol v1), run reports and
+miner logs, typed by :mod:`minerfarm.protocol.playbooks`; the same pinned connection and error
+tree as :class:`~minerfarm.agent.client.CommanderClient`."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
+from pydantic import ValidationError
 
-from minerfarm.protocol.client import CommanderClient, CommanderUnreachable
+from minerfarm.agent.client import CommanderClient, CommanderUnreachable
+from minerfarm.protocol.playbooks import DesiredPlaybooks, LogBatch, PlaybookRun
 
 
 class PlaybookClient(CommanderClient):
     async def wait_for_playbooks(self, revision: str | None,
-                                 wait_s: float) -> dict[str, Any] | None:
-        """Like ``get_playbooks``; with a known revision the commander holds the answer up to
+                                 wait_s: float) -> DesiredPlaybooks | None:
+        """The rig's playbooks; with a known revision the commander holds the answer up to
         ``wait_s`` for it to change. None: still current (304)."""
         headers = {"If-None-Match": f'"{revision}"'} if revision is not None else {}
         params = {"wait": f"{wait_s:g}"} if revision is not None and wait_s > 0 else {}
@@ -23,11 +24,16 @@ class PlaybookClient(CommanderClient):
         if answer.status_code == 304:
             return None
         try:
-            body = answer.json()
-        except ValueError as exc:
-            raise CommanderUnreachable("commander's /playbooks answer is not JSON",
-                                       answer.status_code) from exc
-        if not isinstance(body, dict) or not isinstance(body.get("playbooks"), list):
-            raise CommanderUnreachable("commander's /playbooks answer has no playbooks list",
-                                       answer.status_code)
-        return body
+            return DesiredPlaybooks.model_validate_json(answer.content)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise CommanderUnreachable(
+                f"commander's /playbooks answer is not a playbook list: {first['msg']} at "
+                f"{'.'.join(map(str, first['loc']))}", answer.status_code) from exc
+
+    async def post_playbook_run(self, run: PlaybookRun) -> None:
+        await self._request("POST", "/playbook-runs",
+                            json=run.model_dump(mode="json", exclude_none=True))
+
+    async def post_logs(self, batch: LogBatch) -> None:
+        await self._request("POST", "/logs", json=batch.model_dump(mode="json"))

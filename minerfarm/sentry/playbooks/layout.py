@@ -7,7 +7,7 @@
 ``logs/playbook-<id>.log``            the miner's console (rotated)
 ``playbook-state/applied.json``      the last revision applied (a restarted sentry resumes it)
 
-``miners/`` and ``playbooks/`` are the config's ``STATE_DIRS``: removed when the rig is.
+All of these (:meth:`Layout.state_dirs`) are removed when the rig is.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from minerfarm.protocol.playbooks import PlaybookSoftware
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
 
@@ -40,9 +41,9 @@ class Layout:
     def ansible_home(self) -> Path:
         return self.playbooks / ".ansible"
 
-    def software_dir(self, software: dict[str, Any]) -> Path:
-        name = _UNSAFE.sub("_", f"{software['name']}-{software['version']}")
-        return self.miners / f"{name}-{str(software.get('sha256') or 'unverified')[:12]}"
+    def software_dir(self, software: PlaybookSoftware) -> Path:
+        name = _UNSAFE.sub("_", f"{software.name}-{software.version}")
+        return self.miners / f"{name}-{(software.sha256 or 'unverified')[:12]}"
 
     def playbook_dir(self, playbook_id: int) -> Path:
         return self.playbooks / str(int(playbook_id))

@@ -11,27 +11,29 @@ import contextlib
 import logging
 from collections import deque
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from minerfarm.protocol.client import CommanderUnreachable, RequestRejected
+from minerfarm.agent.client import CommanderUnreachable, RequestRejected
+from minerfarm.protocol.playbooks import LOG_BATCH_MAX, LOG_LINE_MAX, LogBatch, LogLine
 
 log = logging.getLogger(__name__)
 
 
 class LogsClient(Protocol):
-    async def post_logs(self, lines: list[dict[str, Any]]) -> None: ...
+    async def post_logs(self, batch: LogBatch) -> None: ...
 
 
 class LogShipper:
     def __init__(self, client: LogsClient, *, interval_s: float = 2.0, batch: int = 500,
                  keep: int = 5000) -> None:
-        self.client, self.interval_s, self.batch = client, interval_s, batch
-        self._lines: deque[dict[str, Any]] = deque(maxlen=keep)
+        self.client, self.interval_s = client, interval_s
+        self.batch = min(batch, LOG_BATCH_MAX)
+        self._lines: deque[LogLine] = deque(maxlen=keep)
         self._wake = asyncio.Event()
 
     def add(self, playbook_id: int, line: str) -> None:
-        self._lines.append({"ts": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                            "line": line[:4096], "playbook_id": playbook_id})
+        self._lines.append(LogLine(ts=datetime.now(UTC), line=line[:LOG_LINE_MAX],
+                                   playbook_id=playbook_id))
         if len(self._lines) >= self.batch:
             self._wake.set()
 
@@ -46,7 +48,7 @@ class LogShipper:
         while self._lines:
             batch = [self._lines.popleft() for _ in range(min(self.batch, len(self._lines)))]
             try:
-                await self.client.post_logs(batch)
+                await self.client.post_logs(LogBatch(lines=batch))
             except CommanderUnreachable as exc:
                 log.info("miner logs kept for later: %s", exc)
                 room = (self._lines.maxlen or len(batch)) - len(self._lines)

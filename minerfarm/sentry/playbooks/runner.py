@@ -9,12 +9,13 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import ansible_runner
 import psutil
 
-from minerfarm.sentry.playbooks.ansible_env import ROLES_DIR, ansible_env, playbook_binary
+from minerfarm.ansible_support import ROLES_DIR, ansible_env, playbook_binary
+from minerfarm.protocol.playbooks import FAILED_TASK_MAX, RUN_MESSAGE_MAX, PlaybookRun
 
 RUN_TIMEOUT_S = 900  # a slow download of a big GPU miner over a farm's uplink
 _FAILED = ("runner_on_failed", "runner_on_unreachable")
@@ -22,19 +23,16 @@ _FAILED = ("runner_on_failed", "runner_on_unreachable")
 
 @dataclass(frozen=True)
 class RunOutcome:
-    status: str  # "success" | "failed"
+    status: Literal["success", "failed"]
     failed_task: str | None = None
     message: str | None = None
 
-    def body(self, revision: str, playbook_id: int) -> dict[str, Any]:
-        """The ``POST /playbook-runs`` body."""
-        body: dict[str, Any] = {"revision": revision, "playbook_id": playbook_id,
-                                "status": self.status}
-        if self.failed_task:
-            body["failed_task"] = self.failed_task[:256]
-        if self.message:
-            body["message"] = self.message[:16000]
-        return body
+    def report(self, revision: str, playbook_id: int) -> PlaybookRun:
+        """The ``POST /playbook-runs`` body, cut to the protocol's bounds."""
+        return PlaybookRun(revision=revision, playbook_id=playbook_id, status=self.status,
+                           failed_task=self.failed_task[:FAILED_TASK_MAX] if self.failed_task
+                           else None,
+                           message=self.message[:RUN_MESSAGE_MAX] if self.message else None)
 
 
 def run_playbook(private_dir: Path, playbook_yaml: str, extravars: dict[str, Any],

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from minerfarm.aio import Backoff
+from minerfarm.protocol.playbooks import LOG_LINE_MAX
 from minerfarm.sentry.playbooks.rotating import RotatingLog
 
 log = logging.getLogger(__name__)
@@ -30,16 +32,15 @@ class MinerSpec:
     pid_file: Path | None = None  # the running miner's process group, for a restarted sentry
 
 
-@dataclass(frozen=True)
-class Backoff:
-    first_s: float = 1.0
-    max_s: float = 60.0
-    stable_s: float = 60.0  # ran this long: the next crash starts the backoff over
+# Restarts are not jittered: one rig's miners do not stampede anything by coming back together.
+RESTART_BACKOFF = Backoff(base_s=1.0, max_s=60.0, jitter=False)
+STABLE_S = 60.0  # a miner that ran this long: its next crash starts the backoff over
 
 
 class _Supervised:
-    def __init__(self, spec: MinerSpec, sink: LineSink, backoff: Backoff) -> None:
-        self.spec, self.sink, self.backoff = spec, sink, backoff
+    def __init__(self, spec: MinerSpec, sink: LineSink, backoff: Backoff,
+                 stable_s: float) -> None:
+        self.spec, self.sink, self.backoff, self.stable_s = spec, sink, backoff, stable_s
         self.console = RotatingLog(spec.log_file)
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
@@ -51,7 +52,6 @@ class _Supervised:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        delay = self.backoff.first_s
         while True:
             started = loop.time()
             self.process = await asyncio.create_subprocess_exec(
@@ -64,14 +64,14 @@ class _Supervised:
                 self.spec.pid_file.write_text(f"{self.process.pid}\n")
             assert self.process.stdout is not None
             async for raw in self.process.stdout:
-                self._say(raw.decode(errors="replace").rstrip("\r\n")[:4096])
+                self._say(raw.decode(errors="replace").rstrip("\r\n")[:LOG_LINE_MAX])
             code = await self.process.wait()
-            if loop.time() - started >= self.backoff.stable_s:
-                delay = self.backoff.first_s
+            if loop.time() - started >= self.stable_s:
+                self.backoff.reset()
+            delay = self.backoff.next()
             self._say(f"[minerfarm] miner exited with code {code}; restarting in {delay:.0f} s")
             log.warning("miner of playbook %s exited with %s", self.spec.playbook_id, code)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, self.backoff.max_s)
 
     async def stop(self, grace_s: float = 10.0) -> None:
         self.task.cancel()
@@ -97,14 +97,16 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 
 
 class Supervisor:
-    def __init__(self, sink: LineSink, backoff: Backoff | None = None) -> None:
-        self.sink, self.backoff = sink, backoff or Backoff()
+    def __init__(self, sink: LineSink, backoff: Backoff | None = None, *,
+                 stable_s: float = STABLE_S) -> None:
+        self.sink, self.backoff, self.stable_s = sink, backoff or RESTART_BACKOFF, stable_s
         self._miners: dict[int, _Supervised] = {}
 
     def start(self, spec: MinerSpec) -> None:
         if spec.playbook_id in self._miners:
             raise RuntimeError(f"playbook {spec.playbook_id}'s miner is already running")
-        self._miners[spec.playbook_id] = _Supervised(spec, self.sink, self.backoff)
+        self._miners[spec.playbook_id] = _Supervised(spec, self.sink, self.backoff.fresh(),
+                                                   self.stable_s)
 
     async def stop_all(self) -> None:
         miners, self._miners = list(self._miners.values()), {}

@@ -10,13 +10,16 @@ the miners run again even while the commander is unreachable, then asks for newe
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from minerfarm.protocol.client import CommanderUnreachable, RequestRejected
+from pydantic import ValidationError
+
+from minerfarm.agent.client import CommanderUnreachable, RequestRejected
+from minerfarm.aio import Backoff
+from minerfarm.protocol.playbooks import DesiredPlaybooks, PlaybookRun
 from minerfarm.sentry.playbooks.applier import Applier
 
 log = logging.getLogger(__name__)
@@ -24,9 +27,9 @@ log = logging.getLogger(__name__)
 
 class PlaybookFeed(Protocol):
     async def wait_for_playbooks(self, revision: str | None,
-                                 wait_s: float) -> dict[str, Any] | None: ...
+                                 wait_s: float) -> DesiredPlaybooks | None: ...
 
-    async def post_playbook_run(self, body: dict[str, Any]) -> None: ...
+    async def post_playbook_run(self, run: PlaybookRun) -> None: ...
 
 
 class PlaybookWatcher:
@@ -36,14 +39,14 @@ class PlaybookWatcher:
         self.client, self.applier, self.state_file = client, applier, state_file
         self.poll_s, self.wait_s, self.retry_max_s = poll_s, wait_s, retry_max_s
         self.revision: str | None = None
-        self._unsent: list[dict[str, Any]] = []
+        self._unsent: list[PlaybookRun] = []
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        retry = 1.0
+        retry = Backoff(base_s=1.0, max_s=self.retry_max_s, jitter=False)
         saved = await asyncio.to_thread(self._load)
         if saved is not None:
-            log.info("resuming playbook revision %s", saved.get("revision"))
+            log.info("resuming playbook revision %s", saved.revision)
             await self._apply(saved, save=False)
         while True:
             started = loop.time()
@@ -51,11 +54,11 @@ class PlaybookWatcher:
                 await self._send_runs()
                 desired = await self.client.wait_for_playbooks(self.revision, self.wait_s)
             except CommanderUnreachable as exc:
-                log.info("playbooks: %s; retrying in %.0f s", exc, retry)
-                await asyncio.sleep(retry)
-                retry = min(retry * 2, self.retry_max_s)
+                delay = retry.next()
+                log.info("playbooks: %s; retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
                 continue
-            retry = 1.0
+            retry.reset()
             if desired is None:
                 answered_in = loop.time() - started
                 if answered_in < self.wait_s / 2:  # no long-poll there: plain polling
@@ -63,10 +66,10 @@ class PlaybookWatcher:
                 continue
             await self._apply(desired)
 
-    async def _apply(self, desired: dict[str, Any], save: bool = True) -> None:
-        revision = str(desired.get("revision"))
+    async def _apply(self, desired: DesiredPlaybooks, save: bool = True) -> None:
+        revision = desired.revision
         log.info("playbook revision %s: applying %d playbooks", revision,
-                 len(desired.get("playbooks") or []))
+                 len(desired.playbooks))
         self._unsent.extend(await self.applier.apply(desired))
         self.revision = revision  # applied (or failed and reported): not retried in a loop
         if save:
@@ -84,21 +87,20 @@ class PlaybookWatcher:
                 log.warning("commander refused a playbook run: %s", exc)
             self._unsent.pop(0)
 
-    def _load(self) -> dict[str, Any] | None:
+    def _load(self) -> DesiredPlaybooks | None:
         if self.state_file is None or not self.state_file.exists():
             return None
         try:
-            desired = json.loads(self.state_file.read_text())
-        except (OSError, ValueError) as exc:
+            return DesiredPlaybooks.model_validate_json(self.state_file.read_text())
+        except (OSError, ValidationError) as exc:
             log.warning("ignoring %s: %s", self.state_file, exc)
             return None
-        return desired if isinstance(desired, dict) and "revision" in desired else None
 
-    def _save(self, desired: dict[str, Any]) -> None:
+    def _save(self, desired: DesiredPlaybooks) -> None:
         if self.state_file is None:
             return
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         partial = self.state_file.with_suffix(".tmp")
-        partial.write_text(json.dumps(desired))
+        partial.write_text(desired.model_dump_json())
         os.chmod(partial, 0o600)
         partial.replace(self.state_file)

@@ -142,20 +142,6 @@ class CommanderClient:
                                      headers={"Content-Type": "application/json"})
         return _json(answer)
 
-    async def get_playbooks(self, revision: str | None) -> dict[str, Any] | None:
-        """``{"revision", "playbooks"}``, or None when ``revision`` is still current (304)."""
-        headers = {"If-None-Match": f'"{revision}"'} if revision is not None else {}
-        answer = await self._request("GET", "/playbooks", headers=headers)
-        if answer.status_code == 304:
-            return None
-        return _json(answer)
-
-    async def post_playbook_run(self, body: dict[str, Any]) -> None:
-        await self._request("POST", "/playbook-runs", json=body)
-
-    async def post_logs(self, lines: list[dict[str, Any]]) -> None:
-        await self._request("POST", "/logs", json={"lines": lines})
-
     async def aclose(self) -> None:
         await self._http.aclose()
 

@@ -1,7 +1,7 @@
 """The sentries' way to the commander: spool every report, send the spool in order, back off.
 
 :class:`Uplink` is shared by the CPU/GPU and the ASIC sentry. ``submit`` writes a report to the
-:class:`~minerfarm.protocol.spool.Spool` (so it survives a crash or a commander outage) and
+:class:`~minerfarm.agent.spool.Spool` (so it survives a crash or a commander outage) and
 wakes the sender; :meth:`Uplink.run` sends the oldest reports in batches, in ``seq`` order,
 and deletes them once the commander acknowledged them (202 means durable there; the commander
 deduplicates on ``(rig, seq)``, so a batch resent after a lost answer is stored once).
@@ -20,41 +20,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from typing import Any
 
-from minerfarm.protocol.client import (
+from minerfarm.agent.client import (
     CertificateMismatch,
     CommanderClient,
     CommanderUnreachable,
     RequestRejected,
 )
-from minerfarm.protocol.spool import Spool, Spooled
+from minerfarm.agent.spool import Spool, Spooled
+from minerfarm.aio import Backoff, task_group
 
 log = logging.getLogger(__name__)
 
 BATCH_REPORTS = 200
 BATCH_BYTES = 900_000  # under the commander's default 1 MiB body limit
-
-
-@dataclass
-class Backoff:
-    """Exponential delays with "equal jitter": each in [d/2, d], d doubling up to ``max_s``."""
-
-    base_s: float = 1.0
-    max_s: float = 60.0
-    attempts: int = 0
-    rand: Callable[[float, float], float] = field(default=random.uniform, repr=False)
-
-    def next(self) -> float:
-        delay = min(self.max_s, self.base_s * 2 ** min(self.attempts, 30))
-        self.attempts += 1
-        return self.rand(delay / 2, delay)
-
-    def reset(self) -> None:
-        self.attempts = 0
 
 
 class Uplink:
@@ -129,10 +110,6 @@ async def run_with_uplink(uplink: Uplink,
     """Run ``producer`` (a loop that submits reports) beside the uplink's sender until one of
     them raises; that error (``TokenInvalid``, ``RigRemoved``, ...) is raised as it is, not in
     an ``ExceptionGroup``."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            group.create_task(uplink.run(), name="uplink-sender")
-            group.create_task(producer(), name="report-producer")
-    except BaseExceptionGroup as group_error:
-        first = group_error.exceptions[0]
-        raise first from None
+    async with task_group() as group:
+        group.create_task(uplink.run(), name="uplink-sender")
+        group.create_task(producer(), name="report-producer")

@@ -1,4 +1,6 @@
-"""Where Ansible is, for the sentry (ansible-runner) and the commander (``--syntax-check``).
+"""Where Ansible is, for the sentry (ansible-runner) and the commander (``--syntax-check``), and
+the minerfarm roles (``roles/``: ``install_miner``, ``launch_miner``) they both point it at.
+Its own package so that the commander never imports the sentry.
 
 ``ansible-playbook`` is run as a subprocess of *this* Python: ``python -m
 ansible.cli.playbook`` with this process's ``sys.path`` exported as ``PYTHONPATH``. That finds

@@ -12,20 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from minerfarm.protocol.client import (
+from minerfarm.agent.client import (
     CertificateMismatch,
     CommanderClient,
     CommanderError,
     CommanderUnreachable,
     normalize_url,
 )
+from minerfarm.agent.configfile import write_private
 from minerfarm.protocol.tokens import SentryToken
 
 
@@ -102,19 +102,4 @@ async def enroll(url: str, token_text: str, pin_path: Path, expected_kind: str, 
     finally:
         candidate.unlink(missing_ok=True)
     return Enrollment(url=url, token=str(token), cert_pem=pem, rig=rig)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically, 0600, in a 0700 folder."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.unlink(missing_ok=True)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with open(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        temp.replace(path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
