@@ -24,8 +24,10 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"
 
+## lint: ruff and mypy --strict (CI runs it before the tests)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check minerfarm tests bench
+	$(VENV)/bin/mypy --strict minerfarm
 
 ## zipapp: dist/minerfarm.pyz, one file with every dependency (shiv: compiled ones work too)
 zipapp: $(STAMP)

@@ -2,7 +2,8 @@
 may (the commander never imports a sentry; neither sentry imports the commander).
 
 Imports are read from the source (``ast``), so a cycle hidden behind a function-level import
-counts too; imports for type checkers only (``if TYPE_CHECKING:``) do not run, and do not count. ``from package import module`` is an edge to that module; the package's own
+counts too; imports for type checkers only (``if TYPE_CHECKING:``) do not run, and do not
+count. ``from package import module`` is an edge to that module; the package's own
 ``__init__`` is not counted as imported by its children (Python runs it first anyway).
 """
 

@@ -179,9 +179,8 @@ def _parse_request(data: bytes) -> str | None:
     except ValueError:
         text = data.decode("latin-1").strip("\x00 \r\n")
         return text.split("|", 1)[0] or None  # cgminer's plain-text form "command|param"
-    if isinstance(request, dict) and isinstance(request.get("command"), str):
-        return request["command"]
-    return None
+    command = request.get("command") if isinstance(request, dict) else None
+    return command if isinstance(command, str) else None
 
 
 async def _read_request(reader: asyncio.StreamReader) -> bytes:

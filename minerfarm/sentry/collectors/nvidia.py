@@ -24,7 +24,8 @@ def _load_pynvml() -> ModuleType | None:
         import pynvml
     except ImportError:
         return None
-    return pynvml
+    module: ModuleType = pynvml
+    return module
 
 
 class NvidiaCollector:
