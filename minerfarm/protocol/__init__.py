@@ -12,9 +12,50 @@ See ``shared/design/protocol.md`` (the contract). Modules:
 - :mod:`minerfarm.protocol.discovery` - finding the commander on the LAN (mDNS).
 
 Only the wire is here: the sentries' client, enrollment, spool and uplink are
-:mod:`minerfarm.agent`'s.
+:mod:`minerfarm.agent`'s. The names in ``__all__`` are the library face (see
+``docs/library.md``).
 """
 
 API_PREFIX = "/api/v1"
 SENTRY_PREFIX = "/api/v1/sentry"
 PROTOCOL_VERSION = 1
+
+from minerfarm.protocol.reports import (  # noqa: E402 (the constants above come first)
+    Asic,
+    Board,
+    Cpu,
+    DeviceHashrate,
+    Gpu,
+    Host,
+    Memory,
+    Miner,
+    Report,
+    ReportAck,
+    ReportBatch,
+    Shares,
+)
+from minerfarm.protocol.tokens import SentryToken, TokenFormatError  # noqa: E402
+from minerfarm.protocol.units import UnitError, humanize_hs, to_hs  # noqa: E402
+
+__all__ = [
+    "API_PREFIX",
+    "PROTOCOL_VERSION",
+    "SENTRY_PREFIX",
+    "Asic",
+    "Board",
+    "Cpu",
+    "DeviceHashrate",
+    "Gpu",
+    "Host",
+    "Memory",
+    "Miner",
+    "Report",
+    "ReportAck",
+    "ReportBatch",
+    "SentryToken",
+    "Shares",
+    "TokenFormatError",
+    "UnitError",
+    "humanize_hs",
+    "to_hs",
+]
