@@ -4,7 +4,6 @@ sentries send back about them (playbook runs, miner console lines)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Literal
 
 import jinja2
@@ -98,21 +97,3 @@ class PlaybookApplyIn(Strict):
 
     rig_ids: list[int] = Field(min_length=1, max_length=1000)
     playbook: PlaybookIn
-
-
-class PlaybookRunIn(BaseModel):
-    revision: Annotated[str, Field(max_length=64)]
-    status: Literal["success", "failed"]
-    playbook_id: int | None = None
-    failed_task: Annotated[str, Field(max_length=256)] | None = None
-    message: Annotated[str, Field(max_length=16384)] | None = None
-
-
-class LogLine(BaseModel):
-    ts: datetime
-    line: Annotated[str, Field(max_length=4096)]
-    playbook_id: int | None = None
-
-
-class LogBatch(BaseModel):
-    lines: list[LogLine] = Field(min_length=1, max_length=5000)

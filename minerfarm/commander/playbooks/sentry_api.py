@@ -14,9 +14,9 @@ from minerfarm.commander.db.models import PlaybookRun
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.playbooks.console import store_and_prune
 from minerfarm.commander.playbooks.longpoll import MAX_WAIT_S, current_rig, wait_for_revision_change
-from minerfarm.commander.playbooks.schemas import LogBatch, PlaybookRunIn
 from minerfarm.commander.playbooks.store import desired_playbooks
 from minerfarm.commander.state import commander_state
+from minerfarm.protocol import playbooks as wire
 
 
 def register(sentry_api: Blueprint) -> None:
@@ -40,7 +40,8 @@ async def get_playbooks() -> Any:
     revision = str(rig.playbook_revision)
     if known == revision:
         return "", 304, {"ETag": f'"{revision}"'}
-    return await desired_playbooks(rig), 200, {"ETag": f'"{revision}"'}
+    answer = (await desired_playbooks(rig)).model_dump(mode="json")
+    return answer, 200, {"ETag": f'"{revision}"'}
 
 
 def _wait_seconds(value: str | None) -> float:
@@ -52,8 +53,8 @@ def _wait_seconds(value: str | None) -> float:
         raise ApiError(422, "invalid_request", "wait: seconds, a number from 0 to 60") from exc
 
 
-@validate_request(PlaybookRunIn)
-async def post_playbook_run(data: PlaybookRunIn) -> tuple[dict[str, Any], int]:
+@validate_request(wire.PlaybookRun)
+async def post_playbook_run(data: wire.PlaybookRun) -> tuple[dict[str, Any], int]:
     """What happened when the sentry applied a revision (Ansible's failed task, message)."""
     async with commander_state().db() as session, session.begin():
         session.add(PlaybookRun(rig_id=g.rig.id, **data.model_dump()))
@@ -64,8 +65,8 @@ async def post_playbook_run(data: PlaybookRunIn) -> tuple[dict[str, Any], int]:
     return {"accepted": 1}, 202
 
 
-@validate_request(LogBatch)
-async def post_logs(data: LogBatch) -> tuple[dict[str, Any], int]:
+@validate_request(wire.LogBatch)
+async def post_logs(data: wire.LogBatch) -> tuple[dict[str, Any], int]:
     """Miner console lines, batched."""
     rows = [{"rig_id": g.rig.id, "playbook_id": line.playbook_id, "ts": line.ts,
              "line": line.line} for line in data.lines]

@@ -18,6 +18,7 @@ from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.playbooks.variables import placeholder_values
 from minerfarm.commander.state import commander_state
+from minerfarm.protocol.playbooks import DesiredPlaybook, DesiredPlaybooks, PlaybookSoftware
 
 CATALOG: dict[str, type[Address] | type[MiningSoftware]] = {
     "addresses": Address,
@@ -147,16 +148,18 @@ async def _announce(rig: Rig) -> None:
     )
 
 
-async def desired_playbooks(rig: Rig) -> dict[str, Any]:
+async def desired_playbooks(rig: Rig) -> DesiredPlaybooks:
     """What ``GET /api/v1/sentry/playbooks`` answers: the revision and each playbook."""
     playbooks = await rig_playbooks(rig.id)
     software = {s.id: s for s in await list_rows(MiningSoftware)}
     values = await placeholder_values(rig, playbooks)
-    return {
-        "revision": str(rig.playbook_revision),
-        "playbooks": [
-            {"id": p.id, "name": p.name, "yaml": p.yaml, "vars": values[p.id],
-             "software": row_out(software[p.software_id]) if p.software_id in software else None}
+    return DesiredPlaybooks(
+        revision=str(rig.playbook_revision),
+        playbooks=[
+            DesiredPlaybook(
+                id=p.id, name=p.name, yaml=p.yaml, vars=values[p.id],
+                software=(PlaybookSoftware(**row_out(software[p.software_id]))
+                          if p.software_id in software else None))
             for p in playbooks
         ],
-    }
+    )
