@@ -15,10 +15,10 @@ from minerfarm.commander import topics
 from minerfarm.commander.dashboard.aggregator import FarmAggregator
 from minerfarm.commander.dashboard.charts import series
 from minerfarm.commander.dashboard.rollups import apply_retention, roll_up_once
-from minerfarm.commander.db.engine import make_engine
+from minerfarm.commander.db.engine import make_engine, make_sessionmaker
 from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.db.models import Report, Rig, StatRollup
-from minerfarm.commander.pubsub import Message
+from minerfarm.commander.pubsub import InProcessPubSub, Message
 from minerfarm.commander.settings import Settings
 
 NOW = datetime.now(UTC)
@@ -155,3 +155,29 @@ def test_incremental_totals_match_a_full_rebuild() -> None:
     assert incremental["hashrate_by_coin"] == {"XMR": 30.0 + 150.0, "RVN": 60.0 + 120.0}
     rebuilt = dataclasses.asdict(farm.totals(datetime.now(UTC)))
     assert incremental == rebuilt
+
+
+async def test_the_model_follows_the_bus_and_keeps_what_arrives_while_it_loads(
+        tmp_path: Path) -> None:
+    """The farm model observes the bus (pages only read it): a report published while the
+    model reads its snapshot from the database is applied after the snapshot, not lost."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    await upgrade_async(url)
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(insert(Rig).values(id=1, name="r", kind="cpu_gpu", token_hash="a" * 64,
+                                              last_seq=3, last_seen=NOW,
+                                              latest_stats=gpu_stats(10.0, 50, 100)))
+    pubsub, sessions = InProcessPubSub(), make_sessionmaker(engine)
+    farm = FarmAggregator(offline_after_s=30)
+
+    def sessions_that_race() -> Any:  # a report is published while the snapshot is read
+        farm.observe(reported(1, 5, gpu_stats(55.0, 50, 100)))
+        return sessions()
+
+    await farm.follow(pubsub, sessions_that_race)  # type: ignore[arg-type]
+    assert farm.rigs[1].seq == 5 and farm.rigs[1].hashrate_hs == 55.0
+    await pubsub.publish(topics.operational_stats("cpu_gpu"), "updated",
+                         reported(1, 6, gpu_stats(66.0, 50, 100)).data)
+    assert farm.rigs[1].hashrate_hs == 66.0  # applied at publish, before any subscriber runs
+    await engine.dispose()
