@@ -76,3 +76,12 @@ async def bury(engine: AsyncEngine, rig_id: int, seq: int | None, received_at: d
 async def count(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         return int(await conn.scalar(select(func.count()).select_from(DeadLetter)) or 0)
+
+
+async def newest(engine: AsyncEngine, limit: int,
+                 rig_id: int | None = None) -> list[dict[str, object]]:
+    query = select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)
+    if rig_id is not None:
+        query = query.where(DeadLetter.rig_id == rig_id)
+    async with engine.connect() as conn:
+        return [dict(row) for row in (await conn.execute(query)).mappings()]
