@@ -96,7 +96,8 @@ async def rig_reports(rig_id: int, query_args: ReportsQuery) -> dict[str, Any]:
     found, cursor = await report_page(rig_id, query_args.limit,
                                       Window(before=query_args.before, after=after))
     return {
-        "reports": [{"seq": r.seq, "ts": r.ts, "received_at": r.received_at, "report": r.payload}
+        "reports": [{"seq": r.seq, "ts": r.ts, "received_at": r.received_at,
+                     "report": r.payload if isinstance(r.payload, dict) else None}
                     for r in found],
         "next_cursor": str(cursor) if cursor else None,
         "next_before": cursor.ts if cursor else None,

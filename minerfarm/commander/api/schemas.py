@@ -81,7 +81,7 @@ class StoredReport(BaseModel):
     seq: int
     ts: datetime
     received_at: datetime
-    report: dict[str, Any]
+    report: dict[str, Any] | None  # null: stored by an older version and not readable
 
 
 class ReportPage(BaseModel):
