@@ -91,9 +91,10 @@ def stop_cleanly(commander: CommanderProcess, within_s: float = 15.0) -> None:
     commander.proc.send_signal(signal.SIGTERM)
     try:
         code = commander.proc.wait(within_s)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as exc:
         commander.kill()
-        raise AssertionError(f"commander hung on SIGTERM: {commander.log.read_text()[-2000:]}")
+        raise AssertionError(f"commander hung on SIGTERM: {commander.log.read_text()[-2000:]}"
+                             ) from exc
     assert code == 0, commander.log.read_text()[-3000:]
 
 

@@ -167,8 +167,9 @@ def test_no_dead_letters_no_line_on_the_index_page(commander: CommanderProcess) 
 
 def _stored_poison(db: Path, good: int, bad: int, asics: int) -> None:
     """Rows as an older version stored them, before the protocol had bounds."""
-    huge = '{"seq": 5, "ts": "%s", "miners": [{"software": "xmrig", "hashrate_hs": 5.0, ' \
-           '"shares": {"accepted": 1%s}}]}' % (utc_ts(), "0" * 400)
+    huge = orjson.dumps({"seq": 5, "ts": utc_ts(), "miners": [
+        {"software": "xmrig", "hashrate_hs": 5.0, "shares": {"accepted": 7}}]}).decode()
+    huge = huge.replace('"accepted":7', '"accepted":1' + "0" * 400)  # what orjson cannot read
     odd_asics = orjson.dumps({"seq": 5, "ts": utc_ts(), "asics": [
         {**ASIC, "coin": {"name": "BTC"}, "algorithm": 7}, {**ASIC, "ip": "10.0.0.8",
                                                             "mac": None, "coin": ["x"]},
