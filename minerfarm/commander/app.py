@@ -23,6 +23,7 @@ from minerfarm import __version__
 from minerfarm.commander import errors, pages
 from minerfarm.commander.api import sentry as sentry_api
 from minerfarm.commander.api.admin import admin_api
+from minerfarm.commander.api.ids import RowId
 from minerfarm.commander.auth import guard
 from minerfarm.commander.auth.csrf import csrf_token
 from minerfarm.commander.auth.password import AdminPassword, load_admin_password
@@ -34,6 +35,7 @@ from minerfarm.commander.dashboard.rollups import run_rollups
 from minerfarm.commander.datadir import ensure_data_dir, session_secret
 from minerfarm.commander.db.engine import make_engine, make_sessionmaker
 from minerfarm.commander.db.migrate import upgrade_async
+from minerfarm.commander.db.models import read_json
 from minerfarm.commander.ingest.consumer import IngestConsumer
 from minerfarm.commander.ingest.fastpath import ReportsFastPath
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
@@ -62,6 +64,7 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
         if generated:
             log.warning("generated admin password (shown once): %s", generated)
     app = Quart("minerfarm.commander", static_folder=None)
+    app.url_map.converters["int"] = RowId  # before any route: ids beyond a row's are 404
     app.secret_key = session_secret(settings.data_dir)
     # Quart's cookie session is unused (quart-auth keeps its own cookie): skip opening it on
     # every request, sentry reports included.
@@ -131,7 +134,7 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
         url = state.settings.resolved_database_url
         await upgrade_async(url)
         state.engine = make_engine(url, json_serializer=_json_dumps,
-                                   json_deserializer=orjson.loads)
+                                   json_deserializer=read_json)
         state.sessions = make_sessionmaker(state.engine)
         state.queue = SqliteIngestQueue(state.settings.queue_path,
                                         state.settings.queue_synchronous)

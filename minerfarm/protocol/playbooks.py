@@ -17,10 +17,12 @@ playbook's catalog entry (``api_port``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from minerfarm.protocol.bounds import Clean, PlaybookId, to_utc
 
 REVISION_MAX = 64  # characters of a revision
 FAILED_TASK_MAX = 256  # characters of a run's failed task name
@@ -86,17 +88,24 @@ class DesiredPlaybooks(BaseModel):
 class PlaybookRun(BaseModel):
     """``POST /playbook-runs``: the outcome of one playbook of a revision."""
 
-    revision: Annotated[str, Field(max_length=REVISION_MAX)]
+    revision: Annotated[str, Field(max_length=REVISION_MAX), Clean]
     status: Literal["success", "failed"]
-    playbook_id: int | None = None
-    failed_task: Annotated[str, Field(max_length=FAILED_TASK_MAX)] | None = None
-    message: Annotated[str, Field(max_length=RUN_MESSAGE_MAX)] | None = None
+    playbook_id: PlaybookId | None = None
+    failed_task: Annotated[str, Field(max_length=FAILED_TASK_MAX), Clean] | None = None
+    message: Annotated[str, Field(max_length=RUN_MESSAGE_MAX), Clean] | None = None
 
 
 class LogLine(BaseModel):
     ts: datetime
-    line: Annotated[str, Field(max_length=LOG_LINE_MAX)]
-    playbook_id: int | None = None
+    line: Annotated[str, Field(max_length=LOG_LINE_MAX), Clean]
+    playbook_id: PlaybookId | None = None
+
+    @field_validator("ts")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # A time without a zone is read as UTC (the UTC column would refuse it: a 500); one
+        # that overflows once converted to UTC is refused, naming the field.
+        return to_utc(value) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class LogBatch(BaseModel):

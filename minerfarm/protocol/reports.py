@@ -3,19 +3,35 @@
 A field the source does not give is absent or ``None``, never 0. Unknown fields are kept
 (``extra="allow"``) so that a newer sentry extending the protocol additively is not refused.
 Units are fixed: H/s, degrees C, W, fan % or RPM as named, seconds, UTC ISO-8601.
+
+Every value is bounded so that what is accepted can be stored and read back on every
+database (see :mod:`minerfarm.protocol.bounds`): integers within a double's exact range,
+finite floats, no NUL and no lone surrogate in any string, string lengths that fit their
+columns, and unknown fields only as small, shallow, JSON-safe values.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+from minerfarm.protocol.bounds import (
+    FLOAT_MAX,
+    SEQ_MAX,
+    Clean,
+    Count,
+    Index,
+    PlaybookId,
+    check_extras,
+    to_utc,
+)
+
+NonNegFloat = Annotated[float, Field(ge=0, le=FLOAT_MAX, allow_inf_nan=False)]
 Temperature = Annotated[float, Field(ge=-60, le=250, allow_inf_nan=False)]
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-ShortText = Annotated[str, Field(max_length=256)]
+ShortText = Annotated[str, Field(max_length=256), Clean]
 
 RigKind = Literal["cpu_gpu", "asic"]
 RIG_KINDS: tuple[RigKind, ...] = ("cpu_gpu", "asic")
@@ -26,10 +42,16 @@ class WireModel(BaseModel):
 
     model_config = ConfigDict(extra="allow", validate_assignment=True)
 
+    @model_validator(mode="after")
+    def _bounded_extras(self) -> Any:
+        # Unknown fields are stored as they came: they must be storable and readable too.
+        check_extras(self.__pydantic_extra__)
+        return self
+
 
 class Cpu(WireModel):
     model: ShortText | None = None
-    cores: Annotated[int, Field(ge=0)] | None = None
+    cores: Count | None = None
     usage_pct: Percent | None = None
     temp_c: Temperature | None = None
 
@@ -48,7 +70,7 @@ class Host(WireModel):
 
 
 class Gpu(WireModel):
-    index: Annotated[int, Field(ge=0)]
+    index: Index
     vendor: Literal["nvidia", "amd", "intel", "other"] | None = None
     name: ShortText | None = None
     temp_c: Temperature | None = None
@@ -61,23 +83,23 @@ class Gpu(WireModel):
 
 
 class Shares(WireModel):
-    accepted: Annotated[int, Field(ge=0)] | None = None
-    rejected: Annotated[int, Field(ge=0)] | None = None
-    stale: Annotated[int, Field(ge=0)] | None = None
+    accepted: Count | None = None
+    rejected: Count | None = None
+    stale: Count | None = None
 
 
 class DeviceHashrate(WireModel):
-    index: Annotated[int, Field(ge=0)]
+    index: Index
     hashrate_hs: NonNegFloat | None = None
 
 
 class Miner(WireModel):
-    playbook_id: int | None = None
+    playbook_id: PlaybookId | None = None
     software: ShortText
     version: ShortText | None = None
     algorithm: ShortText | None = None
     coin: ShortText | None = None
-    pool: Annotated[str, Field(max_length=1024)] | None = None
+    pool: Annotated[str, Field(max_length=1024), Clean] | None = None
     hashrate_hs: NonNegFloat | None = None
     devices: list[DeviceHashrate] = Field(default_factory=list, max_length=256)
     shares: Shares | None = None
@@ -86,36 +108,41 @@ class Miner(WireModel):
 
 
 class Board(WireModel):
-    index: Annotated[int, Field(ge=0)]
+    index: Index
     hashrate_hs: NonNegFloat | None = None
     temp_c: Temperature | None = None
     chip_temp_c: Temperature | None = None
 
 
 class Asic(WireModel):
-    ip: ShortText
-    mac: ShortText | None = None
-    make: ShortText | None = None
-    model: ShortText | None = None
-    model_variant: ShortText | None = None
-    firmware_version: ShortText | None = None
-    software_version: ShortText | None = None
+    # Lengths of the asic_miners columns (identity is "ip:<ip>" in 64 characters).
+    ip: Annotated[str, Field(max_length=61), Clean]
+    # ASCII: the identity is the MAC lower-cased, and lower-casing must not lengthen it.
+    mac: Annotated[str, Field(max_length=32, pattern=r"^[\x20-\x7e]*$")] | None = None
+    make: Annotated[str, Field(max_length=64), Clean] | None = None
+    model: Annotated[str, Field(max_length=128), Clean] | None = None
+    model_variant: Annotated[str, Field(max_length=128), Clean] | None = None
+    firmware_version: Annotated[str, Field(max_length=128), Clean] | None = None
+    software_version: Annotated[str, Field(max_length=128), Clean] | None = None
+    # Read by the farm totals (hashrate by coin / algorithm); additive to protocol v1.
+    coin: Annotated[str, Field(max_length=64), Clean] | None = None
+    algorithm: Annotated[str, Field(max_length=64), Clean] | None = None
     hashrate_hs: NonNegFloat | None = None
     expected_hashrate_hs: NonNegFloat | None = None
     boards: list[Board] = Field(default_factory=list, max_length=64)
     fans_rpm: list[NonNegFloat | None] = Field(default_factory=list, max_length=64)
     power_w: NonNegFloat | None = None
-    pool: Annotated[str, Field(max_length=1024)] | None = None
+    pool: Annotated[str, Field(max_length=1024), Clean] | None = None
     shares: Shares | None = None
     uptime_s: NonNegFloat | None = None
     online: bool
-    errors: list[Annotated[str, Field(max_length=1024)]] = Field(
+    errors: list[Annotated[str, Field(max_length=1024), Clean]] = Field(
         default_factory=list, max_length=64
     )
 
 
 class Report(WireModel):
-    seq: Annotated[int, Field(ge=0, le=2**62)]
+    seq: Annotated[int, Field(ge=0, le=SEQ_MAX)]
     ts: datetime
     host: Host | None = None
     gpus: list[Gpu] = Field(default_factory=list, max_length=64)
@@ -127,7 +154,7 @@ class Report(WireModel):
     def _utc(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("timestamp must carry a timezone (UTC, ISO-8601, e.g. ...Z)")
-        return value.astimezone(UTC)
+        return to_utc(value)
 
 
 class ReportBatch(WireModel):

@@ -12,6 +12,8 @@ from quart import Blueprint
 from quart_schema import validate_querystring, validate_request, validate_response
 
 from minerfarm.commander.api.schemas import (
+    DeadLetterList,
+    DeadLettersQuery,
     FarmStats,
     ReportPage,
     ReportsQuery,
@@ -24,8 +26,10 @@ from minerfarm.commander.api.schemas import (
 )
 from minerfarm.commander.dashboard.stats import farm_stats
 from minerfarm.commander.errors import ApiError
+from minerfarm.commander.ingest import deadletter
 from minerfarm.commander.reports.paging import BadCursor, Cursor, Window, report_page
 from minerfarm.commander.rigs import service as rigs
+from minerfarm.commander.state import commander_state
 
 admin_api = Blueprint("admin_api", __name__, url_prefix="/api/v1")
 
@@ -92,7 +96,8 @@ async def rig_reports(rig_id: int, query_args: ReportsQuery) -> dict[str, Any]:
     found, cursor = await report_page(rig_id, query_args.limit,
                                       Window(before=query_args.before, after=after))
     return {
-        "reports": [{"seq": r.seq, "ts": r.ts, "received_at": r.received_at, "report": r.payload}
+        "reports": [{"seq": r.seq, "ts": r.ts, "received_at": r.received_at,
+                     "report": r.payload if isinstance(r.payload, dict) else None}
                     for r in found],
         "next_cursor": str(cursor) if cursor else None,
         "next_before": cursor.ts if cursor else None,
@@ -103,3 +108,17 @@ async def rig_reports(rig_id: int, query_args: ReportsQuery) -> dict[str, Any]:
 @validate_response(FarmStats)
 async def stats() -> dict[str, Any]:
     return await farm_stats()
+
+
+@admin_api.get("/dead-letters")
+@validate_querystring(DeadLettersQuery)
+@validate_response(DeadLetterList)
+async def dead_letters(query_args: DeadLettersQuery) -> dict[str, Any]:
+    """Reports that were acknowledged (202) but could not be stored, newest first, each with
+    its rig, seq, payload and the database's reason; ``count`` is how many there are in all."""
+    engine = commander_state().engine
+    if engine is None:
+        raise ApiError(503, "unavailable", "commander is starting; retry shortly")
+    return {"count": await deadletter.count(engine),
+            "dead_letters": await deadletter.newest(engine, query_args.limit,
+                                                    query_args.rig_id)}

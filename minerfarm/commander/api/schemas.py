@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from minerfarm.protocol.bounds import to_utc
 from minerfarm.protocol.reports import RigKind
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -64,6 +65,13 @@ class ReportsQuery(BaseModel):
     cursor: Annotated[str, Field(max_length=64)] | None = None
     before: datetime | None = None
 
+    @field_validator("before")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return to_utc(value if value.tzinfo else value.replace(tzinfo=UTC))
+
 
 class RigsQuery(BaseModel):
     kind: RigKind | None = None
@@ -73,7 +81,7 @@ class StoredReport(BaseModel):
     seq: int
     ts: datetime
     received_at: datetime
-    report: dict[str, Any]
+    report: dict[str, Any] | None  # null: stored by an older version and not readable
 
 
 class ReportPage(BaseModel):
@@ -90,6 +98,27 @@ class FarmStats(BaseModel):
     rigs_offline: int
     asics_online: int
     asics_offline: int
+    dead_letters: int  # queued reports that could not be stored: GET /api/v1/dead-letters
+
+
+class DeadLettersQuery(BaseModel):
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
+    rig_id: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    rig_id: int
+    seq: int | None
+    received_at: datetime
+    dead_at: datetime
+    reason: str
+    payload: str  # the report's JSON text, as it was queued
+
+
+class DeadLetterList(BaseModel):
+    count: int
+    dead_letters: list[DeadLetterOut]
 
 
 class Hello(BaseModel):

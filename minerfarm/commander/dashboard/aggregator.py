@@ -22,6 +22,7 @@ from minerfarm.commander.dashboard.digest import RigDigest
 from minerfarm.commander.dashboard.totals import FarmTotals, RunningTotals, share_of
 from minerfarm.commander.db.models import Rig
 from minerfarm.commander.pubsub import Message, PubSub
+from minerfarm.commander.reports.figures import usable_report
 
 log = logging.getLogger(__name__)
 KINDS = ("cpu_gpu", "asic")
@@ -58,8 +59,10 @@ class FarmAggregator:
         fresh: dict[int, RigDigest] = {}
         for rig in rows:
             digest = RigDigest(rig.id, rig.name, rig.kind)
-            if rig.latest_stats is not None and rig.last_seen is not None:
-                digest.apply_stats(rig.latest_stats, rig.last_seen, rig.last_seq or 0)
+            # Stored by any version: brought to the protocol's shape, or shown as no report.
+            stats = usable_report(rig.latest_stats, f"rig {rig.id}'s latest report")
+            if stats is not None and rig.last_seen is not None:
+                digest.apply_stats(stats, rig.last_seen, rig.last_seq or 0)
             fresh[rig.id] = digest
         self.rigs = fresh
         self._rebuilt_at = -1.0  # rebuild the totals at the next ask
@@ -120,9 +123,16 @@ class FarmAggregator:
         if digest.seq is not None and data["seq"] <= digest.seq:
             return None
         stats = data["stats"]
-        if isinstance(stats, str):  # RawJson: orjson wants a plain str
-            stats = orjson.loads(str(stats))
-        digest.apply_stats(stats, datetime.fromisoformat(data["last_seen"]), data["seq"])
+        try:
+            if isinstance(stats, str):  # RawJson: orjson wants a plain str
+                stats = orjson.loads(str(stats))
+            digest.apply_stats(stats, datetime.fromisoformat(data["last_seen"]), data["seq"])
+        except (ValueError, TypeError, AttributeError, KeyError):
+            # Validated on the way in, so this is a bug: one rig's report must not stop the
+            # farm's pages (this runs inside the publisher).
+            log.exception("dashboard: rig %s report seq %s cannot be shown; skipped",
+                          rig_id, data.get("seq"))
+            return None
         self._changed(rig_id)
         return rig_id
 

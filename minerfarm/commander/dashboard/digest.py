@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from minerfarm.commander.reports.figures import asic_identity, asic_temp, max_of, sum_of
+from minerfarm.commander.reports.figures import (
+    asic_identity,
+    asic_temp,
+    max_of,
+    number,
+    obj,
+    objects,
+    sum_of,
+    text,
+)
 
 _VERSIONS = itertools.count(1)
 
@@ -55,34 +64,37 @@ class RigDigest:
         self.version = next(_VERSIONS)
 
     def _rig_figures(self, stats: dict[str, Any]) -> None:
-        gpus, miners = stats.get("gpus") or [], stats.get("miners") or []
-        self.miners = [MinerLine(m.get("software") or "?", m.get("coin"), m.get("algorithm"),
-                                 m.get("hashrate_hs")) for m in miners]
+        gpus, miners = objects(stats.get("gpus")), objects(stats.get("miners"))
+        self.miners = [MinerLine(text(m.get("software")) or "?", text(m.get("coin")),
+                                 text(m.get("algorithm")), number(m.get("hashrate_hs")))
+                       for m in miners]
         self.gpu_count = len(gpus) if stats.get("gpus") is not None else None
         self.hottest_c = max_of([g.get("temp_c") for g in gpus])
         self.power_w = sum_of([g.get("power_w") for g in gpus])
-        shares = [m.get("shares") or {} for m in miners]
+        shares = [obj(m.get("shares")) for m in miners]
         self.accepted = sum_of([s.get("accepted") for s in shares])  # type: ignore[assignment]
         self.rejected = sum_of([s.get("rejected") for s in shares])  # type: ignore[assignment]
         self.hashrate_hs = sum_of([m.hashrate_hs for m in self.miners])
 
     def _asic_figures(self, asics: list[dict[str, Any]]) -> None:
-        online = [a for a in asics if a.get("online")]
+        asics = objects(asics)
+        online = [a for a in asics if a.get("online") is True]
         self.asics_online, self.asics_total = len(online), len(asics)
-        self.miners = [MinerLine(a.get("model") or "ASIC", a.get("coin"), a.get("algorithm"),
-                                 a.get("hashrate_hs")) for a in online]
+        self.miners = [MinerLine(text(a.get("model")) or "ASIC", text(a.get("coin")),
+                                 text(a.get("algorithm")), number(a.get("hashrate_hs")))
+                       for a in online]
         self.hashrate_hs = sum_of([a.get("hashrate_hs") for a in online])
         self.power_w = sum_of([a.get("power_w") for a in online])
         self.hottest_c = max_of([asic_temp(a) for a in online])
-        self.accepted = sum_of([(a.get("shares") or {}).get("accepted") for a in online])  # type: ignore[assignment]
-        self.rejected = sum_of([(a.get("shares") or {}).get("rejected") for a in online])  # type: ignore[assignment]
+        self.accepted = sum_of([obj(a.get("shares")).get("accepted") for a in online])  # type: ignore[assignment]
+        self.rejected = sum_of([obj(a.get("shares")).get("rejected") for a in online])  # type: ignore[assignment]
 
     def rename(self, name: str) -> None:
         self.name = name
         self.version = next(_VERSIONS)
 
     def asics(self) -> list[dict[str, Any]]:
-        return list(self.stats.get("asics") or [])
+        return objects(self.stats.get("asics"))
 
     def asic(self, identity: str) -> dict[str, Any] | None:
         return next((a for a in self.asics() if asic_identity(a) == identity), None)

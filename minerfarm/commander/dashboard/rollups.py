@@ -11,17 +11,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
 from sqlalchemy import Text, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from minerfarm.commander.db.models import Report, Rig, RollupWatermark, StatRollup
+from minerfarm.commander.db.models import Report, Rig, RollupWatermark, StatRollup, read_json
 from minerfarm.commander.db.upsert import insert_for
-from minerfarm.commander.reports.figures import asic_figures, asic_identity, rollup_figures
+from minerfarm.commander.reports.figures import (
+    Figures,
+    asic_figures,
+    asic_identity,
+    objects,
+    rollup_figures,
+)
 from minerfarm.commander.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,17 +70,34 @@ BucketKey = tuple[int, str, int, datetime]  # (rig_id, asic identity or "", peri
 
 
 def fold(reports: list[tuple[int, datetime, str | dict[str, Any]]]) -> dict[BucketKey, Bucket]:
-    """Reports -> buckets keyed by (rig_id, asic identity or "", period_s, bucket start)."""
+    """Reports -> buckets keyed by (rig_id, asic identity or "", period_s, bucket start).
+
+    A report that cannot be read (stored by an older version, before the protocol's bounds)
+    is logged and skipped: one row must not stop the charts and retention of every rig.
+    """
     buckets: dict[BucketKey, Bucket] = defaultdict(Bucket)
     for rig_id, ts, payload in reports:
-        stats = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
-        rig_figures = rollup_figures(stats)
-        for period in PERIODS:
-            start = bucket_start(ts, period)
-            buckets[(rig_id, "", period, start)].add(*rig_figures)
-            for asic in stats.get("asics") or ():
-                buckets[(rig_id, asic_identity(asic), period, start)].add(*asic_figures(asic))
+        try:
+            stats = read_json(payload) if isinstance(payload, str | bytes) else payload
+            adds = list(_samples(rig_id, ts, stats))
+        except (ValueError, TypeError, AttributeError, OverflowError, OSError) as exc:
+            log.warning("rollups: a report of rig %s at %s cannot be read (%s); skipped",
+                        rig_id, ts, exc)
+            continue
+        for key, figures in adds:
+            buckets[key].add(*figures)
     return buckets
+
+
+def _samples(rig_id: int, ts: datetime, stats: Any) -> Iterator[tuple[BucketKey, Figures]]:
+    if not isinstance(stats, dict):
+        raise ValueError("not a JSON object")
+    rig_figures = rollup_figures(stats)
+    for period in PERIODS:
+        start = bucket_start(ts, period)
+        yield (rig_id, "", period, start), rig_figures
+        for asic in objects(stats.get("asics")):
+            yield (rig_id, asic_identity(asic)[:64], period, start), asic_figures(asic)
 
 
 def _merge(old: float | None, old_n: int, new: float | None, new_n: int) -> float | None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from minerfarm.commander.ingest import deadletter
 from minerfarm.commander.state import commander_state
 
 
 async def farm_stats() -> dict[str, Any]:
-    aggregator = commander_state().aggregator
-    if aggregator is None:
+    state = commander_state()
+    aggregator = state.aggregator
+    if aggregator is None or state.engine is None:
         raise RuntimeError("commander is not serving yet")
     totals = aggregator.totals()
     return {
@@ -22,4 +24,5 @@ async def farm_stats() -> dict[str, Any]:
         "rigs_offline": totals.rigs_offline + totals.sentries_offline,
         "asics_online": totals.asics_online,
         "asics_offline": totals.asics_offline,
+        "dead_letters": await deadletter.count(state.engine),
     }

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -61,6 +65,42 @@ class JsonDocument(TypeDecorator[Any]):
             return serialise(value) if serialise is not None else value
 
         return process
+
+
+log = logging.getLogger(__name__)
+_JSON_INT_MAX = 2**53
+
+
+def _bounded_int(text: str) -> int | None:
+    number = int(text) if len(text) < 40 else None
+    return number if number is not None and abs(number) <= _JSON_INT_MAX else None
+
+
+def _finite_float(text: str) -> float | None:
+    number = float(text)
+    return number if math.isfinite(number) else None
+
+
+def read_json(text: str | bytes) -> Any:
+    """The engine's JSON reader (every JSON column, both backends): never raises.
+
+    Stored documents are parsed with orjson. One it refuses (written before the protocol had
+    bounds: ``10**400`` in a counter, ``Infinity``) is read again leniently, its unusable numbers
+    as null, and logged; text that is no JSON at all reads as None. Either way the rows around it
+    (every rig's stats, every report page) stay readable.
+    """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        first = exc
+    try:
+        value = json.loads(text, parse_int=_bounded_int, parse_float=_finite_float,
+                           parse_constant=lambda _name: None)
+        log.warning("stored JSON has numbers out of range (%s); read them as null", first)
+        return value
+    except (ValueError, RecursionError) as exc:
+        log.warning("stored JSON cannot be read (%s); read it as null", exc)
+        return None
 
 
 def utcnow() -> datetime:
@@ -255,3 +295,23 @@ class RollupWatermark(Base):
     __tablename__ = "rollup_watermarks"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeadLetter(Base):
+    """A queued report the consumer could not store (a data error that fails alone): kept with
+    why, so nothing acknowledged is lost, and out of the way of the reports queued behind it.
+
+    ``payload`` is the report's JSON as it was queued, as text (it may be what no JSON column
+    took). No foreign key: a dead letter outlives its rig, and never fails to be written.
+    """
+
+    __tablename__ = "dead_letters"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    rig_id: Mapped[int] = mapped_column(Integer, index=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    dead_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)

@@ -1,4 +1,11 @@
-"""Drains the ingest queue into the database in batches, then publishes what changed."""
+"""Drains the ingest queue into the database in batches, then publishes what changed.
+
+A batch that fails to write is split: each message is written alone, and the reports of a
+message that still fails are written one by one; a report that fails alone with a data error
+becomes a dead letter (:mod:`.deadletter`). Every good report is stored and every message is
+deleted, so one poison report never holds up the reports queued behind it. A database outage
+is not the data's fault: the batch stays queued and is retried.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from minerfarm.commander import topics
 from minerfarm.commander.db.models import AsicMiner, JsonDocument, RawJson, Report, Rig, UtcDateTime
 from minerfarm.commander.db.upsert import insert_for
+from minerfarm.commander.ingest.deadletter import bury, is_outage, reason_of
 from minerfarm.commander.ingest.queue import QueuedBatch, SqliteIngestQueue
 from minerfarm.commander.pubsub import PubSub
 from minerfarm.commander.reports.figures import ASIC_COLUMNS, asic_identity
@@ -30,6 +38,7 @@ class IngestConsumer:
         self.queue, self.engine, self.pubsub, self.batch = queue, engine, pubsub, batch
         self.linger_s = linger_s
         self.stored = 0  # reports written since start, for /metrics and tests
+        self.dead = 0  # reports dead-lettered since start
 
     async def run(self) -> None:
         """Drain forever; sleeps until the queue says something arrived (or 1 s passes).
@@ -66,6 +75,62 @@ class IngestConsumer:
         return len(batches)
 
     async def _write(self, batches: list[QueuedBatch]) -> None:
+        try:
+            latest, kinds = await self._write_together(batches)
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            log.warning("ingest: a batch of %d messages failed to write (%s); writing them "
+                        "one by one", len(batches), reason_of(exc))
+            latest, kinds = {}, {}
+            for done, batch in enumerate(batches):
+                try:
+                    found, more = await self._write_alone(batch)
+                except Exception:
+                    # An outage meanwhile: what was written is acknowledged, the rest waits.
+                    await self.queue.done([b.rowid for b in batches[:done]])
+                    await self._publish(latest, kinds)
+                    raise
+                _merge_latest(latest, found)
+                kinds.update(more)
+        await self.queue.done([b.rowid for b in batches])
+        await self._publish(latest, kinds)
+
+    async def _write_alone(self, batch: QueuedBatch) -> tuple[dict[int, dict[str, Any]],
+                                                               dict[int, str]]:
+        """One message; if it fails, its reports one by one, burying those that fail alone."""
+        try:
+            return await self._write_together([batch])
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            if len(batch.reports) == 1:
+                await self._bury(batch, exc)
+                return {}, {}
+        latest: dict[int, dict[str, Any]] = {}
+        kinds: dict[int, str] = {}
+        for report in batch.reports:
+            single = QueuedBatch(batch.rowid, batch.message_id, batch.rig_id, batch.received_at,
+                                 [report], batch.kind)
+            try:
+                found, more = await self._write_together([single])
+            except Exception as exc:
+                if is_outage(exc):
+                    raise
+                await self._bury(single, exc)
+                continue
+            _merge_latest(latest, found)
+            kinds.update(more)
+        return latest, kinds
+
+    async def _bury(self, batch: QueuedBatch, exc: Exception) -> None:
+        report = batch.reports[0]
+        await bury(self.engine, batch.rig_id, report.seq,
+                   datetime.fromtimestamp(batch.received_at, UTC), report.json, reason_of(exc))
+        self.dead += 1
+
+    async def _write_together(self, batches: list[QueuedBatch]) -> tuple[
+            dict[int, dict[str, Any]], dict[int, str]]:
         # The rig's kind travels in each message; only messages queued by an older version
         # (no kind) are looked up. A rig deleted after its reports were queued makes the insert
         # fail on the foreign key: then the batch is written again without that rig's reports.
@@ -80,8 +145,7 @@ class IngestConsumer:
                 kinds = await _rig_kinds(conn, {b.rig_id for b in batches})
                 live = [b for b in batches if b.rig_id in kinds]  # deleted rigs: drop
                 latest = await self._store(conn, live, kinds)
-        await self.queue.done([b.rowid for b in batches])
-        await self._publish(latest, kinds)
+        return latest, kinds
 
     async def _store(self, conn: AsyncConnection, batches: list[QueuedBatch],
                      kinds: dict[int, str]) -> dict[int, dict[str, Any]]:
@@ -137,6 +201,13 @@ class IngestConsumer:
             # the rig's own topic then reads a model that has this report.
             await self.pubsub.publish(topics.operational_stats(kind), "updated", data)
             await self.pubsub.publish(topics.rig_operational_stats(kind, rig_id), "updated", data)
+
+
+def _merge_latest(latest: dict[int, dict[str, Any]], found: dict[int, dict[str, Any]]) -> None:
+    for rig_id, item in found.items():
+        current = latest.get(rig_id)
+        if current is None or item["seq"] > current["seq"]:
+            latest[rig_id] = item
 
 
 async def _rig_kinds(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, str]:

@@ -11,6 +11,7 @@ from typing import Any
 from quart import redirect, render_template, request, url_for
 
 from minerfarm.commander.dashboard.charts import RANGES, series
+from minerfarm.commander.ingest import deadletter
 from minerfarm.commander.pages import fragments
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.state import commander_state
@@ -26,8 +27,11 @@ def _live_context() -> dict[str, Any]:
 async def render_index(kind: str, error: str | None = None) -> str:
     template = "asics.html" if kind == "asic" else "rigs.html"
     farm = fragments.aggregator()
+    engine = commander_state().engine
+    dead = await deadletter.count(engine) if engine is not None else 0
     return await render_template(template, rows=await fragments.index_rows(farm, kind),
-                                 farm=farm.totals(), error=error, **_live_context())
+                                 farm=farm.totals(), error=error, dead_letters=dead,
+                                 **_live_context())
 
 
 @routes.get("/")

@@ -13,7 +13,12 @@ from minerfarm.commander.db.models import Report
 from minerfarm.commander.pages import fragments
 from minerfarm.commander.pages.formatting import celsius, watts
 from minerfarm.commander.pages.routes import Routes
-from minerfarm.commander.reports.figures import asic_figures, asic_identity, rollup_figures
+from minerfarm.commander.reports.figures import (
+    asic_figures,
+    asic_identity,
+    objects,
+    rollup_figures,
+)
 from minerfarm.commander.reports.paging import BadCursor, Cursor, Window, report_page
 from minerfarm.commander.state import commander_state
 from minerfarm.protocol.units import humanize_hs
@@ -37,11 +42,11 @@ def _when(name: str) -> datetime | None:
     text = request.args.get(name, "").strip()
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
-    except ValueError:
+        if moment is not None and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC) if moment is not None else None
+    except (ValueError, OverflowError):  # not a time, or none that UTC can hold
         return None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
 
 
 def _cursor() -> Cursor | None:
@@ -59,14 +64,22 @@ def _summary(figures: tuple[float | None, float | None, float | None]) -> str:
 
 def _entry(report: Report, identity: str | None) -> LogEntry:
     payload: Any = report.payload
+    if not isinstance(payload, dict):  # stored by an older version: shown, not summed
+        return LogEntry(report.ts, report.seq, "unreadable", _dump(payload))
     if identity is not None:
-        payload = next((a for a in payload.get("asics") or () if asic_identity(a) == identity),
+        payload = next((a for a in objects(payload.get("asics")) if asic_identity(a) == identity),
                        {"note": "this ASIC is not in this report"})
         summary = _summary(asic_figures(payload)) if "ip" in payload else "absent"
     else:
         summary = _summary(rollup_figures(payload))
-    text = orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode()
-    return LogEntry(report.ts, report.seq, summary, text)
+    return LogEntry(report.ts, report.seq, summary, _dump(payload))
+
+
+def _dump(payload: Any) -> str:
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(payload)[:100_000]
 
 
 async def _render(rig_id: int, identity: str | None, title: str, back: str) -> Any:

@@ -11,6 +11,7 @@ import jinja2.meta
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from minerfarm.protocol.bounds import RowIdValue
 from minerfarm.protocol.playbooks import PLACEHOLDERS, placeholder
 
 _POOL = re.compile(
@@ -76,9 +77,9 @@ class SoftwareIn(Strict):
 
 class PlaybookIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=128)]
-    software_id: int | None = None
+    software_id: RowIdValue | None = None
     yaml: Annotated[str, Field(min_length=1, max_length=65536)]
-    address_ids: list[int] = Field(default_factory=list, max_length=16)
+    address_ids: list[RowIdValue] = Field(default_factory=list, max_length=16)
 
     @field_validator("yaml")
     @classmethod
@@ -95,5 +96,5 @@ class PlaybookIn(Strict):
 class PlaybookApplyIn(Strict):
     """One playbook for many rigs at once."""
 
-    rig_ids: list[int] = Field(min_length=1, max_length=1000)
+    rig_ids: list[RowIdValue] = Field(min_length=1, max_length=1000)
     playbook: PlaybookIn

@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 
 from minerfarm.commander.db.models import Report
 from minerfarm.commander.state import commander_state
+from minerfarm.protocol.bounds import SEQ_MAX, to_utc
 from minerfarm.protocol.reports import isoformat_z
 
 
@@ -40,12 +41,15 @@ class Cursor:
             if not sep:
                 raise ValueError(text)
             moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-            number = int(seq)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            moment = to_utc(moment)
+            number = int(seq) if len(seq) <= 20 else SEQ_MAX + 1
+            if not 0 <= number <= SEQ_MAX:
+                raise ValueError(seq)
         except ValueError as exc:
             raise BadCursor(f"cursor: {text!r} is not <timestamp>_<seq>; pass back the "
                             "next_cursor of the previous page") from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
         return cls(moment, number)
 
     @classmethod

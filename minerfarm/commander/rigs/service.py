@@ -32,7 +32,7 @@ def rig_out(rig: Rig, asics: list[AsicMiner] | None = None) -> dict[str, Any]:
         "created_at": rig.created_at,
         "last_seen": rig.last_seen,
         "online": is_online(rig),
-        "stats": rig.latest_stats,
+        "stats": _object(rig.latest_stats),
     }
     if asics is not None:
         out["asics"] = [asic_out(a) for a in asics]
@@ -44,8 +44,14 @@ def asic_out(asic: AsicMiner) -> dict[str, Any]:
         "id": asic.id, "ip": asic.ip, "mac": asic.mac, "make": asic.make, "model": asic.model,
         "model_variant": asic.model_variant, "firmware_version": asic.firmware_version,
         "software_version": asic.software_version, "online": asic.online,
-        "last_seen": asic.last_seen, "stats": asic.latest_stats,
+        "last_seen": asic.last_seen, "stats": _object(asic.latest_stats),
     }
+
+
+def _object(stats: Any) -> dict[str, Any] | None:
+    """Stored stats as the API promises them (an object, or null): a row written by an older
+    version may hold anything, and must not make the whole list answer 500."""
+    return stats if isinstance(stats, dict) else None
 
 
 def _name_taken(name: str) -> ApiError:
