@@ -94,4 +94,5 @@ class FarmStats(BaseModel):
 
 class Hello(BaseModel):
     rig: dict[str, Any]
+    last_seq: int | None = None  # highest stored report seq of the rig (docs/api.md)
 
