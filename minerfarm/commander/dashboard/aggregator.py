@@ -121,9 +121,10 @@ class FarmAggregator:
             digest = self.rigs[rig_id] = RigDigest(rig_id, f"rig {rig_id}", kind)
         seen = datetime.fromisoformat(data["last_seen"])
         # Ordered by the commander's receive time, not by seq: a sentry reinstalled with a
-        # lower seq must not look frozen; the same message applied twice changes nothing.
-        if digest.last_seen is not None and (seen, data["seq"]) <= (digest.last_seen,
-                                                                    digest.seq or 0):
+        # lower seq must not look frozen. A seq is stored once per rig, so the shown one again
+        # is the same report (applying a message twice changes nothing).
+        if data["seq"] == digest.seq or (digest.last_seen is not None
+                                         and seen < digest.last_seen):
             return None
         stats = data["stats"]
         if isinstance(stats, str):  # RawJson: orjson wants a plain str
