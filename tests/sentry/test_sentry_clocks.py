@@ -21,11 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sentry_run_helpers import enroll, spawn, stored_reports, wait_for
 
-from minerfarm.agent.client import VERIFY_NO_CHECK_TIME, CertificateMismatch, CommanderClient
+from minerfarm.agent.client import CertificateMismatch, CommanderClient
 from minerfarm.agent.spool import Spool
 from minerfarm.agent.uplink import Uplink
 from minerfarm.aio import Backoff
 from tests.support import CommanderProcess, utc_ts
+
+NO_CHECK_TIME = 0x200000  # OpenSSL's X509_V_FLAG_NO_CHECK_TIME
 
 
 def future_certificate(folder: Path, name: str) -> tuple[Path, Path]:
@@ -55,7 +57,7 @@ class FutureCertCommander(CommanderProcess):
 
     def ssl_context(self) -> ssl.SSLContext:
         context = super().ssl_context()
-        context.verify_flags |= VERIFY_NO_CHECK_TIME
+        context.verify_flags |= NO_CHECK_TIME
         return context
 
 
