@@ -91,7 +91,11 @@ async def throughput(port: int, context: Any, token: str, seconds: float,
 
 def http_figures(seconds: float, connections: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        commander = CommanderProcess(Path(tmp) / "data").start()
+        # one token carries the whole load: lift the per-rig budget (MINERFARM_SENTRY_*)
+        commander = CommanderProcess(Path(tmp) / "data", env={
+            "MINERFARM_SENTRY_REQUESTS_PER_S": "1000000",
+            "MINERFARM_SENTRY_REQUEST_BURST": "1000000",
+            "MINERFARM_RIG_BYTES_PER_DAY": str(10**15)}).start()
         try:
             _, token = commander.create_rig("bench-rig")
             context = commander.ssl_context()

@@ -6,7 +6,8 @@ that certificate only, under whatever name or address it reaches the commander b
 translated once here from httpx/ssl (nothing else leaves this module)::
 
     CommanderError
-    ├── CommanderUnreachable   network error, timeout, 5xx, 429: retry later (spool meanwhile)
+    ├── CommanderUnreachable   network error, timeout, 5xx, 429: retry later (spool meanwhile;
+    │                          ``retry_after``: the commander's Retry-After, if it sent one)
     ├── TokenInvalid           401: unknown, malformed or replaced token; stop, re-enroll
     ├── RigRemoved             410: the rig was deleted; clean up, stop, wait for a new token
     ├── CertificateMismatch    the commander presents another certificate than the pinned one
@@ -40,9 +41,10 @@ class CommanderError(Exception):
 class CommanderUnreachable(CommanderError):
     """No usable answer: connection refused, timeout, TLS failure other than the pin, 5xx."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
-        self.status = status
+        self.status, self.retry_after = status, retry_after
 
 
 class TokenInvalid(CommanderError):
@@ -72,15 +74,22 @@ class RequestRejected(CommanderError):
                          f"{error.get('message', '')}")
 
 
+# OpenSSL's X509_V_FLAG_NO_CHECK_TIME (1.1.0+); the ssl module has no name for it.
+VERIFY_NO_CHECK_TIME = 0x200000
+
+
 def pinned_context(pinned_cert: Path) -> ssl.SSLContext:
     """Trust exactly the pinned certificate, by whatever name or IP the commander is reached.
 
     ``VERIFY_X509_PARTIAL_CHAIN`` lets the pinned leaf itself be the trust anchor (a commander
     certificate issued by a CA works too); the hostname is not checked because the pin is the
-    identity and rigs reach the commander by IP, mDNS name or anything else.
+    identity and rigs reach the commander by IP, mDNS name or anything else. Nor are the
+    certificate's dates: the pin, not the calendar, says which certificate is the commander's,
+    and a rig without NTP whose clock is before the certificate's notBefore (or after its
+    notAfter) must still reach it. Another certificate is refused as before.
     """
     context = ssl.create_default_context(cafile=str(pinned_cert))
-    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | VERIFY_NO_CHECK_TIME
     context.check_hostname = False
     return context
 
@@ -129,11 +138,19 @@ class CommanderClient:
 
     async def hello(self) -> dict[str, Any]:
         """The rig this token belongs to: ``{"id", "name", "kind"}``."""
+        rig, _ = await self.hello_and_last_seq()
+        return rig
+
+    async def hello_and_last_seq(self) -> tuple[dict[str, Any], int | None]:
+        """The rig, and the highest report ``seq`` the commander stored for it (None: none
+        yet, or a commander too old to say)."""
         answer = await self._request("GET", "/hello")
-        rig = _json(answer).get("rig")
+        body = _json(answer)
+        rig, last_seq = body.get("rig"), body.get("last_seq")
         if not isinstance(rig, dict):
             raise CommanderUnreachable("commander's /hello answer has no 'rig'", answer.status_code)
-        return rig
+        valid = isinstance(last_seq, int) and not isinstance(last_seq, bool)
+        return rig, last_seq if valid else None
 
     async def post_reports(self, batch: dict[str, Any]) -> dict[str, Any]:
         """POST a batch ``{"reports": [...]}``; ``{"accepted", "duplicates"}`` once durable."""
@@ -160,7 +177,8 @@ class CommanderClient:
         if status == 410:
             raise RigRemoved(f"the rig was removed from the commander: {message}")
         if status >= 500 or status in (408, 429):
-            raise CommanderUnreachable(f"commander answered {status}: {message}", status)
+            raise CommanderUnreachable(f"commander answered {status}: {message}", status,
+                                       _retry_after(answer))
         raise RequestRejected(status, error)
 
     def _translate(self, exc: httpx.HTTPError) -> CommanderError:
@@ -183,6 +201,16 @@ def _json(answer: httpx.Response) -> dict[str, Any]:
         raise CommanderUnreachable("commander answered JSON that is not an object",
                                    answer.status_code)
     return value
+
+
+def _retry_after(answer: httpx.Response) -> float | None:
+    """The Retry-After header in seconds (the commander sends seconds, not a date)."""
+    text = answer.headers.get("retry-after", "").strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < 86400 * 2 else None
 
 
 def _error_of(answer: httpx.Response) -> dict[str, Any]:

@@ -44,6 +44,7 @@ class Enrollment:
     token: str
     cert_pem: str
     rig: dict[str, Any]
+    last_seq: int | None = None  # the highest report seq the commander stored for the rig
 
 
 def fingerprint_hex(der: bytes) -> str:
@@ -95,11 +96,11 @@ async def enroll(url: str, token_text: str, pin_path: Path, expected_kind: str, 
     write_private(candidate, pem)
     try:
         async with CommanderClient(url, str(token), candidate, timeout=timeout_s) as client:
-            rig = await client.hello()
+            rig, last_seq = await client.hello_and_last_seq()
         if rig.get("kind") != expected_kind:
             raise WrongRigKind(rig, expected_kind)
         candidate.replace(pin_path)
     finally:
         candidate.unlink(missing_ok=True)
-    return Enrollment(url=url, token=str(token), cert_pem=pem, rig=rig)
+    return Enrollment(url=url, token=str(token), cert_pem=pem, rig=rig, last_seq=last_seq)
 

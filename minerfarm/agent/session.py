@@ -70,10 +70,14 @@ async def enroll_into(files: AgentFiles[C], directory: Path, url: str,
                          rig_id=enrolled.rig.get("id"), rig_name=enrolled.rig.get("name"))
     config.commander = link
     files.save(config, directory)
-    if previous is None or (previous.url, previous.rig_id) != (link.url, link.rig_id):
-        # reports spooled for another rig or commander must not be sent as this one's
-        with Spool(directory / SPOOL_FILE) as spool:
+    with Spool(directory / SPOOL_FILE) as spool:
+        if previous is None or (previous.url, previous.rig_id) != (link.url, link.rig_id):
+            # reports spooled for another rig or commander must not be sent as this one's
             spool.clear()
+        if enrolled.last_seq is not None:
+            # a reinstalled sentry (new spool) numbers its reports above what the commander
+            # has, else they are dropped there as duplicates of the old install's
+            spool.seq_above(enrolled.last_seq)
     return enrolled.rig
 
 

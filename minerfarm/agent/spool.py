@@ -8,6 +8,10 @@ count). Shared by the CPU/GPU and the ASIC sentry.
   A new spool starts it at the current Unix time in milliseconds: a sentry sends far fewer than
   1,000 reports a second, so one that lost its state (reinstalled, same token) never reuses a
   ``seq`` the commander would drop as a duplicate.
+- A reinstalled sentry (new spool, or one restored from an old image) may number below what
+  the commander already stored, and its reports would be dropped there as duplicates: the
+  uplink asks the commander's last stored ``seq`` at every start, before sending anything,
+  and :meth:`Spool.seq_above` moves the counter (and this run's unsent reports) above it.
 - Bounded by age (default 7 days) and size (default 100 MB of report JSON): the oldest reports
   are dropped first; :meth:`Spool.put` returns how many so the caller can warn, and the total is
   kept for ``status``.
@@ -87,6 +91,26 @@ class Spool:
             seq = int(current) + 1 if current is not None else int(time.time() * 1000)
             self._set_meta("seq", str(seq))
         return seq
+
+    def seq_above(self, last_seq: int, renumber_from: int | None = None) -> tuple[int, int]:
+        """Make every ``seq`` from now on greater than ``last_seq`` (the commander's highest).
+
+        Waiting reports numbered ``renumber_from`` or above (this run's, never sent yet) are
+        moved up with the counter if they collide; older waiting ones are left alone (they may
+        be stored already, their acknowledgement lost: the commander deduplicates them).
+        Returns ``(shift, counter_before)``: the amount reports were moved by and the counter
+        before the move, so a ``seq`` reserved but not yet spooled can be moved too."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            current = self._meta("seq")
+            before = int(current) if current is not None else int(time.time() * 1000) - 1
+            shift = 0
+            if renumber_from is not None and renumber_from <= last_seq:
+                shift = last_seq + 1 - renumber_from
+                self._db.execute("UPDATE reports SET seq = seq + ? WHERE seq >= ?",
+                                 (shift, renumber_from))
+            self._set_meta("seq", str(max(before + shift, last_seq)))
+        return shift, before
 
     def put(self, seq: int, body: str, now: float | None = None) -> int:
         """Queue one report (JSON text); returns how many old reports the bounds dropped."""

@@ -11,6 +11,11 @@ deduplicates on ``(rig, seq)``, so a batch resent after a lost answer is stored 
   an error each time: nothing is ever sent to it).
 - 401 :class:`~.client.TokenInvalid` and 410 :class:`~.client.RigRemoved` end :meth:`run`;
   the sentry's runtime decides what to do.
+- 429 (the commander's per-rig budget): wait the ``Retry-After`` it gives, then resend; the
+  reports stay spooled, none is dropped.
+- At start, before sending anything, ``GET /hello`` tells the commander's last stored ``seq``:
+  this run's reports are numbered above it (:meth:`Spool.seq_above`), so a reinstalled
+  sentry's reports are stored, not dropped as duplicates of the old install's.
 - Another 4xx for a batch: resend its reports one by one; a single report refused as it is
   is dropped (logged, counted), so one bad report never blocks the queue.
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -47,13 +53,22 @@ class Uplink:
         self.batch_reports, self.batch_bytes = batch_reports, batch_bytes
         self._wake = asyncio.Event()
         self._singles = 0  # reports to send one by one, after a refused batch
+        self._first_seq: int | None = None  # the first seq numbered by this run
+        self._moved: tuple[int, int] | None = None  # (shift, up to seq) from the start sync
 
     async def next_seq(self) -> int:
-        return await asyncio.to_thread(self.spool.next_seq)
+        seq = await asyncio.to_thread(self.spool.next_seq)
+        if self._first_seq is None:
+            self._first_seq = seq
+        return seq
 
     async def submit(self, seq: int, report: dict[str, Any]) -> None:
         """Spool one report (with its ``seq``) durably, then let the sender have it."""
-        body = json.dumps(report, separators=(",", ":"))
+        if self._moved is not None and self._first_seq is not None:
+            shift, upto = self._moved
+            if self._first_seq <= seq <= upto:  # reserved before the start sync moved them
+                seq += shift
+        body = json.dumps({**report, "seq": seq}, separators=(",", ":"))
         dropped = await asyncio.to_thread(self.spool.put, seq, body)
         if dropped:
             log.warning("spool full or too old: dropped the %d oldest unsent report(s) "
@@ -63,12 +78,43 @@ class Uplink:
 
     async def run(self) -> None:
         """Send forever; returns only by raising ``TokenInvalid`` or ``RigRemoved``."""
+        await self.sync_seq()
         self._wake.set()  # whatever an earlier run left in the spool goes first
         while True:
             await self._wake.wait()
             self._wake.clear()
             while await self.flush_once():
                 pass
+
+    async def sync_seq(self) -> None:
+        """Number this run's reports above the commander's last stored seq (retrying while
+        the commander is away: nothing is sent before this)."""
+        while True:
+            try:
+                _, last_seq = await self.client.hello_and_last_seq()
+                break
+            except (CommanderUnreachable, CertificateMismatch) as exc:
+                delay = self._delay(exc)
+                log.warning("%s; retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+            except RequestRejected as exc:
+                log.warning("%s; reports keep their seq", exc)
+                return
+        self.backoff.reset()
+        if last_seq is None:
+            return
+        shift, upto = await asyncio.to_thread(self.spool.seq_above, last_seq, self._first_seq)
+        if shift:
+            self._moved = (shift, upto)
+            log.warning("the commander already has reports up to seq %d (a reinstalled "
+                        "sentry?): this run's reports are numbered from %d", last_seq,
+                        last_seq + 1)
+
+    def _delay(self, exc: Exception) -> float:
+        """The commander's Retry-After when it sent one (429), else the next backoff."""
+        if isinstance(exc, CommanderUnreachable) and exc.retry_after is not None:
+            return exc.retry_after + random.uniform(0, 0.5)  # jitter
+        return self.backoff.next()
 
     async def flush_once(self) -> bool:
         """Send one batch; True if the spool may hold more to send now, False when it is
@@ -78,9 +124,11 @@ class Uplink:
         if not batch:
             return False
         try:
-            ack = await self.client.post_reports({"reports": [json.loads(r.body) for r in batch]})
+            # the spool's seq wins over the body's: the start sync may have moved it
+            ack = await self.client.post_reports(
+                {"reports": [{**json.loads(r.body), "seq": r.seq} for r in batch]})
         except (CommanderUnreachable, CertificateMismatch) as exc:
-            delay = self.backoff.next()
+            delay = self._delay(exc)
             level = logging.ERROR if isinstance(exc, CertificateMismatch) else logging.WARNING
             log.log(level, "%s; %d report(s) spooled, retrying in %.1f s", exc,
                     (await asyncio.to_thread(self.spool.stats)).count, delay)

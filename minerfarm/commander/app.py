@@ -150,7 +150,8 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
                 zeroconf_advert.advertised_addresses(state.settings.host)))
             advertiser.start()
             app.extensions["minerfarm.zeroconf"] = advertiser
-        state.aggregator = FarmAggregator(state.settings.offline_after_s)
+        state.aggregator = FarmAggregator(state.settings.offline_after_s,
+                                           state.settings.clock_skew_flag_s)
         await state.aggregator.follow(state.pubsub, state.sessions)
         tasks.append(asyncio.create_task(run_rollups(state.engine, state.settings),
                                          name="rollups"))

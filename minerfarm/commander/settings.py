@@ -63,6 +63,32 @@ class Settings:
     rollup_interval_s: int = setting(
         60, "How often the background job rolls new reports up and applies retention."
     )
+    clock_skew_flag_s: int = setting(
+        300, "A rig whose clock is off the commander's by more than this many seconds is "
+        "flagged on its pages (charts and retention use the commander's receive time)."
+    )
+    sentry_requests_per_s: int = setting(
+        5, "Sentry API requests per second one rig token may make, sustained (429 with "
+        "Retry-After above; the sentry waits and resends)."
+    )
+    sentry_request_burst: int = setting(
+        120, "Sentry API requests one rig token may make at once above the sustained rate "
+        "(a spool replayed after an outage sends its batches back to back)."
+    )
+    rig_bytes_per_day: int = setting(
+        1_000_000_000, "Report bytes a CPU/GPU rig may send per day (up to an hour of it at "
+        "once); 429 with Retry-After above. With the retention this bounds a rig's disk use."
+    )
+    asic_sentry_bytes_per_day: int = setting(
+        40_000_000_000, "Report bytes an ASIC sentry may send per day (a 5,000-ASIC LAN sends "
+        "about 13 GB); 429 with Retry-After above."
+    )
+    playbook_run_retention_days: int = setting(
+        30, "Playbook run results older than this are deleted (each rig's newest is kept)."
+    )
+    asic_retention_days: int = setting(
+        30, "ASICs an ASIC sentry has not reported online for this many days are forgotten."
+    )
     live_queue: int = setting(
         2000, "Messages a live page may fall behind before it is told to reload (per websocket)."
     )

@@ -59,7 +59,8 @@ def test_token_hello_200_then_410_after_delete(commander: CommanderProcess) -> N
     with commander.sentry(token) as sentry:
         hello = sentry.get("/api/v1/sentry/hello")
         assert hello.status_code == 200
-        assert hello.json() == {"rig": {"id": rig_id, "name": "hello-rig", "kind": "cpu_gpu"}}
+        assert hello.json() == {"rig": {"id": rig_id, "name": "hello-rig", "kind": "cpu_gpu"},
+                                "last_seq": None}
         with commander.admin() as api:
             api.delete(f"/api/v1/rigs/{rig_id}")
         gone = sentry.get("/api/v1/sentry/hello")

@@ -123,4 +123,5 @@ class DeadLetterList(BaseModel):
 
 class Hello(BaseModel):
     rig: dict[str, Any]
+    last_seq: int | None = None  # highest stored report seq of the rig (docs/api.md)
 

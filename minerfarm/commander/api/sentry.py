@@ -11,11 +11,14 @@ from typing import Any
 import orjson
 from quart import Blueprint, Response, g, request
 from quart_schema import document_request, document_response, validate_response
+from sqlalchemy import select
 
 from minerfarm.commander.api.schemas import Hello
 from minerfarm.commander.auth.guard import SENTRY_BLUEPRINT
 from minerfarm.commander.auth.tokens import rig_for_bearer
+from minerfarm.commander.db.models import Rig
 from minerfarm.commander.ingest.accept import accept_reports
+from minerfarm.commander.ingest.limits import rig_budget
 from minerfarm.commander.playbooks import sentry_api as playbooks
 from minerfarm.commander.rigs.service import rig_summary
 from minerfarm.commander.state import commander_state
@@ -34,12 +37,17 @@ def blueprint() -> Blueprint:
 
 async def authenticate() -> None:
     g.rig = await rig_for_bearer(request.headers.get("Authorization"))
+    rig_budget(commander_state()).charge_request(g.rig.id)
 
 
 @validate_response(Hello)
 async def hello() -> dict[str, Any]:
-    """Check the commander URL and token at enrollment."""
-    return {"rig": rig_summary(g.rig)}
+    """Check the commander URL and token at enrollment; ``last_seq`` is the highest report
+    ``seq`` the commander has stored for this rig (None before the first), so a reinstalled
+    sentry numbers its reports above it rather than have them dropped as duplicates."""
+    async with commander_state().db() as session:
+        last_seq = await session.scalar(select(Rig.last_seq).where(Rig.id == g.rig.id))
+    return {"rig": rig_summary(g.rig), "last_seq": last_seq}
 
 
 @document_request(ReportBatch)

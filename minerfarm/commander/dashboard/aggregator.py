@@ -3,7 +3,7 @@
 One instance per commander. It loads the rigs once at start, then observes the pub/sub topics
 (rigs created/renamed/deleted, reports stored) as they are published, before any page is
 woken for them: pages read it and never write into it, and never recompute totals from the
-database. Applying a message is idempotent (reports by ``seq``, deletions by id).
+database. Applying a message is idempotent (reports by receive time and ``seq``, deletions by id).
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ def all_topics() -> list[str]:
 
 
 class FarmAggregator:
-    def __init__(self, offline_after_s: float) -> None:
+    def __init__(self, offline_after_s: float, skew_flag_s: float = 300.0) -> None:
         self.offline_after = timedelta(seconds=offline_after_s)
+        self.skew_flag_s = skew_flag_s
         self.rigs: dict[int, RigDigest] = {}
         self._gone: set[int] = set()  # deleted: a late report must not bring them back
         self.version = 0
@@ -62,7 +63,7 @@ class FarmAggregator:
             # Stored by any version: brought to the protocol's shape, or shown as no report.
             stats = usable_report(rig.latest_stats, f"rig {rig.id}'s latest report")
             if stats is not None and rig.last_seen is not None:
-                digest.apply_stats(stats, rig.last_seen, rig.last_seq or 0)
+                digest.apply_stats(stats, rig.last_seen, rig.last_seq or 0, self.skew_flag_s)
             fresh[rig.id] = digest
         self.rigs = fresh
         self._rebuilt_at = -1.0  # rebuild the totals at the next ask
@@ -120,13 +121,18 @@ class FarmAggregator:
         if digest is None:  # its "created" was lost (overflow): the next load names it
             kind = "asic" if topic.startswith("asic") else "cpu_gpu"
             digest = self.rigs[rig_id] = RigDigest(rig_id, f"rig {rig_id}", kind)
-        if digest.seq is not None and data["seq"] <= digest.seq:
+        seen = datetime.fromisoformat(data["last_seen"])
+        # Ordered by the commander's receive time, not by seq: a sentry reinstalled with a
+        # lower seq must not look frozen. A seq is stored once per rig, so the shown one again
+        # is the same report (applying a message twice changes nothing).
+        if data["seq"] == digest.seq or (digest.last_seen is not None
+                                         and seen < digest.last_seen):
             return None
         stats = data["stats"]
         try:
             if isinstance(stats, str):  # RawJson: orjson wants a plain str
                 stats = orjson.loads(str(stats))
-            digest.apply_stats(stats, datetime.fromisoformat(data["last_seen"]), data["seq"])
+            digest.apply_stats(stats, seen, data["seq"], self.skew_flag_s)
         except (ValueError, TypeError, AttributeError, KeyError):
             # Validated on the way in, so this is a bug: one rig's report must not stop the
             # farm's pages (this runs inside the publisher).

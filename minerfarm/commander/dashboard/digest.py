@@ -24,6 +24,24 @@ from minerfarm.commander.reports.figures import (
 _VERSIONS = itertools.count(1)
 
 
+def clock_skew_s(stats: dict[str, Any], received: datetime) -> float | None:
+    """How far the report's own ``ts`` is from the commander's receive time (+: ahead).
+
+    A report replayed from the spool after an outage also looks behind, by the outage, until
+    the fresh reports behind it arrive (the sentry sends its spool oldest first, in batches).
+    """
+    text = stats.get("ts")
+    if not isinstance(text, str):
+        return None
+    try:
+        ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if ts.tzinfo is None:
+        return None
+    return (ts - received).total_seconds()
+
+
 @dataclass(frozen=True)
 class MinerLine:
     software: str
@@ -51,12 +69,18 @@ class RigDigest:
     hashrate_hs: float | None = None
     asics_online: int = 0
     asics_total: int = 0
+    # The rig's clock minus the commander's, in seconds (positive: ahead), from the latest
+    # report's ``ts`` and its receive time; None while within the flag limit or unknown.
+    clock_skew_s: float | None = None
     # Unique across digests (not per rig): a cached fragment can never match a new rig that
     # was given a deleted rig's id.
     version: int = field(default_factory=lambda: next(_VERSIONS))
 
-    def apply_stats(self, stats: dict[str, Any], last_seen: datetime, seq: int) -> None:
+    def apply_stats(self, stats: dict[str, Any], last_seen: datetime, seq: int,
+                    skew_flag_s: float = 300.0) -> None:
         self.stats, self.last_seen, self.seq = stats, last_seen, seq
+        skew = clock_skew_s(stats, last_seen)
+        self.clock_skew_s = skew if skew is not None and abs(skew) > skew_flag_s else None
         if self.kind == "asic":
             self._asic_figures(stats.get("asics") or [])
         else:

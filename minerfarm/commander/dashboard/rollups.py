@@ -3,7 +3,13 @@
 Every ``rollup_interval_s`` it folds reports stored since its watermark (the last report id it
 saw) into per-minute and per-hour buckets, for each rig and each ASIC, merging into existing
 buckets by sample count so late or resent reports land exactly. Then it deletes raw reports
-and rollups older than their retention. Charts read only rollups.
+and rollups older than their retention, and the other tables that grow with time (playbook
+runs, ASICs no longer seen). Charts read only rollups.
+
+Buckets and retention go by ``received_at``, the commander's clock when it accepted the report,
+never by the rig's own ``ts``: rigs without NTP are off by hours or years, and a rig at 2020
+had its reports deleted within a minute (and empty charts), one at 2035 was never pruned. The
+cost: reports replayed after an outage land in the minutes they arrived in.
 """
 
 from __future__ import annotations
@@ -19,7 +25,14 @@ from typing import Any
 from sqlalchemy import Text, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from minerfarm.commander.db.models import Report, Rig, RollupWatermark, StatRollup, read_json
+from minerfarm.commander.db.models import (
+    AsicMiner,
+    PlaybookRun,
+    Report,
+    RollupWatermark,
+    StatRollup,
+    read_json,
+)
 from minerfarm.commander.db.upsert import insert_for
 from minerfarm.commander.reports.figures import (
     Figures,
@@ -33,6 +46,7 @@ from minerfarm.commander.settings import Settings
 log = logging.getLogger(__name__)
 PERIODS = (60, 3600)
 CHUNK = 1000  # reports read per transaction (the job yields to the live pages between)
+RETENTION_CHUNK = 20_000  # report ids per retention transaction
 
 
 @dataclass
@@ -70,7 +84,8 @@ BucketKey = tuple[int, str, int, datetime]  # (rig_id, asic identity or "", peri
 
 
 def fold(reports: list[tuple[int, datetime, str | dict[str, Any]]]) -> dict[BucketKey, Bucket]:
-    """Reports -> buckets keyed by (rig_id, asic identity or "", period_s, bucket start).
+    """Reports ``(rig_id, received_at, payload)`` -> buckets keyed by (rig_id, asic identity or
+    "", period_s, bucket start).
 
     A report that cannot be read (stored by an older version, before the protocol's bounds)
     is logged and skipped: one row must not stop the charts and retention of every rig.
@@ -168,13 +183,14 @@ async def roll_up_once(engine: AsyncEngine) -> int:
         # The payloads come back as text and are parsed and folded in a worker thread: on the
         # event loop, a backlog of thousands of reports stalled every live page for seconds.
         rows = (await conn.execute(
-            select(reports.c.id, reports.c.rig_id, reports.c.ts,
+            select(reports.c.id, reports.c.rig_id, reports.c.received_at,
                    type_coerce(reports.c.payload, Text).label("payload"))
             .where(reports.c.id > mark).order_by(reports.c.id).limit(CHUNK)
         )).all()
         if not rows:
             return 0
-        buckets = await asyncio.to_thread(fold, [(r.rig_id, r.ts, r.payload) for r in rows])
+        buckets = await asyncio.to_thread(fold, [(r.rig_id, r.received_at, r.payload)
+                                                 for r in rows])
         await _write(conn, buckets)
         statement = insert_for(conn.dialect.name, marks)
         await conn.execute(statement.on_conflict_do_update(
@@ -185,20 +201,64 @@ async def roll_up_once(engine: AsyncEngine) -> int:
 
 async def apply_retention(engine: AsyncEngine, settings: Settings,
                           now: datetime | None = None) -> None:
-    """Delete raw reports and rollups past their retention (by rig: uses the rig+ts index)."""
+    """Delete what is past its retention: raw reports (by receive time), rollups, playbook
+    runs (each rig's newest stays), ASICs not seen online for ``asic_retention_days``."""
     now = now or datetime.now(UTC)
     report_cut = now - timedelta(days=settings.report_retention_days)
-    async with engine.begin() as conn:
-        rig_ids = list(await conn.scalars(select(Rig.__table__.c.id)))
-    for chunk in _chunks(rig_ids, 200):  # short transactions: the ingest writer goes on
-        async with engine.begin() as conn:
-            await conn.execute(delete(Report).where(Report.rig_id.in_(chunk),
-                                                    Report.ts < report_cut))
+    await _delete_reports_received_before(engine, report_cut)
     async with engine.begin() as conn:
         for period, days in ((60, settings.minute_rollup_days),
                              (3600, settings.hour_rollup_days)):
             await conn.execute(delete(StatRollup).where(
                 StatRollup.period_s == period, StatRollup.bucket < now - timedelta(days=days)))
+        newest_runs = select(func.max(PlaybookRun.id)).group_by(PlaybookRun.rig_id)
+        await conn.execute(delete(PlaybookRun).where(
+            PlaybookRun.received_at < now - timedelta(days=settings.playbook_run_retention_days),
+            PlaybookRun.id.not_in(newest_runs.scalar_subquery())))
+        await conn.execute(delete(AsicMiner).where(
+            AsicMiner.last_seen < now - timedelta(days=settings.asic_retention_days)))
+
+
+async def _delete_reports_received_before(engine: AsyncEngine, cut: datetime) -> None:
+    """Reports are stored in the order they were received, so ``received_at`` grows with
+    ``id``: a binary search over the primary key finds the first report to keep (a few dozen
+    index lookups), and the rest is a primary-key range delete, in short transactions (the
+    ingest writer goes on). No index on ``received_at`` is needed. If the commander's own clock
+    stepped back, reports near the step may go up to that step early or late."""
+    async with engine.connect() as conn:
+        keep_from = await _first_id_received_at_or_after(conn, cut)
+        oldest = await conn.scalar(select(func.min(Report.__table__.c.id)))
+    if keep_from is None or oldest is None:
+        return
+    for start in range(oldest, keep_from, RETENTION_CHUNK):
+        async with engine.begin() as conn:
+            await conn.execute(delete(Report).where(
+                Report.id >= start, Report.id < min(start + RETENTION_CHUNK, keep_from)))
+
+
+async def _first_id_received_at_or_after(conn: AsyncConnection, cut: datetime) -> int | None:
+    table = Report.__table__
+    low = await conn.scalar(select(func.min(table.c.id)))
+    high = await conn.scalar(select(func.max(table.c.id)))
+    if low is None or high is None:
+        return None
+
+    async def received_from(report_id: int) -> tuple[int, datetime]:
+        row = (await conn.execute(select(table.c.id, table.c.received_at)
+                                  .where(table.c.id >= report_id)
+                                  .order_by(table.c.id).limit(1))).one()
+        return int(row.id), row.received_at
+
+    if (await received_from(high))[1] < cut:
+        return int(high) + 1  # everything is older
+    while low < high:  # invariant: the answer is in [low, high]
+        middle = (low + high) // 2
+        found_id, received = await received_from(middle)
+        if received >= cut:
+            high = middle  # ids in [middle, found_id) do not exist
+        else:
+            low = found_id + 1
+    return int(low)
 
 
 async def run_rollups(engine: AsyncEngine, settings: Settings) -> None:

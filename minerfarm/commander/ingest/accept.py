@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from minerfarm.commander.auth.tokens import SentryRig
 from minerfarm.commander.errors import ApiError, invalid_request
+from minerfarm.commander.ingest.limits import rig_budget
 from minerfarm.commander.ingest.queue import IncomingReport, QueueClosed
 from minerfarm.commander.state import CommanderState
 from minerfarm.protocol.reports import ReportBatch, isoformat_z
@@ -17,6 +18,7 @@ async def accept_reports(state: CommanderState, rig: SentryRig, body: bytes,
     """``{"accepted", "duplicates"}`` once the batch is on disk; raises :class:`ApiError`."""
     if mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the batch as application/json")
+    rig_budget(state).charge_bytes(rig.id, rig.kind, len(body))
     try:
         batch = ReportBatch.model_validate_json(body)
     except ValidationError as exc:

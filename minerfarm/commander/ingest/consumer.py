@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -159,10 +159,9 @@ class IngestConsumer:
                 rows.append({"rig_id": batch.rig_id, "seq": report.seq,
                              "ts": _parse_ts(report.ts), "received_at": received,
                              "payload": payload})
-                current = latest.get(batch.rig_id)
-                if current is None or report.seq > current["seq"]:
-                    latest[batch.rig_id] = {"seq": report.seq, "report": payload,
-                                            "seen": received}
+                # In receive order (queue order, then the POST's order), not by seq: a seq
+                # that went down (a reinstalled or third-party sentry) must not freeze the rig.
+                latest[batch.rig_id] = {"seq": report.seq, "report": payload, "seen": received}
                 if kinds[batch.rig_id] == "asic":
                     for asic in orjson.loads(report.json).get("asics") or ():
                         row = _asic_row(batch.rig_id, asic, received)
@@ -176,15 +175,7 @@ class IngestConsumer:
             ),
             rows,
         )
-        await conn.execute(
-            update(Rig)
-            .where(Rig.id == bindparam("rid"))
-            .where(Rig.last_seq.is_(None) | (Rig.last_seq <= bindparam("seq")))
-            .values(last_seen=bindparam("seen", type_=UtcDateTime),
-                    last_seq=bindparam("seq"),
-                    latest_stats=bindparam("report", type_=JsonDocument)),
-            [{"rid": rid, **item} for rid, item in latest.items()],
-        )
+        await _mark_seen(conn, latest)
         if asic_rows:
             await _upsert_asics(conn, list(asic_rows.values()))
         self.stored += len(rows)
@@ -206,8 +197,25 @@ class IngestConsumer:
 def _merge_latest(latest: dict[int, dict[str, Any]], found: dict[int, dict[str, Any]]) -> None:
     for rig_id, item in found.items():
         current = latest.get(rig_id)
-        if current is None or item["seq"] > current["seq"]:
+        # receive order, not seq (see _store): a later write of the same rig wins
+        if current is None or item["seen"] >= current["seen"]:
             latest[rig_id] = item
+
+
+async def _mark_seen(conn: AsyncConnection, latest: dict[int, dict[str, Any]]) -> None:
+    """Each rig's last report received becomes its latest; ``last_seen`` is the commander's
+    receive time and only moves forward (a replayed queue message is older). ``last_seq``
+    stays the highest seq ever stored: ``/hello`` gives it to a reinstalled sentry."""
+    seq: Any = bindparam("seq")
+    await conn.execute(
+        update(Rig)
+        .where(Rig.id == bindparam("rid"))
+        .where(Rig.last_seen.is_(None) | (Rig.last_seen <= bindparam("seen", type_=UtcDateTime)))
+        .values(last_seen=bindparam("seen", type_=UtcDateTime),
+                last_seq=case((Rig.last_seq > seq, Rig.last_seq), else_=seq),
+                latest_stats=bindparam("report", type_=JsonDocument)),
+        [{"rid": rid, **item} for rid, item in latest.items()],
+    )
 
 
 async def _rig_kinds(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, str]:

@@ -3,10 +3,11 @@
 Every rig posts here every few seconds: it is the one hot path of the commander. Through Quart
 each report paid for request/response objects, context pushes and every app hook (measured
 ~0.3 ms of CPU, more than validating and durably queueing the report). This handler does the
-same work with none of that: body size limit (413), bearer token (401/410), validation
-(400/422), durable queue (202) — the checks live in :func:`.accept.accept_reports` and
-:func:`~minerfarm.commander.auth.tokens.rig_for_bearer`, shared with the Quart route, and
-errors have the protocol's one shape. Every other request goes to Quart untouched.
+same work with none of that: body size limit (413), bearer token (401/410), the rig's budget
+(429, :mod:`.limits`), validation (400/422), durable queue (202) — the checks live in
+:func:`.accept.accept_reports` and :func:`~minerfarm.commander.auth.tokens.rig_for_bearer`,
+shared with the Quart route, and errors have the protocol's one shape. Every other request
+goes to Quart untouched.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import orjson
 from minerfarm.commander.auth.tokens import rig_for_bearer
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.ingest.accept import accept_reports
+from minerfarm.commander.ingest.limits import rig_budget
 from minerfarm.commander.state import CommanderState
 from minerfarm.protocol import SENTRY_PREFIX
 from minerfarm.protocol.errors import error_body
@@ -83,6 +85,7 @@ class ReportsFastPath:
         headers = {name.lower(): value for name, value in scope["headers"]}
         rig = await rig_for_bearer(headers.get(b"authorization", b"").decode("latin-1"),
                                    self.state)
+        rig_budget(self.state).charge_request(rig.id)  # before the body: a refusal is cheap
         body = await self._read_body(headers, receive)
         mimetype = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip()
         return await accept_reports(self.state, rig, body, mimetype.lower())

@@ -55,6 +55,15 @@ def duration(seconds: float | None) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
+def skew(seconds: float | None) -> str:
+    """A rig clock's offset: "clock 3 h 12 min behind" / "clock 2 d 1 h ahead"."""
+    if seconds is None:
+        return ""
+    size = abs(seconds)
+    text = duration(size) if size >= 60 else f"{size:.0f} s"
+    return f"clock {text} {'ahead' if seconds > 0 else 'behind'}"
+
+
 def utc(moment: datetime | None) -> str:
     return "never" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -66,7 +75,8 @@ def epoch(moment: datetime | None) -> str:
 def install(blueprint: Blueprint) -> None:
     filters: dict[str, Callable[[Any], str]] = {
         "hashrate": humanize_hs, "watts": watts, "celsius": celsius, "pct": percent, "mhz": mhz,
-        "rpm": rpm, "number": number, "duration": duration, "utc": utc, "epoch": epoch,
+        "rpm": rpm, "number": number, "duration": duration, "skew": skew, "utc": utc,
+        "epoch": epoch,
     }
     for name, function in filters.items():
         blueprint.add_app_template_filter(_absent_is_none(function), name)
