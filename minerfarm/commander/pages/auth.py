@@ -36,8 +36,8 @@ async def login() -> Any:
     error, status = None, 200
     if request.method == "POST":
         outcome = await _attempt()
-        if isinstance(outcome, WerkzeugResponse):
-            return outcome
+        if not isinstance(outcome, tuple):
+            return outcome  # logged in: the redirect
         error, status = outcome
     page = await render_template("login.html", error=error, next=request.args.get("next", ""))
     headers = {}
@@ -47,8 +47,9 @@ async def login() -> Any:
     return page, status, headers
 
 
-async def _attempt() -> WerkzeugResponse | tuple[str, int]:
-    """A posted login form: the redirect into the dashboard, or what to tell the user."""
+async def _attempt() -> Any:
+    """A posted login form: the redirect into the dashboard, or (what to tell the user,
+    status)."""
     state, address = commander_state(), request.remote_addr or "?"
     wait = state.limiter.retry_after(address)
     form = await request.form

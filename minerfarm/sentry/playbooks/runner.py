@@ -85,8 +85,10 @@ _UnsafeDumper.add_representer(
 
 
 def _unsafe(value: Any) -> Any:
+    # Only text that could hold Jinja (a "{"): ansible-core 2.19 reads an !unsafe "0000" or
+    # "1.0" as a number, and plain quoted YAML text is never templated unless it has "{".
     if isinstance(value, str):
-        return _Unsafe(value)
+        return _Unsafe(value) if "{" in value else value
     if isinstance(value, dict):
         return {key: _unsafe(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -95,8 +97,8 @@ def _unsafe(value: Any) -> Any:
 
 
 def _write_extravars(private_dir: Path, extravars: dict[str, Any]) -> None:
-    """Our variables as ``env/extravars`` (ansible-runner passes it as ``-e @file``), every
-    string tagged ``!unsafe``: Ansible evaluates Jinja inside variable values, and these come
+    """Our variables as ``env/extravars`` (ansible-runner passes it as ``-e @file``), text
+    tagged ``!unsafe``: Ansible evaluates Jinja inside variable values, and these come
     from the commander (a catalog URL, a wallet): ``{{ lookup('pipe', ...) }}`` in one would
     run here. Unsafe text is used as it is, never templated. Written each run (runner keeps an
     existing file)."""
