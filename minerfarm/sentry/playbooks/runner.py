@@ -76,10 +76,7 @@ class _Unsafe(str):
     pass
 
 
-class _UnsafeDumper(yaml.SafeDumper):
-    pass
-
-
+_UnsafeDumper: Any = type("_UnsafeDumper", (yaml.SafeDumper,), {})  # (untyped base class)
 _UnsafeDumper.add_representer(
     _Unsafe, lambda dumper, value: dumper.represent_scalar("!unsafe", str(value)))
 
