@@ -191,3 +191,23 @@ def test_pages_carry_no_inline_script_or_style(commander: CommanderProcess) -> N
             page = browser.get(path)
             assert page.status_code in (200, 404), (path, page.status_code)
             assert not INLINE.findall(page.text), (path, INLINE.findall(page.text))
+
+
+def test_jinja_in_a_catalog_download_url_or_sha256_is_refused(
+        commander: CommanderProcess) -> None:
+    software = {"name": "xmrig-jinja", "version": "6.22.1", "sha256": "a" * 64,
+                "download_url": "https://example.invalid/xmrig.tar.gz",
+                "executable_template": "xmrig -o {{ pool }}", "api_kind": "xmrig",
+                "api_port": 18080}
+    with commander.admin() as api:
+        for field, value in (
+                ("download_url", "https://x.invalid/{{lookup('pipe','id')}}.tar.gz"),
+                ("download_url", "https://x.invalid/{%raw%}.tar.gz"),
+                ("download_url", "https://x.invalid/{#c#}.tar.gz"),
+                ("sha256", "{{ lookup('pipe', 'id') }}")):
+            answer = api.post("/api/v1/software", json={**software, field: value})
+            assert answer.status_code == 422, value
+            error = answer.json()["error"]
+            assert error["message"].startswith(f"{field}:"), error
+            assert "Jinja" in error["message"]
+        assert api.post("/api/v1/software", json=software).status_code == 201
