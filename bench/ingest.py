@@ -5,8 +5,12 @@
    a rig sends them.
 2. The queue consumer's drain rate with a 1,000,000-report backlog (goal >= 20,000 reports/s).
 3. p99 acknowledgement latency at 1,000 reports/s, open loop (goal < 50 ms).
+4. The same p99 (at ``--guess-rate`` reports/s) quiet, then while 8 clients guess the admin
+   password with HTTP Basic from rotating loopback addresses (127.x.y.z, each under its own
+   lockout), in the same run (goal: under 2x the quiet figure).
 
 Usage: python bench/ingest.py [--seconds 10] [--backlog 1000000] [--connections 32]
+       python bench/ingest.py --only-guessing [--guess-rate 200]
 """
 
 from __future__ import annotations
@@ -125,6 +129,75 @@ def http_figures(seconds: float, connections: int) -> None:
           f"max {max(ms):.1f} ms   mean {statistics.fmean(ms):.1f} ms   (goal p99 < 50 ms)")
 
 
+GUESSERS = 8
+GUESSES_PER_ADDRESS = 3  # under the per-address lockout's free attempts
+
+
+async def guess_passwords(url: str, context: Any, stop: asyncio.Event,
+                          index: int) -> dict[int, int]:
+    """One attacker: wrong Basic passwords against the admin API, a new source address every
+    few guesses. Returns how many answers of each status it got."""
+    codes: dict[int, int] = {}
+    for address in itertools.count():
+        local = f"127.{10 + index}.{address // 250 % 250}.{address % 250 + 1}"
+        transport = httpx.AsyncHTTPTransport(verify=context, local_address=local)
+        async with httpx.AsyncClient(base_url=url, transport=transport, timeout=30) as client:
+            for attempt in range(GUESSES_PER_ADDRESS):
+                if stop.is_set():
+                    return codes
+                answer = await client.get("/api/v1/rigs", auth=("admin", f"guess-{attempt}"))
+                codes[answer.status_code] = codes.get(answer.status_code, 0) + 1
+    return codes
+
+
+async def acks_while_guessing(commander: CommanderProcess, token: str, rate: float,
+                              seconds: float) -> tuple[list[float], dict[int, int]]:
+    stop = asyncio.Event()
+    context = commander.ssl_context()
+    attackers = [asyncio.create_task(guess_passwords(commander.url, context, stop, i))
+                 for i in range(GUESSERS)]
+    await asyncio.sleep(1.0)  # the guesses are queued up on the commander
+    try:
+        latencies = await open_loop(
+            "127.0.0.1", commander.port, context, "/api/v1/sentry/reports",
+            body_factory(70_000_000), {"Authorization": f"Bearer {token}"}, rate=rate,
+            seconds=seconds)
+    finally:
+        stop.set()
+        results = await asyncio.gather(*attackers)
+    codes: dict[int, int] = {}
+    for result in results:
+        for code, count in result.items():
+            codes[code] = codes.get(code, 0) + count
+    return latencies, codes
+
+
+def guessing_figure(seconds: float, rate: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        commander = CommanderProcess(Path(tmp) / "data").start()
+        try:
+            _, token = commander.create_rig("bench-rig")
+            context = commander.ssl_context()
+            headers = {"Authorization": f"Bearer {token}"}
+            asyncio.run(open_loop("127.0.0.1", commander.port, context,
+                                  "/api/v1/sentry/reports", body_factory(60_000_000), headers,
+                                  rate=rate, seconds=2))  # warm-up
+            quiet = asyncio.run(open_loop("127.0.0.1", commander.port, context,
+                                          "/api/v1/sentry/reports", body_factory(1), headers,
+                                          rate=rate, seconds=seconds))
+            loud, codes = asyncio.run(acks_while_guessing(commander, token, rate, seconds))
+        finally:
+            commander.stop()
+    quiet_ms, loud_ms = [x * 1000 for x in quiet], [x * 1000 for x in loud]
+    print(f"[4] acknowledgement latency at {rate:.0f} reports/s, quiet, then with {GUESSERS} "
+          f"clients guessing the password (HTTP Basic, rotating 127.x.y.z sources)")
+    print(f"    quiet:    p50 {pct(quiet_ms, 0.5):.1f} ms   p99 {pct(quiet_ms, 0.99):.1f} ms   "
+          f"max {max(quiet_ms):.1f} ms")
+    print(f"    guessing: p50 {pct(loud_ms, 0.5):.1f} ms   p99 {pct(loud_ms, 0.99):.1f} ms   "
+          f"max {max(loud_ms):.1f} ms   guesses answered {dict(sorted(codes.items()))}")
+    print(f"    p99 ratio: {pct(loud_ms, 0.99) / pct(quiet_ms, 0.99):.2f}   (goal < 2)")
+
+
 async def drain_figure(backlog: int, rigs: int = 1000) -> None:
     from minerfarm.commander.db.engine import make_engine
     from minerfarm.commander.db.migrate import upgrade_async
@@ -182,14 +255,22 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-drain", action="store_true")
+    parser.add_argument("--skip-guessing", action="store_true")
+    parser.add_argument("--only-guessing", action="store_true")
+    parser.add_argument("--guess-rate", type=float, default=200.0,
+                        help="reports/s while measuring [4]")
     args = parser.parse_args()
     os.environ.setdefault("MINERFARM_PASSWORD", PASSWORD)
     print(f"minerfarm ingest benchmark - {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    if args.only_guessing:
+        args.skip_http = args.skip_drain = True
     if not args.skip_http:
         http_figures(args.seconds, args.connections)
     if not args.skip_drain:
         asyncio.run(drain_figure(args.backlog))
+    if not args.skip_guessing:
+        guessing_figure(args.seconds, args.guess_rate)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from quart_auth import QuartAuth
 from quart_schema import QuartSchema
 
 from minerfarm import __version__
-from minerfarm.commander import errors, pages
+from minerfarm.commander import errors, headers, pages
 from minerfarm.commander.api import sentry as sentry_api
 from minerfarm.commander.api.admin import admin_api
 from minerfarm.commander.api.ids import RowId
@@ -63,6 +63,7 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
         password, generated = load_admin_password(settings.data_dir)
         if generated:
             log.warning("generated admin password (shown once): %s", generated)
+    password.concurrency = max(1, settings.login_concurrency)
     app = Quart("minerfarm.commander", static_folder=None)
     app.url_map.converters["int"] = RowId  # before any route: ids beyond a row's are 404
     app.secret_key = session_secret(settings.data_dir)
@@ -99,8 +100,9 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     app.register_blueprint(playbooks_api)
     app.register_blueprint(sentry_api.blueprint())
     fragments.install(app)
+    errors.register(app)  # its body check runs first: the guard reads forms (CSRF) too
     guard.install(app)
-    errors.register(app)
+    headers.install(app)
     _lifecycle(app, state)
     return app
 

@@ -71,7 +71,8 @@ def set_password(settings: Settings, password: str) -> None:
     _clear_sessions(settings)
     if os.environ.get(ENV_PASSWORD):
         click.echo(f"note: {ENV_PASSWORD} is set and wins over the stored password", err=True)
-    click.echo("Admin password stored; every browser session was logged out.")
+    click.echo("Admin password stored (a running commander uses it from the next login on); "
+               "every browser session was logged out.")
 
 
 def _clear_sessions(settings: Settings) -> None:

@@ -7,9 +7,10 @@ the shape the protocol fixes. Validation errors name the bad field.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from pydantic import ValidationError
-from quart import Quart, render_template, request
+from quart import Quart, has_request_context, render_template, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -42,12 +43,39 @@ def invalid_request(error: ValidationError) -> ApiError:
 
 
 def _wants_json() -> bool:
+    if not has_request_context():  # a websocket refused before its handshake: no page to show
+        return True
     return request.path.startswith("/api/") or request.path == "/openapi.json" or (
         request.accept_mimetypes.best == "application/json"
     )
 
 
+TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def require_utf8_body() -> None:
+    """A JSON or form body must be UTF-8 (percent-escapes included): otherwise the framework
+    fails deep inside (a 500) or, for forms, silently turns the bytes into U+FFFD and stores
+    that. The sentry API checks its own bodies."""
+    if request.blueprint == "sentry_api" or request.mimetype not in TEXT_BODIES:
+        return
+    body = await request.get_data(cache=True, as_text=False)
+    assert isinstance(body, bytes)
+    if request.mimetype == "application/x-www-form-urlencoded":
+        body = unquote_to_bytes(body.replace(b"+", b" "))
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_encoding",
+                       f"the request body is not UTF-8 (byte {exc.start}): send UTF-8 text"
+                       ) from None
+
+
 def register(app: Quart) -> None:
+    # Before the guard, which reads forms for their CSRF token: werkzeug would drop a form
+    # with raw non-UTF-8 bytes whole (a misleading "CSRF" refusal) or turn them into U+FFFD.
+    app.before_request(require_utf8_body)
+
     @app.errorhandler(ApiError)
     async def api_error(error: ApiError) -> Any:
         return error_body(error.code, error.message, **error.details), error.status, error.headers

@@ -45,6 +45,14 @@ class Settings:
     )
     login_attempts: int = setting(5, "Failed logins from one address before backoff starts.")
     login_backoff_max_s: int = setting(900, "Longest login lockout, in seconds.")
+    login_concurrency: int = setting(
+        1, "Password checks (argon2, ~50-90 ms of CPU each) run at once, off the event loop; "
+        "more wait up to 1 s, then are answered 429."
+    )
+    public_url: str = setting(
+        "", "The URL browsers use when it is not the Host they send (e.g. behind a reverse "
+        "proxy): websockets opened from its origin are accepted too."
+    )
     offline_after_s: int = setting(
         30, "A rig with no report for this long is shown offline (3 report intervals)."
     )

@@ -1,8 +1,11 @@
-"""CSRF protection: a signed double-submit cookie.
+"""CSRF protection: a signed double-submit cookie, bound to the admin session.
 
 Each browser gets a random ``mf_csrf`` cookie (HttpOnly, Secure, SameSite=Strict). Its token is
-an HMAC of that cookie under the app's secret key; forms carry it as ``csrf_token`` and scripts
-send it as ``X-CSRF-Token``. Another site can neither read the cookie nor forge the HMAC.
+an HMAC, under the app's secret key, of that cookie and of the admin session the browser holds
+(none before login: the login form carries a pre-session token). Forms carry it as
+``csrf_token`` and scripts send it as ``X-CSRF-Token``. Another site can neither read the
+cookie nor forge the HMAC; a token read from one session's page is worthless with any other
+session, and after logging out every token of that session fails.
 Requests authenticated by HTTP Basic carry no ambient credential and need no token.
 """
 
@@ -14,6 +17,7 @@ import secrets
 
 from quart import current_app, g, request
 from quart.wrappers import Response
+from quart_auth import current_user
 
 COOKIE = "mf_csrf"
 FORM_FIELD = "csrf_token"
@@ -23,11 +27,14 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def _sign(seed: str) -> str:
     key = str(current_app.secret_key).encode()
-    return hmac.new(key, b"csrf:" + seed.encode(), hashlib.sha256).hexdigest()
+    # The session id as quart-auth read it from its signed cookie ("" before login).
+    session_id = current_user.auth_id or ""
+    message = b"csrf:" + seed.encode() + b"\0" + session_id.encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def csrf_token() -> str:
-    """The token for this browser (sets the cookie on the response if it had none)."""
+    """The token for this browser and session (sets the cookie on the response if it had none)."""
     seed = request.cookies.get(COOKIE) or g.get("new_csrf_seed")
     if not seed:
         seed = g.new_csrf_seed = secrets.token_urlsafe(32)
@@ -45,7 +52,7 @@ async def csrf_ok() -> bool:
         sent = (await request.form).get(FORM_FIELD)
     if not sent:
         return False
-    return hmac.compare_digest(sent, _sign(seed))
+    return hmac.compare_digest(sent.encode(), _sign(seed).encode())
 
 
 def set_csrf_cookie(response: Response) -> Response:

@@ -13,10 +13,13 @@ from quart.typing import ResponseReturnValue
 from quart_auth import current_user
 
 from minerfarm.commander.auth.csrf import UNSAFE_METHODS, csrf_ok, set_csrf_cookie
+from minerfarm.commander.auth.origin import origin_allowed
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.state import commander_state
 
-PUBLIC_ENDPOINTS = frozenset({"pages.login", "static"})
+# The stylesheet and scripts too: the login page needs its stylesheet before anyone logs in
+# (they are the same for everyone and hold nothing secret).
+PUBLIC_ENDPOINTS = frozenset({"pages.login", "pages.static"})
 SENTRY_BLUEPRINT = "sentry_api"
 
 
@@ -41,7 +44,7 @@ async def _basic_auth_ok() -> bool | None:
         raise ApiError(429, "too_many_attempts", f"too many failed logins; retry in {wait:.0f} s",
                        retry_after=round(wait))
     password = _basic_password(header)
-    if password is not None and state.password.verify(password):
+    if password is not None and await state.password.verify(password):
         state.limiter.succeeded(address)
         return True
     state.limiter.failed(address)
@@ -73,13 +76,17 @@ async def require_admin() -> ResponseReturnValue | None:
 
 
 async def require_admin_websocket() -> None:
+    """Refused before the handshake completes (a clean 403/401 answer, no traceback): another
+    site's page (Cross-Site WebSocket Hijacking rides on the browser's cookie), or nobody."""
     if websocket.blueprint == SENTRY_BLUEPRINT:
         return
+    origin = websocket.headers.get("Origin")
+    if origin is not None and not origin_allowed(origin, websocket.host,
+                                                 commander_state().settings.public_url):
+        raise ApiError(403, "origin_refused",
+                       f"websocket opened from {origin[:200]}, not from the commander's own pages")
     if not await current_user.is_authenticated:
-        # Refused before the handshake completes: the browser sees a failed connection.
-        from quart import abort
-
-        abort(401)
+        raise ApiError(401, "unauthorized", "log in first: live pages need the admin session")
 
 
 def install(app: Quart) -> None:

@@ -20,6 +20,7 @@ import orjson
 
 from minerfarm.commander.auth.tokens import rig_for_bearer
 from minerfarm.commander.errors import ApiError
+from minerfarm.commander.headers import ASGI_HEADERS
 from minerfarm.commander.ingest.accept import accept_reports
 from minerfarm.commander.ingest.limits import rig_budget
 from minerfarm.commander.state import CommanderState
@@ -78,7 +79,7 @@ class ReportsFastPath:
         body = orjson.dumps(payload)
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()), *headers]})
+            (b"content-length", str(len(body)).encode()), *ASGI_HEADERS, *headers]})
         await send({"type": "http.response.body", "body": body})
 
     async def _accept(self, scope: dict[str, Any], receive: Any) -> dict[str, int]:

@@ -10,6 +10,7 @@ from quart_auth import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from minerfarm.commander.auth.csrf import csrf_ok
+from minerfarm.commander.auth.password import PasswordCheckBusy
 from minerfarm.commander.auth.sessions import AdminUser, close_session, open_session
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.state import commander_state
@@ -18,11 +19,14 @@ routes = Routes()
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: a login link must not redirect to another site."""
+    """Only same-site paths: a login link must not redirect to another site. Browsers read
+    ``\\`` as ``/`` (``/\\evil.example`` is ``//evil.example``) and drop tabs and newlines, so
+    any of those, or any other control character, sends the admin home instead."""
     if not target:
         return url_for("pages.index")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)):
         return url_for("pages.index")
     return target
 
@@ -31,27 +35,39 @@ def _safe_next(target: str | None) -> str:
 async def login() -> Any:
     error, status = None, 200
     if request.method == "POST":
-        state, address = commander_state(), request.remote_addr or "?"
-        wait = state.limiter.retry_after(address)
-        form = await request.form
-        if not await csrf_ok():
-            error, status = "Your form expired; please try again.", 403
-        elif wait > 0:
-            error, status = f"Too many failed attempts. Try again in {wait:.0f} s.", 429
-        elif state.password.verify(form.get("password", "")):
-            state.limiter.succeeded(address)
-            session_id = await open_session(request.headers.get("User-Agent"))
-            login_user(AdminUser(session_id), remember=True)
-            return redirect(_safe_next(request.args.get("next")))
-        else:
-            state.limiter.failed(address)
-            error, status = "Wrong password.", 401
+        outcome = await _attempt()
+        if not isinstance(outcome, tuple):
+            return outcome  # logged in: the redirect
+        error, status = outcome
     page = await render_template("login.html", error=error, next=request.args.get("next", ""))
     headers = {}
     if status == 429:
-        headers["Retry-After"] = str(round(commander_state().limiter.retry_after(
-            request.remote_addr or "?")))
+        headers["Retry-After"] = str(max(1, round(commander_state().limiter.retry_after(
+            request.remote_addr or "?"))))
     return page, status, headers
+
+
+async def _attempt() -> Any:
+    """A posted login form: the redirect into the dashboard, or (what to tell the user,
+    status)."""
+    state, address = commander_state(), request.remote_addr or "?"
+    wait = state.limiter.retry_after(address)
+    form = await request.form
+    if not await csrf_ok():
+        return "Your form expired; please try again.", 403
+    if wait > 0:
+        return f"Too many failed attempts. Try again in {wait:.0f} s.", 429
+    try:
+        right = await state.password.verify(form.get("password", ""))
+    except PasswordCheckBusy:
+        return "Many logins are being checked right now; try again in a second.", 429
+    if not right:
+        state.limiter.failed(address)
+        return "Wrong password.", 401
+    state.limiter.succeeded(address)
+    session_id = await open_session(request.headers.get("User-Agent"))
+    login_user(AdminUser(session_id), remember=True)
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @routes.post("/logout")

@@ -19,6 +19,18 @@ _POOL = re.compile(
 )
 _WALLET = re.compile(r"^[A-Za-z0-9._:@+/=-]{4,256}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# The sentry hands download_url and sha256 to Ansible, which evaluates Jinja in variables:
+# "{{ lookup('pipe', ...) }}" in a URL would run on every rig. Refused here; the sentry also
+# marks them unsafe (never templated).
+_JINJA = ("{{", "{%", "{#")
+
+
+def _no_jinja(value: str) -> str:
+    found = [d for d in _JINJA if d in value]
+    if found:
+        raise ValueError(f"must not contain Jinja delimiters ({', '.join(found)}): this text "
+                         "is passed to Ansible on the rigs as it is")
+    return value
 
 
 class Strict(BaseModel):
@@ -66,10 +78,15 @@ class SoftwareIn(Strict):
                              f"placeholders are {', '.join(map(placeholder, PLACEHOLDERS))}")
         return value
 
+    @field_validator("download_url", mode="before")
+    @classmethod
+    def _url(cls, value: object) -> object:
+        return _no_jinja(value) if isinstance(value, str) else value
+
     @field_validator("sha256")
     @classmethod
     def _sha(cls, value: str) -> str:
-        value = value.lower()
+        value = _no_jinja(value).lower()
         if not _SHA256.match(value):
             raise ValueError("sha256 must be 64 hex digits")
         return value

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import ansible_runner
 import psutil
+import yaml
 
 from minerfarm.ansible_support import ROLES_DIR, ansible_env, playbook_binary
 from minerfarm.protocol.playbooks import FAILED_TASK_MAX, RUN_MESSAGE_MAX, PlaybookRun
@@ -46,8 +47,9 @@ def run_playbook(private_dir: Path, playbook_yaml: str, extravars: dict[str, Any
     (private_dir / "inventory" / "hosts").write_text(
         f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
     (ansible_home / "tmp").mkdir(parents=True, exist_ok=True)
+    _write_extravars(private_dir, extravars)
     result = ansible_runner.run(
-        private_data_dir=str(private_dir), playbook="main.yml", extravars=extravars,
+        private_data_dir=str(private_dir), playbook="main.yml",
         envvars=ansible_env(ansible_home), binary=str(playbook_binary(ansible_home)),
         # with a binary of our own, runner runs it as given: the playbook goes on the command line
         cmdline="main.yml", roles_path=[str(ROLES_DIR)], quiet=True, timeout=timeout_s,
@@ -68,6 +70,38 @@ def run_playbook(private_dir: Path, playbook_yaml: str, extravars: dict[str, Any
         return RunOutcome("failed", message=f"ansible-playbook ran over {timeout_s} s")
     return RunOutcome("failed", message=_stdout_tail(result) or
                       f"ansible-playbook ended with status {result.status} (rc {result.rc})")
+
+
+class _Unsafe(str):
+    pass
+
+
+_UnsafeDumper: Any = type("_UnsafeDumper", (yaml.SafeDumper,), {})  # (untyped base class)
+_UnsafeDumper.add_representer(
+    _Unsafe, lambda dumper, value: dumper.represent_scalar("!unsafe", str(value)))
+
+
+def _unsafe(value: Any) -> Any:
+    # Only text that could hold Jinja (a "{"): ansible-core 2.19 reads an !unsafe "0000" or
+    # "1.0" as a number, and plain quoted YAML text is never templated unless it has "{".
+    if isinstance(value, str):
+        return _Unsafe(value) if "{" in value else value
+    if isinstance(value, dict):
+        return {key: _unsafe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unsafe(item) for item in value]
+    return value
+
+
+def _write_extravars(private_dir: Path, extravars: dict[str, Any]) -> None:
+    """Our variables as ``env/extravars`` (ansible-runner passes it as ``-e @file``), text
+    tagged ``!unsafe``: Ansible evaluates Jinja inside variable values, and these come
+    from the commander (a catalog URL, a wallet): ``{{ lookup('pipe', ...) }}`` in one would
+    run here. Unsafe text is used as it is, never templated. Written each run (runner keeps an
+    existing file)."""
+    (private_dir / "env").mkdir(exist_ok=True)
+    (private_dir / "env" / "extravars").write_text(
+        yaml.dump(_unsafe(extravars), Dumper=_UnsafeDumper, allow_unicode=True))
 
 
 def _first_failure(events: Any) -> RunOutcome | None:
