@@ -48,7 +48,9 @@ def schemathesis_run(commander: CommanderProcess, auth: list[str], paths: str,
         "--max-time", str(max_time_s), "--request-timeout", str(REQUEST_TIMEOUT_S),
         "--seed", str(SEED), "--workers", "2", "--no-color",
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=max_time_s + 60)
+    # cwd: schemathesis keeps a cache folder (.schemathesis/) where it runs: not in the repo.
+    done = subprocess.run(command, capture_output=True, text=True, timeout=max_time_s + 60,
+                          cwd=commander.data_dir.parent)
     return done.returncode, done.stdout + done.stderr
 
 
