@@ -35,27 +35,34 @@ def commander(ctx: click.Context, data_dir: Path | None, host: str | None, port:
 
 
 def _serve(settings: Settings) -> None:
+    from minerfarm.commander import startup
     from minerfarm.commander.app import create_app
     from minerfarm.commander.server import hypercorn_config, serve_forever
-    from minerfarm.commander.tls import ensure_tls
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Everything the commander writes (database, queue, WAL files) is for its owner only.
     os.umask(0o077)
-    ensure_data_dir(settings.data_dir)
     try:
-        tls = ensure_tls(settings.data_dir, settings.cert, settings.key)
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"TLS: {exc}") from exc
-    password, generated = load_admin_password(settings.data_dir)
+        # Before Hypercorn: a broken data dir, certificate, port, queue or database is said in
+        # one line here, not as a lifespan failure (or a minute-long lifespan timeout) there.
+        ready = startup.check_all(settings)
+        password, generated = load_admin_password(settings.data_dir)
+    except startup.StartupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read or write {exc.filename or settings.data_dir}: "
+                                   f"{exc.strerror or exc}") from None
     if generated:
         click.echo(f"Generated admin password (shown once; change it with "
                    f"'minerfarm commander set-password'): {generated}")
-    app = create_app(settings, password, tls.fingerprint)
+    app = create_app(settings, password, ready.fingerprint)
     click.echo(f"minerfarm commander on https://{settings.host}:{settings.port} "
-               f"(certificate SHA-256 {tls.fingerprint.hex()})", err=True)
-    asyncio.run(serve_forever(app, hypercorn_config(settings, tls)))
+               f"(certificate SHA-256 {ready.fingerprint.hex()})", err=True)
+    try:
+        asyncio.run(serve_forever(app, hypercorn_config(settings, ready.tls)))
+    except startup.StartupError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @commander.command("set-password")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import signal
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
+from hypercorn.utils import LifespanFailureError, LifespanTimeoutError
 from quart import Quart
 
 from minerfarm.commander.settings import Settings
+from minerfarm.commander.startup import StartupError, port_error
 from minerfarm.commander.tls import TlsFiles
 
 log = logging.getLogger("minerfarm.commander")
@@ -34,4 +37,15 @@ async def serve_forever(app: Quart, config: Config) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(app, config, shutdown_trigger=stop.wait)
+    try:
+        await serve(app, config, shutdown_trigger=stop.wait)
+    except OSError as exc:
+        # The start-up checks bound the port a moment ago; someone may have taken it since.
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        host, _, port = config.bind[0].rpartition(":")
+        raise port_error(host.strip("[]"), int(port), exc) from None
+    except (LifespanFailureError, LifespanTimeoutError) as exc:
+        # The app's start-up failed after the checks passed: its log line above has the cause.
+        raise StartupError(f"the commander failed to start: {exc}",
+                           "see the error logged above") from None

@@ -32,6 +32,11 @@ class Settings:
         "SQLAlchemy async URL of the database; empty means SQLite in the data dir "
         "(e.g. postgresql+asyncpg://user@host/minerfarm for big farms).",
     )
+    database_timeout_s: int = setting(
+        10,
+        "Seconds start-up waits for the database to connect and answer a first query before "
+        "it stops with an error.",
+    )
     cert: str = setting("", "PEM certificate to serve instead of the generated self-signed one.")
     key: str = setting("", "PEM private key for --cert.")
     max_body_bytes: int = setting(1024 * 1024, "Largest request body accepted (413 above).")

@@ -1,0 +1,25 @@
+"""The commander's request class: a JSON body that is not UTF-8 is a 400, not a 500.
+
+Quart decodes the body before parsing it and lets the ``UnicodeDecodeError`` escape (only
+the parse error goes to ``on_json_loading_failed``), so every JSON route answered such a body
+with 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Request
+
+
+class CommanderRequest(Request):
+    async def get_json(self, force: bool = False, silent: bool = False,
+                       cache: bool = True) -> Any:
+        if force or self.is_json:
+            raw = await self.get_data(cache=True, as_text=False)
+            try:
+                if isinstance(raw, bytes):
+                    raw.decode()
+            except UnicodeDecodeError as error:
+                return None if silent else self.on_json_loading_failed(error)
+        return await super().get_json(force=force, silent=silent, cache=cache)
