@@ -2,7 +2,9 @@
 
 Quart decodes the body before parsing it and lets the ``UnicodeDecodeError`` escape (only
 the parse error goes to ``on_json_loading_failed``), so every JSON route answered such a body
-with 500.
+with 500. The admin API and the pages are checked earlier, before the guard
+(:func:`minerfarm.commander.errors.require_utf8_body`); this covers the sentry API's JSON
+routes, with the same answer.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Request
+
+from minerfarm.commander.errors import ApiError
 
 
 class CommanderRequest(Request):
@@ -21,5 +25,8 @@ class CommanderRequest(Request):
                 if isinstance(raw, bytes):
                     raw.decode()
             except UnicodeDecodeError as error:
-                return None if silent else self.on_json_loading_failed(error)
+                if silent:
+                    return None
+                raise ApiError(400, "invalid_encoding", f"the request body is not UTF-8 (byte "
+                               f"{error.start}): send UTF-8 text") from None
         return await super().get_json(force=force, silent=silent, cache=cache)

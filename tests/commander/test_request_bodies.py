@@ -19,7 +19,7 @@ def test_admin_json_body_that_is_not_utf8(commander: CommanderProcess, method: s
         answer = api.request(method, path, content=NOT_UTF8,
                              headers={"Content-Type": "application/json"})
     assert answer.status_code == 400, answer.text
-    assert answer.json()["error"]["code"] == "bad_request"
+    assert answer.json()["error"]["code"] == "invalid_encoding"
 
 
 def test_sentry_json_body_that_is_not_utf8(commander: CommanderProcess) -> None:
@@ -28,7 +28,7 @@ def test_sentry_json_body_that_is_not_utf8(commander: CommanderProcess) -> None:
         answer = sentry.post("/api/v1/sentry/logs", content=NOT_UTF8,
                              headers={"Content-Type": "application/json"})
     assert answer.status_code == 400, answer.text
-    assert "error" in answer.json()
+    assert answer.json()["error"]["code"] == "invalid_encoding"
 
 
 def test_utf8_bodies_still_work(commander: CommanderProcess) -> None:
