@@ -78,7 +78,7 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
         QUART_AUTH_COOKIE_SAMESITE="Strict",
         QUART_AUTH_COOKIE_SECURE=True,
         QUART_AUTH_SALT="minerfarm admin session",
-        BODY_TIMEOUT=30,
+        BODY_TIMEOUT=settings.body_timeout_s,
     )
     state = CommanderState(
         settings=settings, password=password, fingerprint=fingerprint,

@@ -40,6 +40,10 @@ class Settings:
     cert: str = setting("", "PEM certificate to serve instead of the generated self-signed one.")
     key: str = setting("", "PEM private key for --cert.")
     max_body_bytes: int = setting(1024 * 1024, "Largest request body accepted (413 above).")
+    body_timeout_s: int = setting(
+        30, "Longest a request body may take to arrive, in seconds (408 and the connection "
+            "closed after): a client trickling bytes cannot hold a connection for good."
+    )
     queue_synchronous: str = setting(
         "FULL",
         "SQLite synchronous mode of the ingest queue: FULL survives power loss, NORMAL only "

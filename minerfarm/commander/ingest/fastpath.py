@@ -3,8 +3,9 @@
 Every rig posts here every few seconds: it is the one hot path of the commander. Through Quart
 each report paid for request/response objects, context pushes and every app hook (measured
 ~0.3 ms of CPU, more than validating and durably queueing the report). This handler does the
-same work with none of that: body size limit (413), bearer token (401/410), the rig's budget
-(429, :mod:`.limits`), validation (400/422), durable queue (202) — the checks live in
+same work with none of that: body size limit (413) and time limit (408: a body must arrive
+within ``body_timeout_s``), bearer token (401/410), the rig's budget (429, :mod:`.limits`),
+validation (400/422), durable queue (202) — the checks live in
 :func:`.accept.accept_reports` and :func:`~minerfarm.commander.auth.tokens.rig_for_bearer`,
 shared with the Quart route, and errors have the protocol's one shape. Every other request
 goes to Quart untouched.
@@ -12,6 +13,8 @@ goes to Quart untouched.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -40,14 +43,20 @@ class _TooLarge(Exception):
     pass
 
 
-async def _discard(receive: Any, cap: int) -> None:
-    """Read and drop the rest of a request body, ``cap`` bytes at most."""
+class _TooSlow(Exception):
+    pass
+
+
+async def _discard(receive: Any, cap: int, timeout_s: float) -> None:
+    """Read and drop the rest of a request body, ``cap`` bytes and ``timeout_s`` at most."""
     dropped = 0
-    while dropped <= cap:
-        message = await receive()
-        if message["type"] == "http.disconnect" or not message.get("more_body", False):
-            return
-        dropped += len(message.get("body", b""))
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout_s):
+            while dropped <= cap:
+                message = await receive()
+                if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                    return
+                dropped += len(message.get("body", b""))
 
 
 class ReportsFastPath:
@@ -71,7 +80,12 @@ class ReportsFastPath:
                                  f"request body is larger than the limit of {limit} bytes")
             # An HTTP/1.1 client sends its whole body before it reads the answer: discard the
             # rest (up to a cap) so it can, then close the connection.
-            await _discard(receive, DISCARD_CAP)
+            await _discard(receive, DISCARD_CAP, self.state.settings.body_timeout_s)
+            headers.append((b"connection", b"close"))
+        except _TooSlow:
+            status = 408
+            payload = error_body("request_timeout", "the request body did not arrive within "
+                                 f"{self.state.settings.body_timeout_s} s; send it at once")
             headers.append((b"connection", b"close"))
         except Exception:
             log.exception("ingest: unexpected error on %s", PATH)
@@ -87,7 +101,11 @@ class ReportsFastPath:
         rig = await rig_for_bearer(headers.get(b"authorization", b"").decode("latin-1"),
                                    self.state)
         rig_budget(self.state).charge_request(rig.id)  # before the body: a refusal is cheap
-        body = await self._read_body(headers, receive)
+        try:
+            async with asyncio.timeout(self.state.settings.body_timeout_s):
+                body = await self._read_body(headers, receive)
+        except TimeoutError:
+            raise _TooSlow from None
         mimetype = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip()
         return await accept_reports(self.state, rig, body, mimetype.lower())
 
