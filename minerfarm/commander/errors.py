@@ -12,6 +12,7 @@ from urllib.parse import unquote_to_bytes
 from pydantic import ValidationError
 from quart import Quart, has_request_context, render_template, request
 from quart_schema import RequestSchemaValidationError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from minerfarm.protocol.errors import error_body
@@ -87,6 +88,16 @@ def register(app: Quart) -> None:
             api = invalid_request(inner)
             return error_body(api.code, api.message, **api.details), 422
         return error_body("invalid_request", str(inner) or "request body is invalid"), 422
+
+    @app.errorhandler(StaleDataError)
+    async def gone_meanwhile(error: StaleDataError) -> Any:
+        # Changed a row that another request deleted between reading and writing it (a rename
+        # racing a delete): what the caller asked for is not there any more.
+        message = "it was deleted while this request ran"
+        if _wants_json():
+            return error_body("not_found", message), 404
+        return await render_template("error.html", status=404, title="Not Found",
+                                     message=message), 404
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException) -> Any:
