@@ -29,6 +29,9 @@ def hypercorn_config(settings: Settings, tls: TlsFiles) -> Config:
     config.accesslog = None
     config.errorlog = "-"
     config.keep_alive_timeout = 75  # sentries keep their connection between reports
+    # Hypercorn closes a connection after 1,000 requests by default; a client that sends its
+    # next request at that moment sees it cut (a rig reporting every 10 s would, every ~3 h).
+    config.keep_alive_max_requests = 1_000_000
     return config
 
 
