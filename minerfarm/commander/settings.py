@@ -40,6 +40,10 @@ class Settings:
     cert: str = setting("", "PEM certificate to serve instead of the generated self-signed one.")
     key: str = setting("", "PEM private key for --cert.")
     max_body_bytes: int = setting(1024 * 1024, "Largest request body accepted (413 above).")
+    session_recheck_s: float = setting(
+        15.0, "How often an open live page checks that its login session still exists (after a "
+              "logout or set-password it is sent to the login page), in seconds."
+    )
     body_timeout_s: int = setting(
         30, "Longest a request body may take to arrive, in seconds (408 and the connection "
             "closed after): a client trickling bytes cannot hold a connection for good."
@@ -141,6 +145,8 @@ def _convert(type_name: Any, raw: str) -> Any:
         return raw.strip().lower() not in ("0", "false", "no", "off", "")
     if "int" in text:
         return int(raw)
+    if "float" in text:
+        return float(raw)
     if "Path" in text:
         return Path(raw)
     return raw

@@ -6,6 +6,7 @@ which clears them all) effective on the server, not only in one browser.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 
@@ -20,6 +21,22 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+async def session_exists(session_id: str) -> bool:
+    async with commander_state().db() as session:
+        found = await session.scalar(
+            select(AdminSession.id_hash).where(AdminSession.id_hash == _hash(session_id)))
+    return found is not None
+
+
+async def session_ended(session_id: str, every_s: float) -> None:
+    """Return once the session is gone (logout, ``set-password``), checking every ``every_s``:
+    an open websocket was authenticated when it opened, and must not outlive its session."""
+    while True:
+        await asyncio.sleep(every_s)
+        if not await session_exists(session_id):
+            return
+
+
 class AdminUser(AuthUser):
     """The admin, if the cookie names a session that still exists."""
 
@@ -30,11 +47,7 @@ class AdminUser(AuthUser):
         if self.auth_id is None:
             return False
         if self._checked is None:
-            async with commander_state().db() as session:
-                found = await session.scalar(
-                    select(AdminSession.id_hash).where(AdminSession.id_hash == _hash(self.auth_id))
-                )
-            self._checked = found is not None
+            self._checked = await session_exists(self.auth_id)
         return self._checked
 
 

@@ -11,6 +11,7 @@ rendered, sent, or within ``FRAME_INTERVAL_S`` after it, are coalesced into the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -18,8 +19,10 @@ from typing import Any
 
 import orjson
 from quart import url_for, websocket
+from quart_auth import current_user
 
 from minerfarm.commander import topics
+from minerfarm.commander.auth.sessions import session_ended
 from minerfarm.commander.pages import fragments
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.pubsub import OVERFLOW, Message
@@ -33,8 +36,39 @@ FRAME_INTERVAL_S = 0.05
 Render = Callable[[list[Message]], Awaitable[list[Op]]]
 
 
+async def logged_in_only(page: Awaitable[None]) -> None:
+    """Serve an accepted websocket until it ends, or until its login session does: a logout or
+    ``set-password`` then sends the page to the login form (``redirect``) and closes it."""
+    session_id = current_user.auth_id
+    if session_id is None:  # the guard let no such socket in; nothing to watch
+        await page
+        return
+    serving = asyncio.ensure_future(page)
+    watching = asyncio.create_task(
+        session_ended(session_id, commander_state().settings.session_recheck_s))
+    try:
+        done, _ = await asyncio.wait({serving, watching}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (serving, watching):
+            task.cancel()
+        await asyncio.gather(serving, watching, return_exceptions=True)
+    if serving in done:
+        serving.result()  # its own end or error, as it was
+        return
+    watching.result()  # a failed check is an error, not a logout
+    with contextlib.suppress(Exception):  # the browser may be gone already
+        await websocket.send(orjson.dumps({"ops": [
+            {"op": "redirect", "url": url_for("pages.login")}]}).decode())
+        await websocket.close(4401, "logged out")
+
+
 async def serve(topic_names: list[str], render: Render,
                 on_open: Callable[[], Awaitable[None]] | None = None) -> None:
+    await logged_in_only(_serve(topic_names, render, on_open))
+
+
+async def _serve(topic_names: list[str], render: Render,
+                 on_open: Callable[[], Awaitable[None]] | None) -> None:
     state = commander_state()
     async with state.pubsub.subscribe(topic_names, maxsize=state.settings.live_queue) as sub:
         await websocket.accept()  # subscribed first: once the page sees "open", it misses nothing

@@ -22,7 +22,7 @@ from quart import websocket
 from minerfarm.commander import topics
 from minerfarm.commander.dashboard.aggregator import FarmAggregator
 from minerfarm.commander.pages import fragments
-from minerfarm.commander.pages.live import FRAME_INTERVAL_S, Op, touched
+from minerfarm.commander.pages.live import FRAME_INTERVAL_S, Op, logged_in_only, touched
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.pubsub import OVERFLOW, Message, PubSub
 from minerfarm.commander.state import commander_state
@@ -149,4 +149,5 @@ async def live_index(kind: str) -> None:
     if kind not in ("cpu_gpu", "asic"):
         return
     state = commander_state()
-    await IndexPage(fragments.aggregator(), state.pubsub, kind, state.settings.live_queue).serve()
+    page = IndexPage(fragments.aggregator(), state.pubsub, kind, state.settings.live_queue)
+    await logged_in_only(page.serve())

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from minerfarm.commander import topics
 from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError, validation_message
+from minerfarm.commander.pages.live import logged_in_only
 from minerfarm.commander.playbooks import console, service, store
 from minerfarm.commander.playbooks.schemas import PlaybookIn
 from minerfarm.commander.playbooks.suggested import playbook_template
@@ -191,8 +192,13 @@ async def miner_logs(rig_id: int) -> Any:
 @playbook_pages.websocket("/rigs/<int:rig_id>/miner-logs/ws")
 async def miner_logs_live(rig_id: int) -> None:
     """New console lines as JSON arrays; ``?after=ID`` is the last line the page shows."""
-    after = int(websocket.args.get("after", "0") or 0)
+    text = websocket.args.get("after", "0")
+    after = int(text) if text.isdigit() and len(text) < 19 else 0  # a mangled link: from 0
     await websocket.accept()
+    await logged_in_only(_follow_console(rig_id, after))
+
+
+async def _follow_console(rig_id: int, after: int) -> None:
     async with commander_state().pubsub.subscribe([topics.miner_logs(rig_id)],
                                                   maxsize=32) as updates:
         while True:
