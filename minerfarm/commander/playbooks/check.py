@@ -12,11 +12,11 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
-import yaml
 
 from minerfarm.ansible_support import ansible_env, playbook_argv
 from minerfarm.commander.db.models import Address
 from minerfarm.commander.errors import ApiError
+from minerfarm.commander.playbooks.schemas import plays_of
 from minerfarm.protocol.playbooks import PLACEHOLDERS, ROLE_VARIABLES, placeholder
 
 SYNTAX_CHECK_TIMEOUT_S = 30.0
@@ -35,12 +35,9 @@ def invalid(message: str) -> ApiError:
 
 def parse_plays(text: str) -> list[dict[str, Any]]:
     try:
-        plays = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise invalid(f"the playbook is not valid YAML: {exc}") from exc
-    if not isinstance(plays, list) or not plays or not all(isinstance(p, dict) for p in plays):
-        raise invalid("an Ansible playbook is a YAML list of plays (each starting with '- name:')")
-    return plays
+        return plays_of(text)
+    except ValueError as exc:
+        raise invalid(str(exc)) from exc
 
 
 def _defined_names(node: Any, found: set[str]) -> set[str]:

@@ -4,7 +4,7 @@ sentries send back about them (playbook runs, miner console lines)."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import jinja2
 import jinja2.meta
@@ -32,6 +32,18 @@ def _no_jinja(value: str) -> str:
                          "is passed to Ansible on the rigs as it is")
     return value
 
+
+
+def plays_of(text: str) -> list[dict[str, Any]]:
+    """The plays of a playbook's YAML; ValueError saying what is wrong (the API's 422s)."""
+    try:
+        plays = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"the playbook is not valid YAML: {exc}") from exc
+    if not isinstance(plays, list) or not plays or not all(isinstance(p, dict) for p in plays):
+        raise ValueError("an Ansible playbook is a YAML list of plays (each starting with "
+                         "'- name:')")
+    return plays
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -101,12 +113,7 @@ class PlaybookIn(Strict):
     @field_validator("yaml")
     @classmethod
     def _yaml(cls, value: str) -> str:
-        try:
-            plays = yaml.safe_load(value)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"not valid YAML: {exc}") from exc
-        if not isinstance(plays, list) or not plays or not all(isinstance(p, dict) for p in plays):
-            raise ValueError("an Ansible playbook is a YAML list of plays")
+        plays_of(value)
         return value
 
 
