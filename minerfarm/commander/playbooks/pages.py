@@ -1,6 +1,7 @@
-"""Playbook pages: a rig's playbooks (choose the software, edit its template, pick address
-templates), one playbook applied to many rigs, each rig's last playbook run, and the live
-console of a rig's miners (a websocket fed by ``topics.miner_logs``)."""
+"""Playbook pages: the templates (pool and wallet addresses, the mining software catalog), a
+rig's playbooks (choose the software, edit its template, pick address templates), one playbook
+applied to many rigs, each rig's last playbook run, and the live console of a rig's miners (a
+websocket fed by ``topics.miner_logs``)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError, validation_message
 from minerfarm.commander.pages.live import logged_in_only
 from minerfarm.commander.playbooks import console, service, store
-from minerfarm.commander.playbooks.schemas import PlaybookIn
+from minerfarm.commander.playbooks.schemas import AddressIn, PlaybookIn, SoftwareIn, Strict
 from minerfarm.commander.playbooks.suggested import playbook_template
 from minerfarm.commander.rigs import service as rigs
 from minerfarm.commander.state import commander_state
@@ -26,6 +27,18 @@ from minerfarm.protocol.playbooks import PLACEHOLDERS, placeholder
 
 playbook_pages = Blueprint("playbook_pages", __name__, template_folder="templates")
 LOG_LINES = 200
+# Each catalog table: its model, the API's body schema (the one validation) and the form's
+# fields, in the order the form shows them.
+CATALOG_FORMS: dict[str, tuple[Any, type[Strict], tuple[str, ...]]] = {
+    "addresses": (Address, AddressIn, ("type", "coin", "label", "value")),
+    "software": (MiningSoftware, SoftwareIn, ("name", "version", "download_url", "sha256",
+                                              "executable_template", "api_kind", "api_port")),
+}
+KINDS = "any(addresses, software)"
+# What ?done= may say: a fixed set, so a link cannot put words on the page.
+DONE = {"saved": "Saved.", "deleted": "Deleted."}
+MISSING_SHA256 = ("the sentry refuses to install it until you fill in the checksum the "
+                  "project publishes")
 
 
 async def _choices() -> dict[str, Any]:
@@ -67,6 +80,111 @@ async def _draft(software_id: str | None) -> dict[str, Any]:
             return {"name": f"{software.name} {software.version}", "software_id": software.id,
                     "yaml": playbook_template(software), "address_ids": []}
     return {"name": "", "software_id": None, "yaml": "", "address_ids": []}
+
+
+# -- templates: addresses and the software catalog ----------------------------------------
+
+async def _templates_page(kind: str | None = None, values: dict[str, str] | None = None,
+                          errors: dict[str, str] | None = None, error: str | None = None,
+                          status: int = 200) -> Any:
+    """The list of both tables with their "add" forms; ``kind``'s form shows ``values``."""
+    page = await render_template(
+        "playbooks/templates.html", addresses=await store.list_rows(Address),
+        software=await store.list_rows(MiningSoftware), kind=kind, values=values or {},
+        errors=errors or {}, error=error, notice=DONE.get(request.args.get("done", "")),
+        missing_sha256=MISSING_SHA256)
+    return page, status
+
+
+async def _edit_template_page(kind: str, row_id: int, values: dict[str, str],
+                              errors: dict[str, str] | None = None, error: str | None = None,
+                              status: int = 200) -> Any:
+    page = await render_template("playbooks/template_edit.html", kind=kind, row_id=row_id,
+                                 values=values, errors=errors or {}, error=error,
+                                 missing_sha256=MISSING_SHA256)
+    return page, status
+
+
+async def _catalog_values(kind: str) -> dict[str, str]:
+    """What was typed, as typed (shown again on an error); the schema converts it."""
+    form = await request.form
+    return {f: form.get(f, "").replace("\r\n", "\n").strip() for f in CATALOG_FORMS[kind][2]}
+
+
+def _field_errors(kind: str, exc: ValidationError) -> dict[str, str]:
+    """Each field's first problem. AddressIn checks the value against the type as a whole
+    (a pool is host:port, a wallet is not), so a whole-body error belongs next to the value."""
+    fields = CATALOG_FORMS[kind][2]
+    errors: dict[str, str] = {}
+    for item in exc.errors(include_url=False, include_input=False):
+        name = str(item["loc"][0]) if item["loc"] else ""
+        if name not in fields:
+            name = "value" if kind == "addresses" else ""  # "": shown above the form
+        errors.setdefault(name, str(item["msg"]).removeprefix("Value error, "))
+    return errors
+
+
+class _Refused(Exception):
+    """A form that was not saved: what was typed, the field errors, a message, the status."""
+
+    def __init__(self, values: dict[str, str], errors: dict[str, str], error: str | None,
+                 status: int) -> None:
+        super().__init__(error)
+        self.values, self.errors, self.error, self.status = values, errors, error, status
+
+
+async def _save_template(kind: str, row_id: int | None) -> None:
+    """Save the posted form, or raise _Refused with what was typed and what is wrong."""
+    model, schema, _ = CATALOG_FORMS[kind]
+    values = await _catalog_values(kind)
+    try:
+        await store.save_row(model, schema(**values).model_dump(), row_id)
+    except ValidationError as exc:
+        raise _Refused(values, _field_errors(kind, exc), None, 422) from exc
+    except ApiError as exc:  # 409: the same name and version exists; 404: deleted meanwhile
+        raise _Refused(values, {}, exc.message, exc.status) from exc
+
+
+@playbook_pages.get("/templates")
+async def templates() -> Any:
+    return await _templates_page()
+
+
+@playbook_pages.post(f"/templates/<{KINDS}:kind>")
+async def create_template(kind: str) -> Any:
+    try:
+        await _save_template(kind, None)
+    except _Refused as no:
+        return await _templates_page(kind, no.values, no.errors, no.error, no.status)
+    return redirect(url_for("playbook_pages.templates", done="saved"))
+
+
+@playbook_pages.get(f"/templates/<{KINDS}:kind>/<int:row_id>")
+async def edit_template(kind: str, row_id: int) -> Any:
+    model, _, fields = CATALOG_FORMS[kind]
+    row = await store.get_row(model, row_id)  # gone: the error page says so
+    return await _edit_template_page(kind, row_id, {f: str(getattr(row, f)) for f in fields})
+
+
+@playbook_pages.post(f"/templates/<{KINDS}:kind>/<int:row_id>")
+async def save_template(kind: str, row_id: int) -> Any:
+    try:
+        await _save_template(kind, row_id)
+    except _Refused as no:
+        return await _edit_template_page(kind, row_id, no.values, no.errors, no.error,
+                                         no.status)
+    return redirect(url_for("playbook_pages.templates", done="saved"))
+
+
+@playbook_pages.post(f"/templates/<{KINDS}:kind>/<int:row_id>/delete")
+async def delete_template(kind: str, row_id: int) -> Any:
+    try:
+        await store.delete_row(CATALOG_FORMS[kind][0], row_id)
+    except ApiError as exc:
+        if exc.status != 404:  # 409: playbooks use it; 404: already gone, as the user wanted
+            return await _templates_page(error=f"Not deleted: {exc.message}.",
+                                         status=exc.status)
+    return redirect(url_for("playbook_pages.templates", done="deleted"))
 
 
 # -- one rig -------------------------------------------------------------------------------
