@@ -18,7 +18,7 @@ from minerfarm.commander import topics
 from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError, validation_message
 from minerfarm.commander.pages.live import logged_in_only
-from minerfarm.commander.playbooks import console, service, store
+from minerfarm.commander.playbooks import console, flightsheet, service, store
 from minerfarm.commander.playbooks.schemas import AddressIn, PlaybookIn, SoftwareIn, Strict
 from minerfarm.commander.playbooks.suggested import playbook_template
 from minerfarm.commander.rigs import service as rigs
@@ -41,28 +41,75 @@ MISSING_SHA256 = ("the sentry refuses to install it until you fill in the checks
                   "project publishes")
 
 
-async def _choices() -> dict[str, Any]:
+async def _choices(draft: dict[str, Any]) -> dict[str, Any]:
+    """The form's options, and the flight sheet of a saved playbook read back into ``draft``
+    (its coin, wallet and pool from its address templates)."""
+    software = await store.list_rows(MiningSoftware)
+    addresses = await store.list_rows(Address)
+    if "coin" not in draft:
+        picked = [a for a in addresses if a.id in (draft.get("address_ids") or [])]
+        by_type = {a.type: a for a in picked}
+        draft.update(coin=picked[0].coin if picked else "", extra_args="",
+                     wallet_id=by_type["wallet"].id if "wallet" in by_type else None,
+                     pool_id=by_type["pool"].id if "pool" in by_type else None)
     return {
-        "software": await store.list_rows(MiningSoftware),
-        "addresses": await store.list_rows(Address),
+        "software": software, "addresses": addresses,
+        "flight": flightsheet.options(addresses, software),
         "placeholders": [(placeholder(n), h) for n, h in PLACEHOLDERS.items()],
     }
 
 
+def _form_id(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 19 else None
+
+
 async def _form_values() -> tuple[dict[str, Any], list[int]]:
     form = await request.form
-    software = form.get("software_id", "")
-    values = {
+    values: dict[str, Any] = {
         "name": form.get("name", "").strip(),
-        "software_id": int(software) if software.isdigit() else None,
+        "software_id": _form_id(form.get("software_id")),
         "yaml": form.get("yaml", "").replace("\r\n", "\n"),
         "address_ids": [int(i) for i in form.getlist("address_ids") if i.isdigit()],
+        "coin": form.get("coin", "").strip(),
+        "wallet_id": _form_id(form.get("wallet_id")),
+        "pool_id": _form_id(form.get("pool_id")),
+        "extra_args": form.get("extra_args", "").strip()[:1024],
+        "generate": form.get("action") == "generate",
     }
+    if values["wallet_id"] or values["pool_id"]:  # the flight sheet picks the addresses
+        values["address_ids"] = [i for i in (values["wallet_id"], values["pool_id"]) if i]
     return values, [int(i) for i in form.getlist("rig_ids") if i.isdigit()]
 
 
 def _checked(values: dict[str, Any]) -> dict[str, Any]:
-    return PlaybookIn(**values).model_dump()
+    return PlaybookIn(**{k: values[k] for k in PlaybookIn.model_fields}).model_dump()
+
+
+async def _optional_row(model: Any, row_id: int | None) -> Any:
+    if row_id is None:
+        return None
+    with contextlib.suppress(ApiError):
+        return await store.get_row(model, row_id)
+    return None
+
+
+async def _flight(values: dict[str, Any]) -> bool:
+    """Apply the flight sheet to ``values``: checked whenever a coin is chosen (or the user
+    asked to generate); the playbook generated when asked or when the YAML box is empty, an
+    admin's own YAML kept otherwise. True: only generated, to be looked at before saving."""
+    if not (values["coin"] or values["generate"]):
+        return False
+    software = await _optional_row(MiningSoftware, values["software_id"])
+    problem = flightsheet.check(values["coin"], await _optional_row(Address, values["wallet_id"]),
+                                await _optional_row(Address, values["pool_id"]), software)
+    if problem:
+        raise ApiError(422, "invalid_flight_sheet", f"Flight sheet: {problem}.")
+    if values["generate"] or not values["yaml"].strip():
+        values["yaml"] = flightsheet.generate(software, values["extra_args"])
+        values["name"] = values["name"] or f"{software.name} {values['coin']}"
+    if values["generate"]:
+        values["notice"] = "Generated from the flight sheet: check the playbook, then save."
+    return bool(values["generate"])
 
 
 def _error_of(exc: Exception) -> tuple[str, int]:
@@ -194,7 +241,7 @@ async def _rig_page(rig: Rig, draft: dict[str, Any], error: str | None = None,
     runs = (await service.last_runs([rig.id])).get(rig.id, [])
     page = await render_template(
         "playbooks/rig.html", rig=rig, playbooks=await store.rig_playbooks(rig.id),
-        runs=runs, draft=draft, error=error, **await _choices())
+        runs=runs, draft=draft, error=error, **await _choices(draft))
     return page, status
 
 
@@ -212,6 +259,8 @@ async def create_playbook(rig_id: int) -> Any:
     rig = await rigs.get_rig(rig_id)
     values, _ = await _form_values()
     try:
+        if await _flight(values):
+            return await _rig_page(rig, values)
         await service.save_checked(rig_id, _checked(values))
     except (ValidationError, ApiError) as exc:
         return await _rig_page(rig, values, *_error_of(exc))
@@ -229,7 +278,7 @@ async def _playbook(rig_id: int, playbook_id: int) -> Playbook:
 async def _edit_page(rig: Rig, playbook_id: int, draft: dict[str, Any],
                      error: str | None = None, status: int = 200) -> Any:
     page = await render_template("playbooks/edit.html", rig=rig, playbook_id=playbook_id,
-                                 draft=draft, error=error, **await _choices())
+                                 draft=draft, error=error, **await _choices(draft))
     return page, status
 
 
@@ -245,6 +294,8 @@ async def save_playbook(rig_id: int, playbook_id: int) -> Any:
     rig = await rigs.get_rig(rig_id)
     values, _ = await _form_values()
     try:
+        if await _flight(values):
+            return await _edit_page(rig, playbook_id, values)
         await service.save_checked(rig_id, _checked(values), playbook_id)
     except (ValidationError, ApiError) as exc:
         return await _edit_page(rig, playbook_id, values, *_error_of(exc))
@@ -272,7 +323,7 @@ async def _index_page(draft: dict[str, Any], chosen: list[int], error: str | Non
     runs = await service.last_runs([r.id for r in all_rigs])
     page = await render_template("playbooks/index.html", rigs=all_rigs, by_rig=by_rig,
                                  runs=runs, draft=draft, chosen=chosen, error=error,
-                                 **await _choices())
+                                 **await _choices(draft))
     return page, status
 
 
@@ -285,6 +336,8 @@ async def index() -> Any:
 async def apply() -> Any:
     values, rig_ids = await _form_values()
     try:
+        if await _flight(values):
+            return await _index_page(values, rig_ids)
         if not rig_ids:
             raise ApiError(422, "invalid_playbook", "pick at least one rig")
         await service.apply_to_rigs(rig_ids, _checked(values))
