@@ -52,8 +52,8 @@ def test_totals_follow_reports_renames_deletes_and_staleness() -> None:
                         {"ip": "10.0.0.3", "online": False}]}, kind="asic")):
         farm.observe(message)
     totals = farm.totals(NOW)
-    # rig 2 is stale; ASICs name no coin
-    assert totals.hashrate_by_coin == {"XMR": 100.0, "ASICs (coin not reported)": 2e14}
+    # rig 2 is stale; the ASIC names no model, coin or algorithm: a bucket of its own
+    assert totals.hashrate_by_coin == {"XMR": 100.0, "ASIC (algorithm not reported)": 2e14}
     assert totals.power_w == 3700
     assert (totals.rigs_online, totals.rigs_offline) == (1, 1)
     assert (totals.asics_online, totals.asics_offline) == (1, 1)

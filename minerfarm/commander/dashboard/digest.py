@@ -20,6 +20,7 @@ from minerfarm.commander.reports.figures import (
     sum_of,
     text,
 )
+from minerfarm.protocol.algorithms import algorithm_of_coin, normalise_algorithm, normalise_coin
 
 _VERSIONS = itertools.count(1)
 
@@ -44,10 +45,21 @@ def clock_skew_s(stats: dict[str, Any], received: datetime) -> float | None:
 
 @dataclass(frozen=True)
 class MinerLine:
+    """One miner (or online ASIC) of a rig. ``coin`` and ``algorithm`` are normalised
+    (:mod:`minerfarm.protocol.algorithms`); an algorithm not reported is taken from the coin
+    when the coin is a well-known one."""
+
     software: str
     coin: str | None
     algorithm: str | None
     hashrate_hs: float | None
+
+    @classmethod
+    def read(cls, software: str, coin: Any, algorithm: Any, hashrate: Any) -> MinerLine:
+        ticker = normalise_coin(text(coin))
+        return cls(software, ticker,
+                   normalise_algorithm(text(algorithm)) or algorithm_of_coin(ticker),
+                   number(hashrate))
 
 
 @dataclass
@@ -89,8 +101,8 @@ class RigDigest:
 
     def _rig_figures(self, stats: dict[str, Any]) -> None:
         gpus, miners = objects(stats.get("gpus")), objects(stats.get("miners"))
-        self.miners = [MinerLine(text(m.get("software")) or "?", text(m.get("coin")),
-                                 text(m.get("algorithm")), number(m.get("hashrate_hs")))
+        self.miners = [MinerLine.read(text(m.get("software")) or "?", m.get("coin"),
+                                      m.get("algorithm"), m.get("hashrate_hs"))
                        for m in miners]
         self.gpu_count = len(gpus) if stats.get("gpus") is not None else None
         self.hottest_c = max_of([g.get("temp_c") for g in gpus])
@@ -104,8 +116,8 @@ class RigDigest:
         asics = objects(asics)
         online = [a for a in asics if a.get("online") is True]
         self.asics_online, self.asics_total = len(online), len(asics)
-        self.miners = [MinerLine(text(a.get("model")) or "ASIC", text(a.get("coin")),
-                                 text(a.get("algorithm")), number(a.get("hashrate_hs")))
+        self.miners = [MinerLine.read(text(a.get("model")) or "ASIC", a.get("coin"),
+                                      a.get("algorithm"), a.get("hashrate_hs"))
                        for a in online]
         self.hashrate_hs = sum_of([a.get("hashrate_hs") for a in online])
         self.power_w = sum_of([a.get("power_w") for a in online])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from minerfarm.commander.dashboard.digest import RigDigest
+from minerfarm.commander.dashboard.digest import MinerLine, RigDigest
 
 
 @dataclass
@@ -39,15 +39,30 @@ class Share:
     algorithms: tuple[tuple[str, float], ...] = ()
 
 
+def algorithm_bucket(miner: MinerLine) -> str:
+    """The algorithm total a miner adds to: its (normalised) algorithm, else a bucket of its
+    own software, so hashrates of unknown algorithms never add up with each other."""
+    return miner.algorithm or f"{miner.software} (algorithm not reported)"
+
+
+def coin_bucket(miner: MinerLine) -> str:
+    """The coin total a miner adds to: its coin; without one, its algorithm (MH/s of different
+    algorithms do not add, so there is no single "unknown" coin)."""
+    if miner.coin:
+        return miner.coin
+    if miner.algorithm:
+        return f"{miner.algorithm} (coin not reported)"
+    return algorithm_bucket(miner)
+
+
 def share_of(digest: RigDigest, online: bool) -> Share:
     if not online:
         return Share(digest.kind, False, 0, digest.asics_total)
-    unnamed = "ASICs (coin not reported)" if digest.kind == "asic" else "unknown"
     rates = [m for m in digest.miners if m.hashrate_hs is not None]
     return Share(digest.kind, True, digest.asics_online, digest.asics_total,
                  digest.power_w or 0.0,
-                 tuple((m.coin or unnamed, m.hashrate_hs or 0.0) for m in rates),
-                 tuple((m.algorithm or "unknown", m.hashrate_hs or 0.0) for m in rates))
+                 tuple((coin_bucket(m), m.hashrate_hs or 0.0) for m in rates),
+                 tuple((algorithm_bucket(m), m.hashrate_hs or 0.0) for m in rates))
 
 
 def _add(sums: dict[str, float], key: str, value: float) -> None:
