@@ -9,6 +9,8 @@ unknown algorithm still gets a bucket of its own instead of merging with anythin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Canonical display name -> the spellings seen from miners and pools (compared lowercased,
 # without spaces, dashes, underscores or slashes: "SHA-256", "sha_256" and "sha256" are one).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -75,3 +77,46 @@ def algorithm_of_coin(coin: str | None) -> str | None:
     """The algorithm a well-known coin is mined with, else None."""
     ticker = normalise_coin(coin)
     return COIN_ALGORITHMS.get(ticker) if ticker else None
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """ASIC models of ``make`` whose name starts with ``model_prefix`` mine ``algorithm``."""
+
+    make: str
+    model_prefix: str
+    algorithm: str
+
+
+# Read by the ASIC sentry (to fill ``asics[].algorithm``) and by the commander (for reports
+# of older ASIC sentries that did not). Canonical names (ALIASES); the longest prefix wins.
+FAMILIES: tuple[Family, ...] = (
+    Family("Antminer", "S", "SHA-256"),  # S9 ... S21
+    Family("Antminer", "T", "SHA-256"),  # T9, T17, T19, T21
+    Family("Antminer", "R", "SHA-256"),  # R4
+    Family("Antminer", "L", "Scrypt"),  # L3+, L7, L9
+    Family("Antminer", "KS", "kHeavyHash"),  # KS3, KS5
+    Family("Antminer", "K7", "Eaglesong"),
+    Family("Antminer", "KA", "Kadena"),  # KA3
+    Family("Antminer", "D", "X11"),  # D7, D9
+    Family("Antminer", "Z", "Equihash"),  # Z15
+    Family("Antminer", "E9", "Etchash"),
+    Family("Antminer", "AL", "Blake3"),  # AL1
+    Family("Whatsminer", "", "SHA-256"),  # MicroBT makes only SHA-256 machines
+    Family("AvalonMiner", "", "SHA-256"),  # Canaan's Avalons are all SHA-256
+    Family("Avalon", "", "SHA-256"),
+    Family("Goldshell", "LT", "Scrypt"),
+    Family("Goldshell", "KD", "Kadena"),
+    Family("Goldshell", "CK", "Eaglesong"),
+    Family("Goldshell", "KA", "kHeavyHash"),
+    Family("IceRiver", "KS", "kHeavyHash"),
+)
+
+
+def algorithm_of_model(make: str | None, model: str | None) -> str | None:
+    """The algorithm an ASIC model mines (by its family), None if not known."""
+    if not make:
+        return None
+    matches = [f for f in FAMILIES if f.make.lower() == make.strip().lower()
+               and (model or "").strip().upper().startswith(f.model_prefix.upper())]
+    return max(matches, key=lambda f: len(f.model_prefix)).algorithm if matches else None

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from minerfarm.protocol.algorithms import algorithm_of_model
+
 
 @dataclass(frozen=True, slots=True)
 class ModelFacts:
@@ -41,35 +43,9 @@ def facts_for(make: str | None, model: str | None) -> ModelFacts | None:
     return _BY_NAME.get((make.lower(), model.lower()))
 
 
-@dataclass(frozen=True, slots=True)
-class Family:
-    """Models of ``make`` whose name starts with ``model_prefix`` mine ``algorithm``."""
-
-    make: str
-    model_prefix: str
-    algorithm: str
-
-
-# Algorithm names as in minerfarm.protocol.algorithms (its canonical names). The longest
-# matching prefix wins.
-FAMILIES: tuple[Family, ...] = (
-    Family("Antminer", "S", "SHA-256"),  # S9 ... S21
-    Family("Antminer", "T", "SHA-256"),  # T9, T17, T19, T21
-    Family("Antminer", "R", "SHA-256"),  # R4
-    Family("Antminer", "L", "Scrypt"),  # L3+, L7, L9
-    Family("Antminer", "KS", "kHeavyHash"),  # KS3, KS5
-    Family("Antminer", "K7", "Eaglesong"),
-    Family("Antminer", "KA", "Kadena"),  # KA3
-    Family("Antminer", "D", "X11"),  # D7, D9
-    Family("Antminer", "Z", "Equihash"),  # Z15
-    Family("Antminer", "E9", "Etchash"),
-    Family("Antminer", "AL", "Blake3"),  # AL1
-    Family("Goldshell", "LT", "Scrypt"),
-    Family("Goldshell", "KD", "Kadena"),
-    Family("Goldshell", "CK", "Eaglesong"),
-    Family("Goldshell", "KA", "kHeavyHash"),
-    Family("IceRiver", "KS", "kHeavyHash"),
-)
+# Which algorithm a model family mines (Antminer S -> SHA-256, L -> scrypt, ...) is in
+# minerfarm.protocol.algorithms.FAMILIES: the commander reads it too, for reports of ASIC
+# sentries older than these facts.
 
 # Firmwares that exist only for one algorithm, whatever model they run on (Braiins OS and
 # Whatsminer firmwares report no model over RPC): backend name -> algorithm.
@@ -90,12 +66,7 @@ DEFAULT_COINS: dict[str, str] = {
 
 def algorithm_for(backend: str | None, make: str | None, model: str | None) -> str | None:
     """The algorithm a model mines, from its family, else from its firmware; None if unknown."""
-    if make is not None and model is not None:
-        matches = [f for f in FAMILIES if f.make.lower() == make.lower()
-                   and model.upper().startswith(f.model_prefix.upper())]
-        if matches:
-            return max(matches, key=lambda f: len(f.model_prefix)).algorithm
-    return BACKEND_ALGORITHMS.get(backend or "")
+    return algorithm_of_model(make, model) or BACKEND_ALGORITHMS.get(backend or "")
 
 
 def default_coin(algorithm: str | None) -> str | None:

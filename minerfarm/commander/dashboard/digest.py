@@ -20,7 +20,12 @@ from minerfarm.commander.reports.figures import (
     sum_of,
     text,
 )
-from minerfarm.protocol.algorithms import algorithm_of_coin, normalise_algorithm, normalise_coin
+from minerfarm.protocol.algorithms import (
+    algorithm_of_coin,
+    algorithm_of_model,
+    normalise_algorithm,
+    normalise_coin,
+)
 
 _VERSIONS = itertools.count(1)
 
@@ -116,8 +121,12 @@ class RigDigest:
         asics = objects(asics)
         online = [a for a in asics if a.get("online") is True]
         self.asics_online, self.asics_total = len(online), len(asics)
+        # An ASIC sentry older than the model facts sent no algorithm: read it from the model.
         self.miners = [MinerLine.read(text(a.get("model")) or "ASIC", a.get("coin"),
-                                      a.get("algorithm"), a.get("hashrate_hs"))
+                                      text(a.get("algorithm"))
+                                      or algorithm_of_model(text(a.get("make")),
+                                                            text(a.get("model"))),
+                                      a.get("hashrate_hs"))
                        for a in online]
         self.hashrate_hs = sum_of([a.get("hashrate_hs") for a in online])
         self.power_w = sum_of([a.get("power_w") for a in online])
