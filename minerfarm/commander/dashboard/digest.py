@@ -66,6 +66,21 @@ class MinerLine:
                    normalise_algorithm(text(algorithm)) or algorithm_of_coin(ticker),
                    number(hashrate))
 
+    @classmethod
+    def miner(cls, m: dict[str, Any]) -> MinerLine:
+        """A ``miners[]`` entry of a report."""
+        return cls.read(text(m.get("software")) or "?", m.get("coin"), m.get("algorithm"),
+                        m.get("hashrate_hs"))
+
+    @classmethod
+    def asic(cls, a: dict[str, Any]) -> MinerLine:
+        """An ``asics[]`` entry; an ASIC sentry older than the model facts sent no algorithm:
+        it is read from the model."""
+        return cls.read(text(a.get("model")) or "ASIC", a.get("coin"),
+                        text(a.get("algorithm"))
+                        or algorithm_of_model(text(a.get("make")), text(a.get("model"))),
+                        a.get("hashrate_hs"))
+
 
 @dataclass
 class RigDigest:
@@ -106,9 +121,7 @@ class RigDigest:
 
     def _rig_figures(self, stats: dict[str, Any]) -> None:
         gpus, miners = objects(stats.get("gpus")), objects(stats.get("miners"))
-        self.miners = [MinerLine.read(text(m.get("software")) or "?", m.get("coin"),
-                                      m.get("algorithm"), m.get("hashrate_hs"))
-                       for m in miners]
+        self.miners = [MinerLine.miner(m) for m in miners]
         self.gpu_count = len(gpus) if stats.get("gpus") is not None else None
         self.hottest_c = max_of([g.get("temp_c") for g in gpus])
         self.power_w = sum_of([g.get("power_w") for g in gpus])
@@ -121,13 +134,7 @@ class RigDigest:
         asics = objects(asics)
         online = [a for a in asics if a.get("online") is True]
         self.asics_online, self.asics_total = len(online), len(asics)
-        # An ASIC sentry older than the model facts sent no algorithm: read it from the model.
-        self.miners = [MinerLine.read(text(a.get("model")) or "ASIC", a.get("coin"),
-                                      text(a.get("algorithm"))
-                                      or algorithm_of_model(text(a.get("make")),
-                                                            text(a.get("model"))),
-                                      a.get("hashrate_hs"))
-                       for a in online]
+        self.miners = [MinerLine.asic(a) for a in online]
         self.hashrate_hs = sum_of([a.get("hashrate_hs") for a in online])
         self.power_w = sum_of([a.get("power_w") for a in online])
         self.hottest_c = max_of([asic_temp(a) for a in online])
