@@ -39,6 +39,7 @@ def test_mixed_algorithms_and_an_s19_total_separately(commander: CommanderProces
     with commander.client() as browser:
         assert browser_login(browser).status_code == 302
         page = browser.get("/").text
+        asics = browser.get("/asics").text
     totals = re.search(r'<section class="totals" id="totals">.*?</section>', page, re.S)
     assert totals, page
     chips = dict(re.findall(r'<span class="label">([^<]+)</span>\s*(?:<strong>)?([^<]+)',
@@ -47,3 +48,6 @@ def test_mixed_algorithms_and_an_s19_total_separately(commander: CommanderProces
     assert chips["Ethash"] == "100.00 MH/s" and chips["KawPoW"] == "30.00 MH/s", chips
     assert "unknown" not in totals.group(0)
 
+    # the ASIC sentry's header line names the algorithm of its hashrate
+    header = re.search(r'<tr class="sentry[^"]*">.*?</tr>', asics, re.S)
+    assert header and re.search(r"95.00 TH/s <small[^>]*>SHA-256</small>", header.group(0)), asics

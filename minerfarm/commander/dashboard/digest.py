@@ -82,6 +82,22 @@ class MinerLine:
                         a.get("hashrate_hs"))
 
 
+def algorithm_bucket(miner: MinerLine) -> str:
+    """The algorithm total a miner adds to: its (normalised) algorithm, else a bucket of its
+    own software, so hashrates of unknown algorithms never add up with each other."""
+    return miner.algorithm or f"{miner.software} (algorithm not reported)"
+
+
+def coin_bucket(miner: MinerLine) -> str:
+    """The coin total a miner adds to: its coin; without one, its algorithm (MH/s of different
+    algorithms do not add, so there is no single "unknown" coin)."""
+    if miner.coin:
+        return miner.coin
+    if miner.algorithm:
+        return f"{miner.algorithm} (coin not reported)"
+    return algorithm_bucket(miner)
+
+
 @dataclass
 class RigDigest:
     """One rig on the index pages; ``version`` changes whenever anything shown changes."""
@@ -140,6 +156,15 @@ class RigDigest:
         self.hottest_c = max_of([asic_temp(a) for a in online])
         self.accepted = sum_of([obj(a.get("shares")).get("accepted") for a in online])  # type: ignore[assignment]
         self.rejected = sum_of([obj(a.get("shares")).get("rejected") for a in online])  # type: ignore[assignment]
+
+    def hashrate_by_algorithm(self) -> dict[str, float]:
+        """The rig's hashrate per algorithm bucket (a sum over algorithms means nothing)."""
+        rates: dict[str, float] = {}
+        for line in self.miners:
+            if line.hashrate_hs is not None:
+                key = algorithm_bucket(line)
+                rates[key] = rates.get(key, 0.0) + line.hashrate_hs
+        return dict(sorted(rates.items()))
 
     def rename(self, name: str) -> None:
         self.name = name

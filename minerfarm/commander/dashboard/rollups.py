@@ -25,8 +25,7 @@ from typing import Any
 from sqlalchemy import Text, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from minerfarm.commander.dashboard.digest import MinerLine
-from minerfarm.commander.dashboard.totals import algorithm_bucket
+from minerfarm.commander.dashboard.digest import MinerLine, algorithm_bucket
 from minerfarm.commander.db.models import (
     AsicMiner,
     PlaybookRun,

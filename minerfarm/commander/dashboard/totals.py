@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from minerfarm.commander.dashboard.digest import MinerLine, RigDigest
+from minerfarm.commander.dashboard.digest import RigDigest, algorithm_bucket, coin_bucket
 
 
 @dataclass
@@ -37,22 +37,6 @@ class Share:
     power_w: float = 0.0
     coins: tuple[tuple[str, float], ...] = ()
     algorithms: tuple[tuple[str, float], ...] = ()
-
-
-def algorithm_bucket(miner: MinerLine) -> str:
-    """The algorithm total a miner adds to: its (normalised) algorithm, else a bucket of its
-    own software, so hashrates of unknown algorithms never add up with each other."""
-    return miner.algorithm or f"{miner.software} (algorithm not reported)"
-
-
-def coin_bucket(miner: MinerLine) -> str:
-    """The coin total a miner adds to: its coin; without one, its algorithm (MH/s of different
-    algorithms do not add, so there is no single "unknown" coin)."""
-    if miner.coin:
-        return miner.coin
-    if miner.algorithm:
-        return f"{miner.algorithm} (coin not reported)"
-    return algorithm_bucket(miner)
 
 
 def share_of(digest: RigDigest, online: bool) -> Share:
