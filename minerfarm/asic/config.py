@@ -34,6 +34,23 @@ CONFIG_DIR_ENV = "MINERFARM_ASIC_CONFIG_DIR"
 CONFIG_FILE = "asic-sentry.json"
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+# A coin ticker or algorithm name the admin sets; the commander normalises the spelling
+# (minerfarm.protocol.algorithms), so "sha256d" and "SHA-256" total together.
+MiningName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]*$")]
+
+
+class MiningOverride(BaseModel):
+    """``coin``/``algorithm`` set by the admin: they win over the model facts (an S19 mining
+    BCH, a rented-out L7 pointed at DOGE). The algorithm alone, without a coin, clears the
+    facts' default coin when it differs from the facts' algorithm."""
+
+    coin: MiningName | None = Field(default=None, description="coin the ASICs mine (ticker)")
+    algorithm: MiningName | None = Field(default=None, description="algorithm they mine")
+
+    @field_validator("coin", "algorithm", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        return value.strip() or None if isinstance(value, str) else value
 
 
 class Credentials(BaseModel):
@@ -50,8 +67,9 @@ class Credentials(BaseModel):
         return value.get_secret_value() if value is not None else None
 
 
-class AsicEntry(BaseModel):
-    """One watched ASIC. ``type`` is a backend name; ``None`` = identify on first poll."""
+class AsicEntry(MiningOverride):
+    """One watched ASIC. ``type`` is a backend name; ``None`` = identify on first poll.
+    ``coin``/``algorithm`` override the sentry's and the model facts for this ASIC."""
 
     model_config = ConfigDict(extra="allow")
     ip: str
@@ -96,6 +114,9 @@ class PollSettings(BaseModel):
 
 
 class AsicSentryConfig(AgentConfig):
+    # Sentry-wide coin/algorithm (every ASIC of this sentry); an ASIC entry's own win.
+    coin: MiningName | None = Field(default=None, description="coin of every ASIC here")
+    algorithm: MiningName | None = Field(default=None, description="algorithm of every ASIC")
     asics: list[AsicEntry] = Field(default_factory=list)
     subnet_credentials: list[SubnetCredentials] = Field(default_factory=list)
     scan_cidrs: list[str] = Field(default_factory=list,

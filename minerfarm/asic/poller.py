@@ -18,7 +18,7 @@ from minerfarm.protocol.reports import Asic
 
 from . import drivers
 from .concurrency import bounded_map
-from .config import AsicEntry, AsicSentryConfig, PollSettings
+from .config import AsicEntry, AsicSentryConfig, MiningOverride, PollSettings
 from .drivers import Backend, RpcTransport
 from .errors import AsicError
 
@@ -38,9 +38,10 @@ class Poller:
     last identity); :meth:`poll` runs one round."""
 
     def __init__(self, asics: Sequence[AsicEntry], *, timeout: float = 5.0,
-                 concurrency: int = 256) -> None:
+                 concurrency: int = 256, mining: MiningOverride | None = None) -> None:
         self.timeout = timeout
         self.concurrency = concurrency
+        self.mining = mining or MiningOverride()
         self._round = asyncio.Lock()
         self._watched = [
             _Watched(entry, RpcTransport(entry.ip, entry.port, timeout),
@@ -52,7 +53,8 @@ class Poller:
     def from_config(cls, config: AsicSentryConfig,
                     settings: PollSettings | None = None) -> Poller:
         settings = settings or config.poll
-        return cls(config.asics, timeout=settings.timeout_s, concurrency=settings.concurrency)
+        return cls(config.asics, timeout=settings.timeout_s, concurrency=settings.concurrency,
+                   mining=MiningOverride(coin=config.coin, algorithm=config.algorithm))
 
     def __len__(self) -> int:
         return len(self._watched)
@@ -81,8 +83,23 @@ class Poller:
         except Exception as exc:  # a parser bug must not take the other ASICs' round down
             log.exception("reading %s:%s failed", ip, watched.entry.port)
             return drivers.offline(ip, f"unexpected error: {type(exc).__name__}", watched.last)
+        asic = overridden(asic, watched.entry, self.mining)
         watched.last = asic
         return asic
+
+
+def overridden(asic: Asic, entry: AsicEntry, sentry: MiningOverride) -> Asic:
+    """``asic`` with the admin's coin/algorithm: the entry's, else the sentry's, else what the
+    reading (firmware or model facts) says."""
+    coin = entry.coin or sentry.coin
+    algorithm = entry.algorithm or sentry.algorithm
+    if coin is None and algorithm is None:
+        return asic
+    if coin is None and algorithm is not None and algorithm != asic.algorithm:
+        coin_now = None  # the facts' default coin was for the facts' algorithm
+    else:
+        coin_now = coin or asic.coin
+    return asic.model_copy(update={"coin": coin_now, "algorithm": algorithm or asic.algorithm})
 
 
 async def poll_once(config: AsicSentryConfig) -> list[Asic]:

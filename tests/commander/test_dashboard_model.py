@@ -14,7 +14,11 @@ from sqlalchemy import insert, select
 from minerfarm.commander import topics
 from minerfarm.commander.dashboard.aggregator import FarmAggregator
 from minerfarm.commander.dashboard.charts import series
-from minerfarm.commander.dashboard.rollups import apply_retention, roll_up_once
+from minerfarm.commander.dashboard.rollups import (
+    ALGORITHM_SERIES,
+    apply_retention,
+    roll_up_once,
+)
 from minerfarm.commander.db.engine import make_engine, make_sessionmaker
 from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.db.models import Report, Rig, StatRollup
@@ -52,8 +56,8 @@ def test_totals_follow_reports_renames_deletes_and_staleness() -> None:
                         {"ip": "10.0.0.3", "online": False}]}, kind="asic")):
         farm.observe(message)
     totals = farm.totals(NOW)
-    # rig 2 is stale; ASICs name no coin
-    assert totals.hashrate_by_coin == {"XMR": 100.0, "ASICs (coin not reported)": 2e14}
+    # rig 2 is stale; the ASIC names no model, coin or algorithm: a bucket of its own
+    assert totals.hashrate_by_coin == {"XMR": 100.0, "ASIC (algorithm not reported)": 2e14}
     assert totals.power_w == 3700
     assert (totals.rigs_online, totals.rigs_offline) == (1, 1)
     assert (totals.asics_online, totals.asics_offline) == (1, 1)
@@ -100,9 +104,12 @@ async def add_reports(engine: Any, rows: list[tuple[int, datetime, dict[str, Any
 
 
 async def rollups(engine: Any, period: int) -> list[Any]:
+    """The rig's and ASICs' own rollup rows (not the per-algorithm hashrate series)."""
     async with engine.connect() as conn:
         table = StatRollup.__table__
-        query = select(table).where(table.c.period_s == period).order_by(table.c.bucket)
+        query = (select(table).where(table.c.period_s == period,
+                                     ~table.c.asic.startswith(ALGORITHM_SERIES))
+                 .order_by(table.c.bucket))
         return list((await conn.execute(query)).mappings())
 
 
@@ -181,3 +188,21 @@ async def test_the_model_follows_the_bus_and_keeps_what_arrives_while_it_loads(
                          reported(1, 6, gpu_stats(66.0, 50, 100)).data)
     assert farm.rigs[1].hashrate_hs == 66.0  # applied at publish, before any subscriber runs
     await engine.dispose()
+
+
+async def test_chart_series_are_per_algorithm_never_a_mixed_sum(engine: Any) -> None:
+    minute = NOW.replace(second=0, microsecond=0) - timedelta(minutes=3)
+    mixed = {"miners": [{"software": "trex", "algorithm": "ethash", "hashrate_hs": 60e6},
+                        {"software": "lolminer", "algorithm": "ETHASH", "hashrate_hs": 40e6},
+                        {"software": "gminer", "algorithm": "kawpow", "hashrate_hs": 30e6}]}
+    kawpow_only = {"miners": [{"software": "gminer", "algorithm": "KAWPOW",
+                               "hashrate_hs": 50e6}]}
+    await add_reports(engine, [(1, minute, mixed), (2, minute + timedelta(minutes=1), mixed),
+                               (3, minute + timedelta(minutes=2), kawpow_only)])
+    await roll_up_once(engine)
+    chart = await series(engine, 1, "", "1h")
+    assert len(chart["t"]) == 3
+    assert chart["hashrate_hs_by_algorithm"] == {"Ethash": [100e6, 100e6, None],
+                                                 "KawPoW": [30e6, 30e6, 50e6]}
+    # An ASIC's own series is one device: no per-algorithm split
+    assert (await series(engine, 1, "ip:10.0.0.9", "1h"))["hashrate_hs_by_algorithm"] == {}

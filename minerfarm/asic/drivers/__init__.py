@@ -33,6 +33,7 @@ from minerfarm.protocol.reports import Asic
 from ..errors import AsicError, AsicNotIdentified, AsicUnreachable
 from . import antminer, avalon, braiins, whatsminer
 from .base import Backend
+from .facts import algorithm_for, default_coin
 from .transport import DEFAULT_PORT, Replies, RpcTransport
 
 # Order matters: Braiins runs on Antminer hardware, so it is asked before stock Antminer.
@@ -42,7 +43,7 @@ BACKEND_NAMES: tuple[str, ...] = tuple(backend.name for backend in BACKENDS)
 _BY_NAME = {backend.name: backend for backend in BACKENDS}
 
 __all__ = ["BACKENDS", "BACKEND_NAMES", "DEFAULT_PORT", "Backend", "Replies", "RpcTransport",
-           "backend_named", "identify", "offline", "probe", "read"]
+           "backend_named", "identify", "offline", "probe", "read", "with_model_facts"]
 
 
 def backend_named(name: str) -> Backend:
@@ -79,7 +80,16 @@ async def read(transport: RpcTransport, backend: Backend) -> Asic:
     if not replies.data:
         raise AsicUnreachable(f"{transport.host}:{transport.port}: every command refused: "
                               + "; ".join(replies.errors.values()))
-    return backend.parse(transport.host, replies)
+    return with_model_facts(backend.parse(transport.host, replies), backend.name)
+
+
+def with_model_facts(asic: Asic, backend: str) -> Asic:
+    """``asic`` with the algorithm (and default coin) of its model where it reported none."""
+    algorithm = asic.algorithm or algorithm_for(backend, asic.make, asic.model)
+    coin = asic.coin or (default_coin(algorithm) if not asic.algorithm else None)
+    if (algorithm, coin) == (asic.algorithm, asic.coin):
+        return asic
+    return asic.model_copy(update={"algorithm": algorithm, "coin": coin})
 
 
 async def probe(host: str, port: int = DEFAULT_PORT, kind: str | None = None, *,

@@ -20,6 +20,12 @@ from minerfarm.commander.reports.figures import (
     sum_of,
     text,
 )
+from minerfarm.protocol.algorithms import (
+    algorithm_of_coin,
+    algorithm_of_model,
+    normalise_algorithm,
+    normalise_coin,
+)
 
 _VERSIONS = itertools.count(1)
 
@@ -44,10 +50,52 @@ def clock_skew_s(stats: dict[str, Any], received: datetime) -> float | None:
 
 @dataclass(frozen=True)
 class MinerLine:
+    """One miner (or online ASIC) of a rig. ``coin`` and ``algorithm`` are normalised
+    (:mod:`minerfarm.protocol.algorithms`); an algorithm not reported is taken from the coin
+    when the coin is a well-known one."""
+
     software: str
     coin: str | None
     algorithm: str | None
     hashrate_hs: float | None
+
+    @classmethod
+    def read(cls, software: str, coin: Any, algorithm: Any, hashrate: Any) -> MinerLine:
+        ticker = normalise_coin(text(coin))
+        return cls(software, ticker,
+                   normalise_algorithm(text(algorithm)) or algorithm_of_coin(ticker),
+                   number(hashrate))
+
+    @classmethod
+    def miner(cls, m: dict[str, Any]) -> MinerLine:
+        """A ``miners[]`` entry of a report."""
+        return cls.read(text(m.get("software")) or "?", m.get("coin"), m.get("algorithm"),
+                        m.get("hashrate_hs"))
+
+    @classmethod
+    def asic(cls, a: dict[str, Any]) -> MinerLine:
+        """An ``asics[]`` entry; an ASIC sentry older than the model facts sent no algorithm:
+        it is read from the model."""
+        return cls.read(text(a.get("model")) or "ASIC", a.get("coin"),
+                        text(a.get("algorithm"))
+                        or algorithm_of_model(text(a.get("make")), text(a.get("model"))),
+                        a.get("hashrate_hs"))
+
+
+def algorithm_bucket(miner: MinerLine) -> str:
+    """The algorithm total a miner adds to: its (normalised) algorithm, else a bucket of its
+    own software, so hashrates of unknown algorithms never add up with each other."""
+    return miner.algorithm or f"{miner.software} (algorithm not reported)"
+
+
+def coin_bucket(miner: MinerLine) -> str:
+    """The coin total a miner adds to: its coin; without one, its algorithm (MH/s of different
+    algorithms do not add, so there is no single "unknown" coin)."""
+    if miner.coin:
+        return miner.coin
+    if miner.algorithm:
+        return f"{miner.algorithm} (coin not reported)"
+    return algorithm_bucket(miner)
 
 
 @dataclass
@@ -89,9 +137,7 @@ class RigDigest:
 
     def _rig_figures(self, stats: dict[str, Any]) -> None:
         gpus, miners = objects(stats.get("gpus")), objects(stats.get("miners"))
-        self.miners = [MinerLine(text(m.get("software")) or "?", text(m.get("coin")),
-                                 text(m.get("algorithm")), number(m.get("hashrate_hs")))
-                       for m in miners]
+        self.miners = [MinerLine.miner(m) for m in miners]
         self.gpu_count = len(gpus) if stats.get("gpus") is not None else None
         self.hottest_c = max_of([g.get("temp_c") for g in gpus])
         self.power_w = sum_of([g.get("power_w") for g in gpus])
@@ -104,14 +150,21 @@ class RigDigest:
         asics = objects(asics)
         online = [a for a in asics if a.get("online") is True]
         self.asics_online, self.asics_total = len(online), len(asics)
-        self.miners = [MinerLine(text(a.get("model")) or "ASIC", text(a.get("coin")),
-                                 text(a.get("algorithm")), number(a.get("hashrate_hs")))
-                       for a in online]
+        self.miners = [MinerLine.asic(a) for a in online]
         self.hashrate_hs = sum_of([a.get("hashrate_hs") for a in online])
         self.power_w = sum_of([a.get("power_w") for a in online])
         self.hottest_c = max_of([asic_temp(a) for a in online])
         self.accepted = sum_of([obj(a.get("shares")).get("accepted") for a in online])  # type: ignore[assignment]
         self.rejected = sum_of([obj(a.get("shares")).get("rejected") for a in online])  # type: ignore[assignment]
+
+    def hashrate_by_algorithm(self) -> dict[str, float]:
+        """The rig's hashrate per algorithm bucket (a sum over algorithms means nothing)."""
+        rates: dict[str, float] = {}
+        for line in self.miners:
+            if line.hashrate_hs is not None:
+                key = algorithm_bucket(line)
+                rates[key] = rates.get(key, 0.0) + line.hashrate_hs
+        return dict(sorted(rates.items()))
 
     def rename(self, name: str) -> None:
         self.name = name

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Text, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from minerfarm.commander.dashboard.digest import MinerLine, algorithm_bucket
 from minerfarm.commander.db.models import (
     AsicMiner,
     PlaybookRun,
@@ -82,6 +83,25 @@ def bucket_start(moment: datetime, period_s: int) -> datetime:
 
 BucketKey = tuple[int, str, int, datetime]  # (rig_id, asic identity or "", period_s, start)
 
+# A rig's hashrate per algorithm is stored in the rollup rows of the ``asic`` column named
+# ALGORITHM_SERIES + the algorithm (temperature and power empty). Why there and not a new
+# column: it needs no migration (merging, upserts and retention work unchanged). It cannot
+# meet an ASIC's identity: those are an ASCII MAC or start with "ip:", this starts with "§".
+ALGORITHM_SERIES = "§algorithm:"
+
+
+def algorithm_rates(stats: dict[str, Any]) -> dict[str, float]:
+    """The report's hashrate per algorithm bucket (as the farm totals name them); online ASICs
+    and miners that gave a hashrate only."""
+    asics = [a for a in objects(stats.get("asics")) if a.get("online") is True]
+    lines = ([MinerLine.asic(a) for a in asics] if asics else
+             [MinerLine.miner(m) for m in objects(stats.get("miners"))])
+    rates: dict[str, float] = defaultdict(float)
+    for line in lines:
+        if line.hashrate_hs is not None:
+            rates[algorithm_bucket(line)] += line.hashrate_hs
+    return dict(rates)
+
 
 def fold(reports: list[tuple[int, datetime, str | dict[str, Any]]]) -> dict[BucketKey, Bucket]:
     """Reports ``(rig_id, received_at, payload)`` -> buckets keyed by (rig_id, asic identity or
@@ -111,6 +131,8 @@ def _samples(rig_id: int, ts: datetime, stats: Any) -> Iterator[tuple[BucketKey,
     for period in PERIODS:
         start = bucket_start(ts, period)
         yield (rig_id, "", period, start), rig_figures
+        for algorithm, rate in algorithm_rates(stats).items():
+            yield (rig_id, (ALGORITHM_SERIES + algorithm)[:64], period, start), (rate, None, None)
         for asic in objects(stats.get("asics")):
             yield (rig_id, asic_identity(asic)[:64], period, start), asic_figures(asic)
 

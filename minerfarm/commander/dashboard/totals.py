@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from minerfarm.commander.dashboard.digest import RigDigest
+from minerfarm.commander.dashboard.digest import RigDigest, algorithm_bucket, coin_bucket
 
 
 @dataclass
@@ -42,12 +42,11 @@ class Share:
 def share_of(digest: RigDigest, online: bool) -> Share:
     if not online:
         return Share(digest.kind, False, 0, digest.asics_total)
-    unnamed = "ASICs (coin not reported)" if digest.kind == "asic" else "unknown"
     rates = [m for m in digest.miners if m.hashrate_hs is not None]
     return Share(digest.kind, True, digest.asics_online, digest.asics_total,
                  digest.power_w or 0.0,
-                 tuple((m.coin or unnamed, m.hashrate_hs or 0.0) for m in rates),
-                 tuple((m.algorithm or "unknown", m.hashrate_hs or 0.0) for m in rates))
+                 tuple((coin_bucket(m), m.hashrate_hs or 0.0) for m in rates),
+                 tuple((algorithm_bucket(m), m.hashrate_hs or 0.0) for m in rates))
 
 
 def _add(sums: dict[str, float], key: str, value: float) -> None:
