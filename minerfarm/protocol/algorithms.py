@@ -32,14 +32,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Cuckatoo32": ("cuckatoo32", "cuckatoo"),
     "Eaglesong": ("eaglesong",),
     "Kadena": ("blake2s", "kadena"),
+    "ZelHash": ("zelhash",),
+    "BeamHash": ("beamhash",),
+    "NexaPoW": ("nexapow",),
+    "FishHash": ("fishhash",),
+    "DynexSolve": ("dynexsolve",),
 }
 
 # Well-known coins -> the algorithm they are mined with (by ticker, uppercased).
 COIN_ALGORITHMS: dict[str, str] = {
     "BTC": "SHA-256", "BCH": "SHA-256", "BSV": "SHA-256",
     "LTC": "Scrypt", "DOGE": "Scrypt",
-    "XMR": "RandomX",
-    "RVN": "KawPoW",
+    "XMR": "RandomX", "ZEPH": "RandomX",
+    "RVN": "KawPoW", "CLORE": "KawPoW", "NEOX": "KawPoW",
     "ETC": "Etchash", "ETHW": "Ethash",
     "KAS": "kHeavyHash",
     "ERG": "Autolykos2",
@@ -51,6 +56,8 @@ COIN_ALGORITHMS: dict[str, str] = {
     "FIRO": "FiroPoW",
     "CKB": "Eaglesong",
     "KDA": "Kadena",
+    "FLUX": "ZelHash", "BEAM": "BeamHash", "NEXA": "NexaPoW", "IRON": "FishHash",
+    "DNX": "DynexSolve",
 }
 
 _IGNORED = str.maketrans("", "", " -_/.")

@@ -29,7 +29,7 @@ def test_which_miner_mines_which_coin() -> None:
     srb = seeded("srbminer", "SRBMiner-MULTI --algorithm randomx --pool {{ pool }}")
     mystery = seeded("custom", "mine --pool {{ pool }}")
     assert [software_algorithm(s) for s in (xmrig, trex, lolminer, srb, mystery)] == [
-        "randomx", "kawpow", "etchash", "randomx", None]
+        "RandomX", "KawPoW", "Etchash", "RandomX", None]  # one name per algorithm, as totals
     assert mines(xmrig, "XMR") and mines(srb, "XMR") and not mines(trex, "XMR")
     assert mines(trex, "RVN") and not mines(xmrig, "RVN") and mines(lolminer, "ETC")
     assert mines(mystery, "RVN") and mines(trex, "NEWCOIN")  # unknown: offered, not hidden
@@ -109,7 +109,7 @@ def test_another_coins_choices_are_refused_and_kept(commander: CommanderProcess,
         no_coin = browser.post(f"/rigs/{farm['rig']}/playbooks", data={
             **sheet(farm, token, coin=""), "action": "generate"})
     assert wrong_miner.status_code == 422
-    assert "trex 0.26.8 mines kawpow, but XMR is mined with randomx" in wrong_miner.text
+    assert "trex 0.26.8 mines KawPoW, but XMR is mined with RandomX" in wrong_miner.text
     assert selected(wrong_miner.text, "software_id") == str(farm["trex"])
     assert selected(wrong_miner.text, "wallet_id") == str(farm["xmr_wallet"])
     assert 'value="mine xmr"' in wrong_miner.text and 'value="--no-watchdog"' in wrong_miner.text

@@ -3,8 +3,10 @@ arguments, turned into the playbook the miner's catalog entry suggests (``sugges
 
 Which miner mines which coin: each catalog entry's executable template names its algorithm
 (``--algo kawpow``, ``-a kawpow``, ``--algorithm randomx``; xmrig's default is RandomX), and
-:data:`COIN_ALGORITHMS` says what each well-known coin is mined with. Where either is unknown
-the miner is offered for every coin: hiding it would leave an admin stuck with no choice.
+the protocol's algorithm facts (:mod:`minerfarm.protocol.algorithms`, shared with the farm
+totals) say what each well-known coin is mined with and which spellings are one algorithm.
+Where either is unknown the miner is offered for every coin: hiding it would leave an admin
+stuck with no choice.
 """
 
 from __future__ import annotations
@@ -16,28 +18,22 @@ from typing import Any
 from minerfarm.commander.db.models import Address, MiningSoftware
 from minerfarm.commander.playbooks.store import row_out
 from minerfarm.commander.playbooks.suggested import playbook_template
+from minerfarm.protocol.algorithms import algorithm_of_coin, normalise_algorithm
 
-# Coin -> the algorithm its miners are started with (lowercase, as in miners' --algo flags).
-COIN_ALGORITHMS: dict[str, str] = {
-    "XMR": "randomx", "ZEPH": "randomx", "RVN": "kawpow", "CLORE": "kawpow",
-    "NEOX": "kawpow", "ETC": "etchash", "ERG": "autolykos2", "KAS": "kheavyhash",
-    "FLUX": "zelhash", "BEAM": "beamhash", "CFX": "octopus", "ALPH": "blake3",
-    "NEXA": "nexapow", "IRON": "fishhash", "DNX": "dynexsolve",
-}
-_SAME = {"rx/0": "randomx", "ethash_etc": "etchash"}  # spellings of one algorithm
 _ALGO_FLAG = re.compile(r"(?:^|\s)(?:--algo|--algorithm|-a)[\s=]+([A-Za-z0-9/_-]+)")
-_DEFAULT = {"xmrig": "randomx"}  # no flag: the miner's own default
+_DEFAULT = {"xmrig": "RandomX"}  # no flag: the miner's own default
 
 
 def software_algorithm(software: MiningSoftware) -> str | None:
+    """The algorithm the entry's command line starts the miner with (canonical name)."""
     found = _ALGO_FLAG.search(software.executable_template)
-    name = found.group(1).lower() if found else _DEFAULT.get(software.name.lower())
-    return _SAME.get(name, name) if name else None
+    name = found.group(1) if found else _DEFAULT.get(software.name.lower())
+    return normalise_algorithm(name)
 
 
 def mines(software: MiningSoftware, coin: str) -> bool:
-    wanted, algorithm = COIN_ALGORITHMS.get(coin.upper()), software_algorithm(software)
-    return wanted is None or algorithm is None or wanted == algorithm
+    wanted, algorithm = algorithm_of_coin(coin), software_algorithm(software)
+    return wanted is None or algorithm is None or normalise_algorithm(wanted) == algorithm
 
 
 def coins_of(addresses: Iterable[Address]) -> list[str]:
@@ -58,7 +54,7 @@ def check(coin: str, wallet: Address | None, pool: Address | None,
         return f"choose the miner that mines {coin}"
     if not mines(software, coin):
         return (f"{software.name} {software.version} mines {software_algorithm(software)}, "
-                f"but {coin} is mined with {COIN_ALGORITHMS[coin.upper()]}")
+                f"but {coin} is mined with {algorithm_of_coin(coin)}")
     return None
 
 
