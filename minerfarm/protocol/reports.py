@@ -69,6 +69,10 @@ class Host(WireModel):
     memory: Memory | None = None
 
 
+GpuFigure = Literal["temp_c", "fan_pct", "power_w"]
+SourceName = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
+
+
 class Gpu(WireModel):
     index: Index
     vendor: Literal["nvidia", "amd", "intel", "other"] | None = None
@@ -80,6 +84,9 @@ class Gpu(WireModel):
     mem_mhz: NonNegFloat | None = None
     util_pct: Percent | None = None
     mem_used_mb: NonNegFloat | None = None
+    # Where temp_c / fan_pct / power_w came from: "nvml", "amdgpu" or the miner software
+    # ("trex") that filled a figure the driver did not give. Keys are those three fields only.
+    source: dict[GpuFigure, SourceName] | None = Field(default=None, max_length=3)
 
 
 class Shares(WireModel):

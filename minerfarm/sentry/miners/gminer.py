@@ -13,6 +13,7 @@ from typing import Any
 from minerfarm.protocol.reports import Miner, Shares
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
+from minerfarm.sentry.miners.gpustats import MinerGpu, present, reading
 
 SOFTWARE = "gminer"
 
@@ -47,4 +48,13 @@ def _shares(reply: dict[str, Any], gpus: list[dict[str, Any]]) -> Shares | None:
                       for key in ("accepted_shares", "rejected_shares", "stale_shares")))
 
 
-ADAPTER = Adapter(software=SOFTWARE, dialect="http", requests={"stat": "/stat"}, parse=parse)
+def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
+    """``devices[]``: ``temperature`` (degC), ``fan`` (%), ``power_usage`` (W), by ``gpu_id``."""
+    return present([reading(SOFTWARE, i, gpu.get("gpu_id"), name=gpu.get("name"),
+                            temp=gpu.get("temperature"), fan=gpu.get("fan"),
+                            power=gpu.get("power_usage"))
+                    for i, gpu in enumerate(v.objects(v.obj(replies.get("stat")).get("devices")))])
+
+
+ADAPTER = Adapter(software=SOFTWARE, dialect="http", requests={"stat": "/stat"}, parse=parse,
+                  gpus=gpus)
