@@ -3,7 +3,12 @@
 The driver's figures (NVML, amdgpu sysfs) win where present; a miner's fill the gaps; a figure
 nobody gave stays ``None``. Each figure's origin goes into ``Gpu.source``.
 
-Mapping: by GPU index. The driver's index is per vendor (the NVML index; the AMD position by
+Mapping: by PCI bus number where both the driver (NVML's PCI info, the amdgpu card's PCI
+address) and the miner (T-Rex ``pci_bus``, GMiner ``bus_id``, NBMiner ``pci_bus_id``, XMRig
+``bus_id``) give it: the bus is the card, whatever order each numbers them in. A miner GPU on a
+bus the driver does not list is not one of the driver's GPUs.
+
+Otherwise by GPU index. The driver's index is per vendor (the NVML index; the AMD position by
 DRM card number) and a miner numbers GPUs in its own CUDA/OpenCL order, which is PCI bus order
 on a default driver setup, the same order the drivers use. A reading maps to the GPU with its
 index and, where the miner says which vendor it mines on (T-Rex, TeamRedMiner, XMRig's CUDA
@@ -14,7 +19,7 @@ GPU to match (no NVML on the rig) becomes a GPU of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from minerfarm.protocol.reports import Gpu, GpuFigure
@@ -25,11 +30,22 @@ FIGURES: tuple[GpuFigure, ...] = ("temp_c", "fan_pct", "power_w")
 DRIVER_SOURCE = {"nvidia": "nvml", "amd": "amdgpu"}
 
 
-def merge_gpus(driver: Iterable[Gpu], readings: Iterable[MinerGpu]) -> list[Gpu]:
+def merge_gpus(driver: Iterable[Gpu], readings: Iterable[MinerGpu],
+               buses: Mapping[tuple[str, int], int] | None = None) -> list[Gpu]:
+    """``buses``: the driver GPUs' PCI bus numbers by ``(vendor, index)``, where known."""
     gpus = [_with_driver_source(gpu) for gpu in driver]
+    bus_of = {i: buses[(gpu.vendor or "", gpu.index)] for i, gpu in enumerate(gpus)
+              if buses and (gpu.vendor or "", gpu.index) in buses}
     for reading in readings:
-        matches = [i for i, gpu in enumerate(gpus) if gpu.index == reading.index
-                   and (reading.vendor is None or gpu.vendor in (None, reading.vendor))]
+        by_index = [i for i, gpu in enumerate(gpus) if gpu.index == reading.index
+                    and (reading.vendor is None or gpu.vendor in (None, reading.vendor))]
+        matches = by_index
+        if reading.bus is not None and bus_of:
+            by_bus = [i for i, bus in bus_of.items() if bus == reading.bus]
+            if by_bus:
+                matches = by_bus
+            elif any(i in bus_of for i in by_index):
+                continue  # its index is a card on another bus: a GPU the driver does not list
         if len(matches) > 1:
             continue
         if matches:

@@ -42,9 +42,11 @@ class Hardware:
         self.nvidia = NvidiaCollector() if nvidia_driver.exists() else None
         self.amd = AmdCollector()
 
-    def collect(self) -> tuple[Host | None, list[Gpu]]:
+    def collect(self) -> tuple[Host | None, list[Gpu], dict[tuple[str, int], int]]:
+        """The host, the driver's GPUs and their PCI bus numbers by ``(vendor, index)``."""
         host: Host | None = None
         gpus: list[Gpu] = []
+        buses: dict[tuple[str, int], int] = {}
         try:
             host = self.host.collect()
         except Exception:  # a collector bug must not stop the reports
@@ -56,7 +58,10 @@ class Hardware:
                 gpus.extend(collector.collect())
             except Exception:
                 log.exception("%s failed", type(collector).__name__)
-        return host, gpus
+                continue
+            vendor = "nvidia" if collector is self.nvidia else "amd"
+            buses.update({(vendor, index): bus for index, bus in collector.pci_buses.items()})
+        return host, gpus, buses
 
     def close(self) -> None:
         if self.nvidia is not None:
@@ -92,12 +97,12 @@ class SentryRuntime:
         """One report, without its ``seq`` (given when it is spooled)."""
         ts = utc_now()
         targets = all_targets(self.sources)
-        (host, gpus), read = await asyncio.gather(
+        (host, gpus, buses), read = await asyncio.gather(
             asyncio.to_thread(self.hardware.collect),
             asyncio.gather(*(read_target(t, self.miner_timeout_s) for t in targets)),
         )
         miners = [miner for miner, _ in read]
-        gpus = merge_gpus(gpus, (gpu for _, miner_gpus in read for gpu in miner_gpus))
+        gpus = merge_gpus(gpus, (gpu for _, miner_gpus in read for gpu in miner_gpus), buses)
         report = Report(seq=0, ts=ts, host=host, gpus=gpus[:64], miners=miners)
         body = report.model_dump(mode="json", exclude_none=True)
         del body["seq"]

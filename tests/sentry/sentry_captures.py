@@ -53,7 +53,7 @@ CASES = [
          # the OpenCL thread's health: temperature 72; its power 0 (while hashing 37 MH/s) is
          # "not read"; the fan is only rpm 2907; the CUDA thread has no health at all
          gpus=({"index": 0, "software": "xmrig", "name": "AMD Radeon RX 7800 XT",
-                "temp_c": 72},)),
+                "temp_c": 72, "bus": 3},)),  # bus_id "03:00.0"
     Case("lolminer-legacy-1.26", "lolminer", {"status": "lolminer/legacy_1.26_ethash.json"},
          {"software": "lolminer", "version": "1.26", "algorithm": "Ethash",
           "pool": "eu1.ethermine.org:5555",
@@ -81,7 +81,7 @@ CASES = [
           "uptime_s": 116, "running": True},  # "coin": "" is no coin
          # gpus[0]: temperature, fan_speed, power (power_avr 194 is the average)
          gpus=({"index": 0, "software": "trex", "vendor": "nvidia", "name": "RTX 3070",
-                "temp_c": 74, "fan_pct": 68, "power_w": 195},)),
+                "temp_c": 74, "fan_pct": 68, "power_w": 195, "bus": 10},)),  # pci_bus 10
     Case("gminer-3.06", "gminer", {"stat": "gminer/stat_3.06_etchash.json"},
          {"software": "gminer", "version": "3.06", "algorithm": "Etchash",
           "pool": "ssl://hk.crazypool.org:7777",
@@ -90,7 +90,8 @@ CASES = [
           "uptime_s": 49, "running": True},
          # devices[0]: temperature, fan, power_usage (memory_temperature 0 is not read)
          gpus=({"index": 0, "software": "gminer", "name": "3060",
-                "temp_c": 66, "fan_pct": 51, "power_w": 143},)),
+                "temp_c": 66, "fan_pct": 51, "power_w": 143,
+                "bus": 3},)),  # bus_id "0000:03:00.0"
     Case("nbminer-40.0", "nbminer", {"status": "nbminer/status_v40.0_readme.json"},
          {"software": "nbminer", "version": "40.0", "algorithm": "ethash",
           "pool": "asia2.ethermine.org:5555", "hashrate_hs": 146567481.51336715,
@@ -99,9 +100,9 @@ CASES = [
          ignore=("uptime_s",),  # now - start_time 1637549633
          # miner.devices[]: temperature, fan, power by id
          gpus=({"index": 0, "software": "nbminer", "name": "NVIDIA GeForce RTX 3070",
-                "temp_c": 57, "fan_pct": 59, "power_w": 131},
+                "temp_c": 57, "fan_pct": 59, "power_w": 131, "bus": 1},  # pci_bus_id
                {"index": 1, "software": "nbminer", "name": "NVIDIA GeForce RTX 3080 Ti LHR",
-                "temp_c": 64, "fan_pct": 80, "power_w": 258})),
+                "temp_c": 64, "fan_pct": 80, "power_w": 258, "bus": 48})),
     Case("srbminer-0.5.6", "srbminer", {"status": "srbminer/multi_0.5.6_cpu_verushash.json"},
          {"software": "srbminer", "version": "0.5.6", "algorithm": "verushash",
           "pool": "verus.alphatechit.co.uk:9997", "hashrate_hs": 206111.5149227829,

@@ -59,3 +59,17 @@ def test_a_miner_figure_out_of_range_is_dropped_not_sent() -> None:
     [gpu] = merge_gpus([], [wild])
     assert (gpu.temp_c, gpu.fan_pct, gpu.power_w) == (None, None, 195)
     assert gpu.source == {"power_w": "trex"}
+
+
+def test_gpus_map_by_pci_bus_when_driver_and_miner_both_give_it() -> None:
+    # NVML numbers the cards 0 (bus 1) and 1 (bus 10); the miner calls the bus-10 card its 0
+    nvml = [Gpu(index=0, vendor="nvidia"), Gpu(index=1, vendor="nvidia")]
+    buses = {("nvidia", 0): 1, ("nvidia", 1): 10}
+    trex_on_bus_10 = MinerGpu(index=0, software="trex", vendor="nvidia", power_w=195, bus=10)
+    merged = merge_gpus(nvml, [trex_on_bus_10], buses)
+    assert [g.power_w for g in merged] == [None, 195]
+    # a miner GPU on a bus the driver does not list is not put on the driver's card 0
+    elsewhere = MinerGpu(index=0, software="trex", vendor="nvidia", power_w=150, bus=48)
+    assert [g.power_w for g in merge_gpus(nvml, [elsewhere], buses)] == [None, None]
+    # without the driver's buses, the index decides
+    assert [g.power_w for g in merge_gpus(nvml, [trex_on_bus_10])] == [195, None]

@@ -49,10 +49,11 @@ def _shares(reply: dict[str, Any], gpus: list[dict[str, Any]]) -> Shares | None:
 
 
 def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
-    """``devices[]``: ``temperature`` (degC), ``fan`` (%), ``power_usage`` (W), by ``gpu_id``."""
+    """``devices[]``: ``temperature`` (degC), ``fan`` (%), ``power_usage`` (W), by ``gpu_id``;
+    ``bus_id`` is a PCI address."""
     return present([reading(SOFTWARE, i, gpu.get("gpu_id"), name=gpu.get("name"),
                             temp=gpu.get("temperature"), fan=gpu.get("fan"),
-                            power=gpu.get("power_usage"))
+                            power=gpu.get("power_usage"), bus=gpu.get("bus_id"))
                     for i, gpu in enumerate(v.objects(v.obj(replies.get("stat")).get("devices")))])
 
 

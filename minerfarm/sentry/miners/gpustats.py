@@ -12,6 +12,7 @@ OpenCL ``power`` while hashing), so a temperature or power of 0 is read as unkno
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,6 +31,7 @@ class MinerGpu:
     temp_c: float | None = None
     fan_pct: float | None = None
     power_w: float | None = None
+    bus: int | None = None  # the PCI bus number, where the miner gives it
 
     def figures(self) -> dict[GpuFigure, float]:
         """The figures the miner gave, by wire field name."""
@@ -44,15 +46,29 @@ def positive(value: Any) -> float | None:
     return number if number else None
 
 
+# "0000:03:00.0" (GMiner) or "03:00.0" (XMRig): lspci's hex domain:bus:device.function
+_PCI_ADDRESS = re.compile(r"^(?:[0-9a-fA-F]{4,8}:)?([0-9a-fA-F]{2}):[0-9a-fA-F]{2}\.[0-7]$")
+
+
+def pci_bus(value: Any) -> int | None:
+    """A PCI bus number given as an integer (T-Rex ``pci_bus``, NBMiner ``pci_bus_id``) or as
+    a PCI address; ``None`` for anything else."""
+    if isinstance(value, str):
+        found = _PCI_ADDRESS.match(value.strip())
+        return int(found[1], 16) if found else None
+    number = v.count(value)
+    return number if number is not None and number <= 255 else None
+
+
 def reading(software: str, position: int, index: Any, *, vendor: Vendor | None = None,
-            name: Any = None, temp: Any = None, fan: Any = None,
-            power: Any = None) -> MinerGpu | None:
+            name: Any = None, temp: Any = None, fan: Any = None, power: Any = None,
+            bus: Any = None) -> MinerGpu | None:
     """One GPU's reading, numbered by the miner's index when usable (else by position);
     ``None`` when the miner gave none of the three figures."""
     number = v.count(index)
     gpu = MinerGpu(index=position if number is None else number, software=software,
                    vendor=vendor, name=v.text(name), temp_c=positive(temp),
-                   fan_pct=v.non_negative(fan), power_w=positive(power))
+                   fan_pct=v.non_negative(fan), power_w=positive(power), bus=pci_bus(bus))
     return gpu if gpu.figures() else None
 
 

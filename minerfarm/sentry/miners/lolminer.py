@@ -80,7 +80,9 @@ def _legacy(reply: dict[str, Any]) -> dict[str, Any]:
 
 def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
     """Current ``Workers[]``: ``Core_Temp``, ``Fan_Speed`` (%), ``Power`` (W); legacy
-    ``GPUs[]``: ``Temp (deg C)``, ``Fan Speed (%)``, ``Consumption (W)``; both by ``Index``."""
+    ``GPUs[]``: ``Temp (deg C)``, ``Fan Speed (%)``, ``Consumption (W)``; both by ``Index``.
+    ``PCIE_Address`` (``"1:0"``, ``"11:0"``) is not used: whether its bus is decimal or hex is
+    not known from the captures."""
     reply = v.obj(replies.get("status"))
     if "Workers" in reply or "Algorithms" in reply:
         return present([reading(SOFTWARE, i, w.get("Index"), name=w.get("Name"),

@@ -44,11 +44,12 @@ def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
 
 
 def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
-    """``miner.devices[]``: ``temperature`` (degC), ``fan`` (%), ``power`` (W), by ``id``."""
+    """``miner.devices[]``: ``temperature`` (degC), ``fan`` (%), ``power`` (W), by ``id``;
+    ``pci_bus_id`` is the PCI bus number."""
     miner = v.obj(v.obj(replies.get("status")).get("miner"))
     return present([reading(SOFTWARE, i, gpu.get("id"), name=gpu.get("info"),
                             temp=gpu.get("temperature"), fan=gpu.get("fan"),
-                            power=gpu.get("power"))
+                            power=gpu.get("power"), bus=gpu.get("pci_bus_id"))
                     for i, gpu in enumerate(v.objects(miner.get("devices")))])
 
 

@@ -37,11 +37,13 @@ def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
 
 
 def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
-    """``gpus[]``: ``temperature`` (degC), ``fan_speed`` (%), ``power`` (W), by ``gpu_id``.
+    """``gpus[]``: ``temperature`` (degC), ``fan_speed`` (%), ``power`` (W), by ``gpu_id``
+    (``pci_bus`` is the PCI bus number, in decimal).
     T-Rex mines on NVIDIA only."""
     return present([reading(SOFTWARE, i, gpu.get("gpu_id"), vendor="nvidia",
                             name=gpu.get("name"), temp=gpu.get("temperature"),
-                            fan=gpu.get("fan_speed"), power=gpu.get("power"))
+                            fan=gpu.get("fan_speed"), power=gpu.get("power"),
+                            bus=gpu.get("pci_bus"))
                     for i, gpu in enumerate(v.objects(v.obj(replies.get("summary")).get("gpus")))])
 
 

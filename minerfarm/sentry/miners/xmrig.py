@@ -80,7 +80,8 @@ def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
             found.append(reading(SOFTWARE, i, thread.get("index"),
                                  vendor="nvidia" if kind == "cuda" else None,
                                  name=thread.get("board") or thread.get("name"),
-                                 temp=health.get("temperature"), power=health.get("power")))
+                                 temp=health.get("temperature"), power=health.get("power"),
+                                 bus=thread.get("bus_id")))
     return present(found)
 
 
