@@ -69,7 +69,7 @@ class Host(WireModel):
     memory: Memory | None = None
 
 
-GpuFigure = Literal["temp_c", "fan_pct", "power_w"]
+GpuFigure = Literal["temp_c", "fan_pct", "power_w", "hashrate_hs"]
 SourceName = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
 
 
@@ -84,9 +84,11 @@ class Gpu(WireModel):
     mem_mhz: NonNegFloat | None = None
     util_pct: Percent | None = None
     mem_used_mb: NonNegFloat | None = None
-    # Where temp_c / fan_pct / power_w came from: "nvml", "amdgpu" or the miner software
-    # ("trex") that filled a figure the driver did not give. Keys are those three fields only.
-    source: dict[GpuFigure, SourceName] | None = Field(default=None, max_length=3)
+    # What the miner mining on this GPU counts for it (its miners[].devices[] entry)
+    hashrate_hs: NonNegFloat | None = None
+    # Where temp_c / fan_pct / power_w / hashrate_hs came from: "nvml", "amdgpu" or the miner
+    # software ("trex") that filled a figure the driver did not give. Keys: those four only.
+    source: dict[GpuFigure, SourceName] | None = Field(default=None, max_length=4)
 
 
 class Shares(WireModel):

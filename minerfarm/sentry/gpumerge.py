@@ -26,7 +26,7 @@ from minerfarm.protocol.reports import Gpu, GpuFigure
 from minerfarm.sentry.collectors.common import lenient
 from minerfarm.sentry.miners.gpustats import MinerGpu
 
-FIGURES: tuple[GpuFigure, ...] = ("temp_c", "fan_pct", "power_w")
+FIGURES: tuple[GpuFigure, ...] = ("temp_c", "fan_pct", "power_w", "hashrate_hs")
 DRIVER_SOURCE = {"nvidia": "nvml", "amd": "amdgpu"}
 
 

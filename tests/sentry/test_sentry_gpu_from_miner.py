@@ -62,7 +62,9 @@ def test_rig_page_shows_gpu_figures_from_trex_with_their_source(
         first = wait_for(lambda: stored_reports(fresh_commander, rig_id), 20, "a first report")
         assert first[0]["report"]["gpus"] == [{
             "index": 0, "vendor": "nvidia", "name": "RTX 3070", "temp_c": 74, "fan_pct": 68,
-            "power_w": 195, "source": {"temp_c": "trex", "fan_pct": "trex", "power_w": "trex"}}]
+            "power_w": 195, "hashrate_hs": 50287688,
+            "source": {"temp_c": "trex", "fan_pct": "trex", "power_w": "trex",
+                       "hashrate_hs": "trex"}}]
         with fresh_commander.client() as browser:
             assert browser_login(browser).status_code == 302
             table = wait_for(lambda: "74 °C" in (page := browser.get(f"/rigs/{rig_id}").text)
@@ -71,11 +73,12 @@ def test_rig_page_shows_gpu_figures_from_trex_with_their_source(
             assert row, table
             cells = [re.sub(r"<[^>]+>", " ", cell).split()
                      for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
-            # index, name, temperature, fan, power: each figure says it came from T-Rex
+            # index, name, temperature, fan, power, hashrate: each says it came from T-Rex
             assert cells[1] == ["RTX", "3070"]
             assert cells[2] == ["74", "°C", "from", "T-Rex"]
             assert cells[3] == ["68", "%", "from", "T-Rex"]
             assert cells[4] == ["195", "W", "from", "T-Rex"]
+            assert cells[5] == ["50.29", "MH/s", "from", "T-Rex"]  # gpus[0].hashrate
             totals = re.search(r'<section class="totals" id="totals">.*?</section>',
                                browser.get("/").text, re.S)
             assert totals and re.search(r"Power</span> <strong>195 W</strong>", totals.group(0))

@@ -8,7 +8,7 @@ from minerfarm.sentry.gpumerge import merge_gpus
 from minerfarm.sentry.miners.gpustats import MinerGpu
 
 TREX = MinerGpu(index=0, software="trex", vendor="nvidia", name="RTX 3070",
-                temp_c=74, fan_pct=68, power_w=195)
+                temp_c=74, fan_pct=68, power_w=195, hashrate_hs=50287688)
 
 
 def test_driver_figures_win_and_the_miner_fills_only_the_gaps() -> None:
@@ -18,14 +18,16 @@ def test_driver_figures_win_and_the_miner_fills_only_the_gaps() -> None:
     [gpu] = merge_gpus([nvml], [TREX])
     assert (gpu.temp_c, gpu.fan_pct, gpu.power_w) == (70, 60, 195)
     assert gpu.name == "NVIDIA GeForce RTX 3070" and gpu.core_mhz == 1935
-    assert gpu.source == {"temp_c": "nvml", "fan_pct": "nvml", "power_w": "trex"}
+    assert gpu.source == {"temp_c": "nvml", "fan_pct": "nvml", "power_w": "trex",
+                          "hashrate_hs": "trex"}
 
 
 def test_without_a_driver_the_miner_gives_the_gpu() -> None:
     [gpu] = merge_gpus([], [TREX])
     assert gpu.model_dump(exclude_none=True) == {
         "index": 0, "vendor": "nvidia", "name": "RTX 3070", "temp_c": 74, "fan_pct": 68,
-        "power_w": 195, "source": {"temp_c": "trex", "fan_pct": "trex", "power_w": "trex"}}
+        "power_w": 195, "hashrate_hs": 50287688,
+        "source": {"temp_c": "trex", "fan_pct": "trex", "power_w": "trex", "hashrate_hs": "trex"}}
 
 
 def test_a_figure_nobody_gave_stays_none_never_zero() -> None:

@@ -1,4 +1,5 @@
-"""What a miner's API says about the GPUs it mines on: temperature, fan and power per GPU.
+"""What a miner's API says about the GPUs it mines on: temperature, fan, power and hashrate per
+GPU.
 
 These are sentry-side readings, not wire models: :mod:`minerfarm.sentry.gpumerge` merges them
 into the report's ``gpus[]``, where the driver's figures (NVML, amdgpu) win and these fill the
@@ -31,12 +32,14 @@ class MinerGpu:
     temp_c: float | None = None
     fan_pct: float | None = None
     power_w: float | None = None
+    hashrate_hs: float | None = None  # the miner's figure for this GPU (as in its devices[])
     bus: int | None = None  # the PCI bus number, where the miner gives it
 
     def figures(self) -> dict[GpuFigure, float]:
         """The figures the miner gave, by wire field name."""
         found: dict[GpuFigure, float | None] = {
-            "temp_c": self.temp_c, "fan_pct": self.fan_pct, "power_w": self.power_w}
+            "temp_c": self.temp_c, "fan_pct": self.fan_pct, "power_w": self.power_w,
+            "hashrate_hs": self.hashrate_hs}
         return {name: value for name, value in found.items() if value is not None}
 
 
@@ -62,13 +65,14 @@ def pci_bus(value: Any) -> int | None:
 
 def reading(software: str, position: int, index: Any, *, vendor: Vendor | None = None,
             name: Any = None, temp: Any = None, fan: Any = None, power: Any = None,
-            bus: Any = None) -> MinerGpu | None:
+            bus: Any = None, hashrate_hs: float | None = None) -> MinerGpu | None:
     """One GPU's reading, numbered by the miner's index when usable (else by position);
-    ``None`` when the miner gave none of the three figures."""
+    ``None`` when the miner gave none of the figures."""
     number = v.count(index)
     gpu = MinerGpu(index=position if number is None else number, software=software,
                    vendor=vendor, name=v.text(name), temp_c=positive(temp),
-                   fan_pct=v.non_negative(fan), power_w=positive(power), bus=pci_bus(bus))
+                   fan_pct=v.non_negative(fan), power_w=positive(power),
+                   hashrate_hs=hashrate_hs, bus=pci_bus(bus))
     return gpu if gpu.figures() else None
 
 

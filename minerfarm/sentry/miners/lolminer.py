@@ -85,13 +85,17 @@ def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
     not known from the captures."""
     reply = v.obj(replies.get("status"))
     if "Workers" in reply or "Algorithms" in reply:
+        rates = {device.index: device.hashrate_hs for device in _current(reply)["devices"]}
         return present([reading(SOFTWARE, i, w.get("Index"), name=w.get("Name"),
                                 temp=w.get("Core_Temp"), fan=w.get("Fan_Speed"),
-                                power=w.get("Power"))
+                                power=w.get("Power"),
+                                hashrate_hs=rates.get(v.count(w.get("Index"))))
                         for i, w in enumerate(v.objects(reply.get("Workers")))])
+    unit = v.obj(reply.get("Session")).get("Performance_Unit")
     return present([reading(SOFTWARE, i, g.get("Index"), name=g.get("Name"),
                             temp=g.get("Temp (deg C)"), fan=g.get("Fan Speed (%)"),
-                            power=g.get("Consumption (W)"))
+                            power=g.get("Consumption (W)"),
+                            hashrate_hs=_rate(g.get("Performance"), unit))
                     for i, g in enumerate(v.objects(reply.get("GPUs")))])
 
 

@@ -49,7 +49,8 @@ def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
     miner = v.obj(v.obj(replies.get("status")).get("miner"))
     return present([reading(SOFTWARE, i, gpu.get("id"), name=gpu.get("info"),
                             temp=gpu.get("temperature"), fan=gpu.get("fan"),
-                            power=gpu.get("power"), bus=gpu.get("pci_bus_id"))
+                            power=gpu.get("power"), bus=gpu.get("pci_bus_id"),
+                            hashrate_hs=_rate(gpu, "hashrate"))
                     for i, gpu in enumerate(v.objects(miner.get("devices")))])
 
 

@@ -77,7 +77,8 @@ def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
     devs = section(v.obj(replies.get("devs")), "DEVS")
     return present([reading(SOFTWARE, i, as_float(gpu.get("GPU")), vendor="amd",
                             temp=as_float(gpu.get("Temperature")),
-                            fan=as_float(gpu.get("Fan Percent")))
+                            fan=as_float(gpu.get("Fan Percent")),
+                            hashrate_hs=_device_rate(gpu))
                     for i, gpu in enumerate(devs)])
 
 

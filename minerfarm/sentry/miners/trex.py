@@ -43,7 +43,7 @@ def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
     return present([reading(SOFTWARE, i, gpu.get("gpu_id"), vendor="nvidia",
                             name=gpu.get("name"), temp=gpu.get("temperature"),
                             fan=gpu.get("fan_speed"), power=gpu.get("power"),
-                            bus=gpu.get("pci_bus"))
+                            bus=gpu.get("pci_bus"), hashrate_hs=v.hashrate(gpu.get("hashrate")))
                     for i, gpu in enumerate(v.objects(v.obj(replies.get("summary")).get("gpus")))])
 
 

@@ -70,18 +70,24 @@ def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
     OpenCL/CUDA number): ``health.temperature`` (degC) and ``health.power`` (W). The fan is
     given only as ``health.rpm``, which has no wire field, and the 6.22.1 CUDA threads carry no
     ``health`` at all. OpenCL may be AMD or NVIDIA, so only CUDA names its vendor."""
+    summary = v.obj(replies.get("summary"))
+    algorithm = v.text(summary.get("algo")) or v.text(v.obj(summary.get("connection")).get("algo"))
     found: list[MinerGpu | None] = []
     for backend in v.objects(replies.get("backends")):
         kind = backend.get("type")
         if kind not in ("opencl", "cuda") or backend.get("enabled") is False:
             continue
+        # a backend on another algorithm keeps its last rate: not what it mines now
+        current = algorithm is None or backend.get("algo") in (None, algorithm)
         for i, thread in enumerate(v.objects(backend.get("threads"))):
             health = v.obj(thread.get("health"))
             found.append(reading(SOFTWARE, i, thread.get("index"),
                                  vendor="nvidia" if kind == "cuda" else None,
                                  name=thread.get("board") or thread.get("name"),
                                  temp=health.get("temperature"), power=health.get("power"),
-                                 bus=thread.get("bus_id")))
+                                 bus=thread.get("bus_id"),
+                                 hashrate_hs=v.first_number(thread.get("hashrate"))
+                                 if current else None))
     return present(found)
 
 
