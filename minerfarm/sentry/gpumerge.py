@@ -6,7 +6,8 @@ nobody gave stays ``None``. Each figure's origin goes into ``Gpu.source``.
 Mapping: by PCI bus number where both the driver (NVML's PCI info, the amdgpu card's PCI
 address) and the miner (T-Rex ``pci_bus``, GMiner ``bus_id``, NBMiner ``pci_bus_id``, XMRig
 ``bus_id``) give it: the bus is the card, whatever order each numbers them in. A miner GPU on a
-bus the driver does not list is not one of the driver's GPUs.
+bus the driver does not list is not one of the driver's GPUs. (The PCI domain is not compared:
+a rig with GPUs in two PCI domains is not expected.)
 
 Otherwise by GPU index. The driver's index is per vendor (the NVML index; the AMD position by
 DRM card number) and a miner numbers GPUs in its own CUDA/OpenCL order, which is PCI bus order
@@ -41,7 +42,8 @@ def merge_gpus(driver: Iterable[Gpu], readings: Iterable[MinerGpu],
                     and (reading.vendor is None or gpu.vendor in (None, reading.vendor))]
         matches = by_index
         if reading.bus is not None and bus_of:
-            by_bus = [i for i, bus in bus_of.items() if bus == reading.bus]
+            by_bus = [i for i, bus in bus_of.items() if bus == reading.bus
+                      and reading.vendor in (None, gpus[i].vendor)]
             if by_bus:
                 matches = by_bus
             elif any(i in bus_of for i in by_index):
@@ -51,8 +53,10 @@ def merge_gpus(driver: Iterable[Gpu], readings: Iterable[MinerGpu],
         if matches:
             gpus[matches[0]] = _filled(gpus[matches[0]], reading)
         else:
-            gpus.append(_filled(lenient(Gpu, index=reading.index, vendor=reading.vendor,
-                                        name=reading.name), reading))
+            alone = _filled(lenient(Gpu, index=reading.index, vendor=reading.vendor,
+                                    name=reading.name), reading)
+            if alone.source:  # not a GPU with every figure out of range
+                gpus.append(alone)
     return gpus
 
 

@@ -61,6 +61,8 @@ def test_a_miner_figure_out_of_range_is_dropped_not_sent() -> None:
     [gpu] = merge_gpus([], [wild])
     assert (gpu.temp_c, gpu.fan_pct, gpu.power_w) == (None, None, 195)
     assert gpu.source == {"power_w": "trex"}
+    nonsense = MinerGpu(index=1, software="trex", temp_c=900)
+    assert merge_gpus([], [nonsense]) == []  # no GPU made of nothing
 
 
 def test_gpus_map_by_pci_bus_when_driver_and_miner_both_give_it() -> None:
