@@ -73,6 +73,15 @@ GpuFigure = Literal["temp_c", "fan_pct", "power_w", "hashrate_hs"]
 SourceName = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
 
 
+class GpuSource(WireModel):
+    """Per figure of a :class:`Gpu`: "nvml", "amdgpu" or the miner software that gave it."""
+
+    temp_c: SourceName | None = None
+    fan_pct: SourceName | None = None
+    power_w: SourceName | None = None
+    hashrate_hs: SourceName | None = None
+
+
 class Gpu(WireModel):
     index: Index
     vendor: Literal["nvidia", "amd", "intel", "other"] | None = None
@@ -87,8 +96,8 @@ class Gpu(WireModel):
     # What the miner mining on this GPU counts for it (its miners[].devices[] entry)
     hashrate_hs: NonNegFloat | None = None
     # Where temp_c / fan_pct / power_w / hashrate_hs came from: "nvml", "amdgpu" or the miner
-    # software ("trex") that filled a figure the driver did not give. Keys: those four only.
-    source: dict[GpuFigure, SourceName] | None = Field(default=None, max_length=4)
+    # software ("trex") that filled a figure the driver did not give.
+    source: GpuSource | None = None
 
 
 class Shares(WireModel):

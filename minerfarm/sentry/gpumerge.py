@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from minerfarm.protocol.reports import Gpu, GpuFigure
+from minerfarm.protocol.reports import Gpu, GpuFigure, GpuSource
 from minerfarm.sentry.collectors.common import lenient
 from minerfarm.sentry.miners.gpustats import MinerGpu
 
@@ -65,7 +65,7 @@ def _with_driver_source(gpu: Gpu) -> Gpu:
     if not given or gpu.source:
         return gpu
     origin = DRIVER_SOURCE.get(gpu.vendor or "", "driver")
-    return gpu.model_copy(update={"source": dict.fromkeys(given, origin)})
+    return gpu.model_copy(update={"source": GpuSource(**dict.fromkeys(given, origin))})
 
 
 def _filled(gpu: Gpu, reading: MinerGpu) -> Gpu:
@@ -81,6 +81,6 @@ def _filled(gpu: Gpu, reading: MinerGpu) -> Gpu:
     if fields.get("name") is None and reading.name is not None:
         fields["name"] = reading.name
     merged = lenient(Gpu, **{k: v for k, v in fields.items() if k != "source"})
-    source: dict[GpuFigure, str] = dict(gpu.source or {})
+    source: dict[str, Any] = gpu.source.model_dump(exclude_none=True) if gpu.source else {}
     source.update({name: reading.software for name in gaps if getattr(merged, name) is not None})
-    return merged.model_copy(update={"source": source or None})
+    return merged.model_copy(update={"source": GpuSource(**source) if source else None})

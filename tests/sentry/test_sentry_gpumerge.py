@@ -7,6 +7,11 @@ from minerfarm.protocol.reports import Gpu
 from minerfarm.sentry.gpumerge import merge_gpus
 from minerfarm.sentry.miners.gpustats import MinerGpu
 
+
+def sources(gpu: Gpu) -> dict[str, str]:
+    return gpu.source.model_dump(exclude_none=True) if gpu.source else {}
+
+
 TREX = MinerGpu(index=0, software="trex", vendor="nvidia", name="RTX 3070",
                 temp_c=74, fan_pct=68, power_w=195, hashrate_hs=50287688)
 
@@ -18,13 +23,13 @@ def test_driver_figures_win_and_the_miner_fills_only_the_gaps() -> None:
     [gpu] = merge_gpus([nvml], [TREX])
     assert (gpu.temp_c, gpu.fan_pct, gpu.power_w) == (70, 60, 195)
     assert gpu.name == "NVIDIA GeForce RTX 3070" and gpu.core_mhz == 1935
-    assert gpu.source == {"temp_c": "nvml", "fan_pct": "nvml", "power_w": "trex",
+    assert sources(gpu) == {"temp_c": "nvml", "fan_pct": "nvml", "power_w": "trex",
                           "hashrate_hs": "trex"}
 
 
 def test_without_a_driver_the_miner_gives_the_gpu() -> None:
     [gpu] = merge_gpus([], [TREX])
-    assert gpu.model_dump(exclude_none=True) == {
+    assert gpu.model_dump(mode="json", exclude_none=True) == {
         "index": 0, "vendor": "nvidia", "name": "RTX 3070", "temp_c": 74, "fan_pct": 68,
         "power_w": 195, "hashrate_hs": 50287688,
         "source": {"temp_c": "trex", "fan_pct": "trex", "power_w": "trex", "hashrate_hs": "trex"}}
@@ -35,7 +40,7 @@ def test_a_figure_nobody_gave_stays_none_never_zero() -> None:
     amd = Gpu(index=1, vendor="amd", core_mhz=1383)  # sysfs without hwmon
     [gpu] = merge_gpus([amd], [trm])
     assert gpu.power_w is None and gpu.temp_c == 61
-    assert gpu.source == {"temp_c": "teamredminer", "fan_pct": "teamredminer"}
+    assert sources(gpu) == {"temp_c": "teamredminer", "fan_pct": "teamredminer"}
     [alone] = merge_gpus([Gpu(index=0, vendor="nvidia")], [])
     assert alone.source is None and alone.power_w is None
 
@@ -53,14 +58,14 @@ def test_gpus_map_by_index_and_vendor() -> None:
     nb = MinerGpu(index=0, software="nbminer", temp_c=50, power_w=131)
     [gpu] = merge_gpus([nvidia0], [gminer, nb])
     assert (gpu.temp_c, gpu.power_w) == (66, 131)
-    assert gpu.source == {"temp_c": "gminer", "power_w": "nbminer"}
+    assert sources(gpu) == {"temp_c": "gminer", "power_w": "nbminer"}
 
 
 def test_a_miner_figure_out_of_range_is_dropped_not_sent() -> None:
     wild = MinerGpu(index=0, software="trex", temp_c=900, fan_pct=140, power_w=195)
     [gpu] = merge_gpus([], [wild])
     assert (gpu.temp_c, gpu.fan_pct, gpu.power_w) == (None, None, 195)
-    assert gpu.source == {"power_w": "trex"}
+    assert sources(gpu) == {"power_w": "trex"}
     nonsense = MinerGpu(index=1, software="trex", temp_c=900)
     assert merge_gpus([], [nonsense]) == []  # no GPU made of nothing
 
