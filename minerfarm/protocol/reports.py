@@ -69,6 +69,19 @@ class Host(WireModel):
     memory: Memory | None = None
 
 
+GpuFigure = Literal["temp_c", "fan_pct", "power_w", "hashrate_hs"]
+SourceName = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
+
+
+class GpuSource(WireModel):
+    """Per figure of a :class:`Gpu`: "nvml", "amdgpu" or the miner software that gave it."""
+
+    temp_c: SourceName | None = None
+    fan_pct: SourceName | None = None
+    power_w: SourceName | None = None
+    hashrate_hs: SourceName | None = None
+
+
 class Gpu(WireModel):
     index: Index
     vendor: Literal["nvidia", "amd", "intel", "other"] | None = None
@@ -80,6 +93,11 @@ class Gpu(WireModel):
     mem_mhz: NonNegFloat | None = None
     util_pct: Percent | None = None
     mem_used_mb: NonNegFloat | None = None
+    # What the miner mining on this GPU counts for it (its miners[].devices[] entry)
+    hashrate_hs: NonNegFloat | None = None
+    # Where temp_c / fan_pct / power_w / hashrate_hs came from: "nvml", "amdgpu" or the miner
+    # software ("trex") that filled a figure the driver did not give.
+    source: GpuSource | None = None
 
 
 class Shares(WireModel):

@@ -1,5 +1,8 @@
 """The CPU/GPU sentry's loop: every interval, one report (host, GPUs, miners) into the uplink.
 
+GPU figures the driver does not give are filled from the miners' APIs (see
+:mod:`~minerfarm.sentry.gpumerge`).
+
 Collectors are blocking (psutil, NVML, sysfs) and run in a worker thread; miners are read
 concurrently, each on its own deadline. A miner that does not answer is reported with
 ``running: false`` and no figures (never zeros); one that answers something unreadable with
@@ -20,7 +23,10 @@ from minerfarm.protocol.reports import Gpu, Host, Miner, Report, utc_now
 from minerfarm.sentry.collectors.amd import AmdCollector
 from minerfarm.sentry.collectors.host import HostCollector
 from minerfarm.sentry.collectors.nvidia import NvidiaCollector
-from minerfarm.sentry.miners import MinerApiError, MinerUnreachable, read_miner
+from minerfarm.sentry.gpumerge import merge_gpus
+from minerfarm.sentry.miners import MinerApiError, MinerUnreachable
+from minerfarm.sentry.miners.gpustats import MinerGpu
+from minerfarm.sentry.miners.registry import read_miner_with_gpus
 from minerfarm.sentry.targets import MinerSource, MinerTarget, all_targets
 
 log = logging.getLogger(__name__)
@@ -36,9 +42,11 @@ class Hardware:
         self.nvidia = NvidiaCollector() if nvidia_driver.exists() else None
         self.amd = AmdCollector()
 
-    def collect(self) -> tuple[Host | None, list[Gpu]]:
+    def collect(self) -> tuple[Host | None, list[Gpu], dict[tuple[str, int], int]]:
+        """The host, the driver's GPUs and their PCI bus numbers by ``(vendor, index)``."""
         host: Host | None = None
         gpus: list[Gpu] = []
+        buses: dict[tuple[str, int], int] = {}
         try:
             host = self.host.collect()
         except Exception:  # a collector bug must not stop the reports
@@ -50,16 +58,22 @@ class Hardware:
                 gpus.extend(collector.collect())
             except Exception:
                 log.exception("%s failed", type(collector).__name__)
-        return host, gpus
+                continue
+            vendor = "nvidia" if collector is self.nvidia else "amd"
+            buses.update({(vendor, index): bus for index, bus in collector.pci_buses.items()})
+        return host, gpus, buses
 
     def close(self) -> None:
         if self.nvidia is not None:
             self.nvidia.close()
 
 
-async def read_target(target: MinerTarget, timeout_s: float) -> Miner:
+async def read_target(target: MinerTarget, timeout_s: float) -> tuple[Miner, list[MinerGpu]]:
+    """The miner's entry, and what it says about its GPUs (none when it did not answer)."""
+    gpus: list[MinerGpu] = []
     try:
-        miner = await read_miner(target.software, target.api_url, timeout_s=timeout_s)
+        miner, gpus = await read_miner_with_gpus(target.software, target.api_url,
+                                                 timeout_s=timeout_s)
     except MinerUnreachable as exc:
         log.info("miner %s at %s: %s", target.software, target.api_url, exc)
         miner = Miner(software=target.software, running=False)
@@ -68,7 +82,7 @@ async def read_target(target: MinerTarget, timeout_s: float) -> Miner:
         miner = Miner(software=target.software)
     if target.playbook_id is not None:
         miner.playbook_id = target.playbook_id
-    return miner
+    return miner, gpus
 
 
 class SentryRuntime:
@@ -83,11 +97,13 @@ class SentryRuntime:
         """One report, without its ``seq`` (given when it is spooled)."""
         ts = utc_now()
         targets = all_targets(self.sources)
-        (host, gpus), miners = await asyncio.gather(
+        (host, gpus, buses), read = await asyncio.gather(
             asyncio.to_thread(self.hardware.collect),
             asyncio.gather(*(read_target(t, self.miner_timeout_s) for t in targets)),
         )
-        report = Report(seq=0, ts=ts, host=host, gpus=gpus, miners=list(miners))
+        miners = [miner for miner, _ in read]
+        gpus = merge_gpus(gpus, (gpu for _, miner_gpus in read for gpu in miner_gpus), buses)
+        report = Report(seq=0, ts=ts, host=host, gpus=gpus[:64], miners=miners)
         body = report.model_dump(mode="json", exclude_none=True)
         del body["seq"]
         return body

@@ -100,6 +100,16 @@ def test_nvml_error_on_one_reading_leaves_the_others() -> None:
     assert (gpu.temp_c, gpu.core_mhz, gpu.util_pct) == (61, 1500, 100)
 
 
+def test_nvml_pci_bus_of_each_gpu() -> None:
+    collector = NvidiaCollector(nvml=_fake_nvml(  # type: ignore[arg-type]
+        nvmlDeviceGetPciInfo=lambda h: SimpleNamespace(bus=10, busId="00000000:0A:00.0")))
+    collector.collect()
+    assert collector.pci_buses == {0: 10}
+    refused = NvidiaCollector(nvml=_fake_nvml(nvmlDeviceGetPciInfo=None))  # type: ignore[arg-type]
+    refused.collect()
+    assert refused.pci_buses == {}
+
+
 def test_nvml_without_driver_is_no_gpus() -> None:
     nvml = _fake_nvml(nvmlInit=None)
     assert NvidiaCollector(nvml=nvml).collect() == []  # type: ignore[arg-type]
@@ -165,6 +175,12 @@ def test_amd_cards_read_from_sysfs(sysfs: Path) -> None:
         "mem_used_mb": 4096}
     assert second.model_dump(exclude_none=True) == {
         "index": 1, "vendor": "amd", "power_w": 200.0, "core_mhz": 2100, "mem_mhz": 1250}
+
+
+def test_amd_cards_pci_buses_from_their_device_links(sysfs: Path) -> None:
+    collector = AmdCollector(sysfs_root=sysfs)
+    collector.collect()
+    assert collector.pci_buses == {0: 3, 1: 4}  # 0000:03:00.0, 0000:04:00.0
 
 
 def test_amd_without_drm_is_no_gpus(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ read the way the sentry reads it (``read_miner``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from sentry_captures import CASES, Case
 from sentry_helpers import approx_tree
 
 from minerfarm.sentry.miners import REGISTRY, read_miner
+from minerfarm.sentry.miners.registry import read_miner_with_gpus
 from minerfarm.sentry.simulator import simulate
 
 NBMINER_START_TIME = 1637549633  # "start_time" in the NBMiner capture
@@ -23,6 +25,15 @@ async def test_adapter_reads_capture(case: Case) -> None:
     for key in case.ignore:
         actual.pop(key)
     assert actual == approx_tree(case.expected)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+async def test_adapter_reads_gpu_figures_from_capture(case: Case) -> None:
+    async with simulate(case.software, case.reply_paths()) as miner:
+        _, gpus = await read_miner_with_gpus(case.software, miner.url, timeout_s=2)
+    actual = [{k: v for k, v in dataclasses.asdict(gpu).items() if v is not None}
+              for gpu in gpus]
+    assert actual == approx_tree(list(case.gpus))
 
 
 def test_every_registered_adapter_has_a_capture_test() -> None:

@@ -18,6 +18,9 @@ class FarmTotals:
     hashrate_by_coin: dict[str, float] = field(default_factory=dict)
     hashrate_by_algorithm: dict[str, float] = field(default_factory=dict)
     power_w: float = 0.0
+    # Online rigs whose report gave a power figure: with none, the header shows "—" (no rig
+    # said anything), not "0 W".
+    power_reporters: int = 0
     rigs_online: int = 0
     rigs_offline: int = 0
     sentries_online: int = 0
@@ -37,6 +40,7 @@ class Share:
     power_w: float = 0.0
     coins: tuple[tuple[str, float], ...] = ()
     algorithms: tuple[tuple[str, float], ...] = ()
+    reports_power: bool = False
 
 
 def share_of(digest: RigDigest, online: bool) -> Share:
@@ -46,7 +50,8 @@ def share_of(digest: RigDigest, online: bool) -> Share:
     return Share(digest.kind, True, digest.asics_online, digest.asics_total,
                  digest.power_w or 0.0,
                  tuple((coin_bucket(m), m.hashrate_hs or 0.0) for m in rates),
-                 tuple((algorithm_bucket(m), m.hashrate_hs or 0.0) for m in rates))
+                 tuple((algorithm_bucket(m), m.hashrate_hs or 0.0) for m in rates),
+                 reports_power=digest.power_w is not None)
 
 
 def _add(sums: dict[str, float], key: str, value: float) -> None:
@@ -92,6 +97,7 @@ class RunningTotals:
             t.rigs_online += sign * share.online
             t.rigs_offline += sign * (not share.online)
         t.power_w += sign * share.power_w
+        t.power_reporters += sign * share.reports_power
         for coin, rate in share.coins:
             _add(t.hashrate_by_coin, coin, sign * rate)
         for algorithm, rate in share.algorithms:

@@ -11,4 +11,6 @@ the event loop with ``asyncio.to_thread`` (psutil, NVML and sysfs reads may stal
 GPU ``index`` is per vendor (the NVML index; the position among AMD cards by DRM card number),
 so a rig with both kinds has an ``index`` 0 of each, told apart by ``vendor``. A reading a
 driver refuses or that is out of range is ``None``; the other readings of the device stay.
+After ``collect()``, each GPU collector's ``pci_buses`` maps its indexes to PCI bus numbers
+(not on the wire: the sentry matches miners' GPU figures to the cards by it).
 """

@@ -19,15 +19,21 @@ from minerfarm.sentry.collectors.common import MIB, lenient
 
 AMD_VENDOR = "0x1002"
 _CARD = re.compile(r"^card(\d+)$")  # not card0-DP-1 (connectors) nor renderD128
+_PCI_ADDRESS = re.compile(r"^[0-9a-f]{4,8}:([0-9a-f]{2}):[0-9a-f]{2}\.[0-7]$")
 _CURRENT_LEVEL = re.compile(r"^\s*\w+:\s*(\d+(?:\.\d+)?)\s*mhz\s*\*", re.IGNORECASE | re.MULTILINE)
 
 
 class AmdCollector:
     def __init__(self, sysfs_root: Path = Path("/sys")) -> None:
         self._drm = sysfs_root / "class" / "drm"
+        # index -> PCI bus number, from the last collect() (see NvidiaCollector.pci_buses)
+        self.pci_buses: dict[int, int] = {}
 
     def collect(self) -> list[Gpu]:
-        return [self._gpu(index, device) for index, device in enumerate(self._devices())]
+        devices = self._devices()
+        self.pci_buses = {index: bus for index, device in enumerate(devices)
+                          if (bus := _pci_bus(device)) is not None}
+        return [self._gpu(index, device) for index, device in enumerate(devices)]
 
     def _devices(self) -> list[Path]:
         """The PCI device directories of AMD cards, by card number."""
@@ -57,6 +63,15 @@ class AmdCollector:
             util_pct=_number(device / "gpu_busy_percent"),
             mem_used_mb=_scaled(_number(device / "mem_info_vram_used"), MIB),
         )
+
+
+def _pci_bus(device: Path) -> int | None:
+    """``cardN/device`` links to the PCI device, ``.../0000:03:00.0``: bus 3."""
+    try:
+        found = _PCI_ADDRESS.match(device.resolve().name)
+    except OSError:
+        return None
+    return int(found[1], 16) if found else None
 
 
 def _text(path: Path) -> str | None:

@@ -35,8 +35,12 @@ class NvidiaCollector:
     def __init__(self, nvml: ModuleType | None = None) -> None:
         self._nvml = nvml if nvml is not None else _load_pynvml()
         self._ready = False
+        # NVML index -> PCI bus number, from the last collect(): lets the sentry match a
+        # miner's GPU to this one by bus (not on the wire)
+        self.pci_buses: dict[int, int] = {}
 
     def collect(self) -> list[Gpu]:
+        self.pci_buses = {}
         nvml = self._start()
         if nvml is None:
             return []
@@ -45,7 +49,16 @@ class NvidiaCollector:
             handle = self._read(nvml.nvmlDeviceGetHandleByIndex, index)
             if handle is not None:
                 gpus.append(self._gpu(nvml, index, handle))
+                bus = self._pci_bus(nvml, handle)
+                if bus is not None:
+                    self.pci_buses[index] = bus
         return gpus
+
+    def _pci_bus(self, nvml: ModuleType, handle: Any) -> int | None:
+        getter = getattr(nvml, "nvmlDeviceGetPciInfo", None)
+        info = self._read(getter, handle) if getter is not None else None
+        bus = getattr(info, "bus", None)
+        return bus if isinstance(bus, int) and 0 <= bus <= 255 else None
 
     def close(self) -> None:
         if self._ready and self._nvml is not None:

@@ -20,11 +20,18 @@ from minerfarm.protocol.reports import Miner
 from minerfarm.sentry.miners import cgminer_tcp, http_json
 from minerfarm.sentry.miners.endpoint import Dialect, Endpoint
 from minerfarm.sentry.miners.errors import MinerReplyInvalid, MinerTimeout
+from minerfarm.sentry.miners.gpustats import MinerGpu
 
 DEFAULT_TIMEOUT = 5.0
 
 # (replies by request name, time.time() when they arrived) -> Miner
 Parser = Callable[[Mapping[str, Any], float], Miner]
+# replies by request name -> what the miner says about each GPU (temperature, fan, power)
+GpuParser = Callable[[Mapping[str, Any]], list[MinerGpu]]
+
+
+def no_gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -35,10 +42,16 @@ class Adapter:
     parse: Parser
     optional: frozenset[str] = frozenset()  # requests whose failure leaves their fields None
     default_port: int | None = None  # only where the miner documents one
+    gpus: GpuParser = no_gpus  # only where the miner's API carries GPU sensor figures
 
     async def read(self, endpoint: Endpoint, *, timeout_s: float = DEFAULT_TIMEOUT) -> Miner:
         """Send the requests (one after another: two at most, and a rig's miner is near) and
         parse. One deadline covers them all. Raises :class:`~.errors.MinerApiError`."""
+        return (await self.read_with_gpus(endpoint, timeout_s=timeout_s))[0]
+
+    async def read_with_gpus(self, endpoint: Endpoint, *, timeout_s: float = DEFAULT_TIMEOUT
+                             ) -> tuple[Miner, list[MinerGpu]]:
+        """As :meth:`read`, plus the GPU figures the same replies carry."""
         session = http_json.session if self.dialect == "http" else cgminer_tcp.session
         replies: dict[str, Any] = {}
         try:
@@ -52,7 +65,7 @@ class Adapter:
         except TimeoutError as exc:
             raise MinerTimeout(f"{endpoint.url}: no complete answer within {timeout_s:g}s") from exc
         try:
-            return self.parse(replies, time.time())
+            return self.parse(replies, time.time()), self.gpus(replies)
         except ValidationError as exc:  # a figure outside what the wire allows
             raise MinerReplyInvalid(f"{endpoint.url}: reply has values out of range: {exc}") \
                 from exc

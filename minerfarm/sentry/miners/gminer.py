@@ -13,6 +13,7 @@ from typing import Any
 from minerfarm.protocol.reports import Miner, Shares
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
+from minerfarm.sentry.miners.gpustats import MinerGpu, present, reading
 
 SOFTWARE = "gminer"
 
@@ -47,4 +48,17 @@ def _shares(reply: dict[str, Any], gpus: list[dict[str, Any]]) -> Shares | None:
                       for key in ("accepted_shares", "rejected_shares", "stale_shares")))
 
 
-ADAPTER = Adapter(software=SOFTWARE, dialect="http", requests={"stat": "/stat"}, parse=parse)
+def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
+    """``devices[]``: ``temperature`` (degC), ``fan`` (%), ``power_usage`` (W), by ``gpu_id``;
+    ``bus_id`` is a PCI address."""
+    stat = v.obj(replies.get("stat"))
+    unit = v.text(stat.get("speed_unit")) or "H/s"
+    return present([reading(SOFTWARE, i, gpu.get("gpu_id"), name=gpu.get("name"),
+                            temp=gpu.get("temperature"), fan=gpu.get("fan"),
+                            power=gpu.get("power_usage"), bus=gpu.get("bus_id"),
+                            hashrate_hs=v.hashrate(gpu.get("speed"), unit))
+                    for i, gpu in enumerate(v.objects(stat.get("devices")))])
+
+
+ADAPTER = Adapter(software=SOFTWARE, dialect="http", requests={"stat": "/stat"}, parse=parse,
+                  gpus=gpus)

@@ -16,6 +16,7 @@ from typing import Any
 from minerfarm.protocol.reports import Miner
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
+from minerfarm.sentry.miners.gpustats import MinerGpu, present, reading
 
 SOFTWARE = "lolminer"
 
@@ -77,4 +78,26 @@ def _legacy(reply: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-ADAPTER = Adapter(software=SOFTWARE, dialect="http", requests={"status": "/"}, parse=parse)
+def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
+    """Current ``Workers[]``: ``Core_Temp``, ``Fan_Speed`` (%), ``Power`` (W); legacy
+    ``GPUs[]``: ``Temp (deg C)``, ``Fan Speed (%)``, ``Consumption (W)``; both by ``Index``.
+    ``PCIE_Address`` (``"1:0"``, ``"11:0"``) is not used: whether its bus is decimal or hex is
+    not known from the captures."""
+    reply = v.obj(replies.get("status"))
+    if "Workers" in reply or "Algorithms" in reply:
+        rates = {device.index: device.hashrate_hs for device in _current(reply)["devices"]}
+        return present([reading(SOFTWARE, i, w.get("Index"), name=w.get("Name"),
+                                temp=w.get("Core_Temp"), fan=w.get("Fan_Speed"),
+                                power=w.get("Power"),
+                                hashrate_hs=rates.get(v.count(w.get("Index"))))
+                        for i, w in enumerate(v.objects(reply.get("Workers")))])
+    unit = v.obj(reply.get("Session")).get("Performance_Unit")
+    return present([reading(SOFTWARE, i, g.get("Index"), name=g.get("Name"),
+                            temp=g.get("Temp (deg C)"), fan=g.get("Fan Speed (%)"),
+                            power=g.get("Consumption (W)"),
+                            hashrate_hs=_rate(g.get("Performance"), unit))
+                    for i, g in enumerate(v.objects(reply.get("GPUs")))])
+
+
+ADAPTER = Adapter(software=SOFTWARE, dialect="http", requests={"status": "/"}, parse=parse,
+                  gpus=gpus)

@@ -14,6 +14,7 @@ from typing import Any
 from minerfarm.protocol.reports import Miner
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
+from minerfarm.sentry.miners.gpustats import MinerGpu, present, reading
 
 SOFTWARE = "nbminer"
 
@@ -42,5 +43,16 @@ def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
     )
 
 
+def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
+    """``miner.devices[]``: ``temperature`` (degC), ``fan`` (%), ``power`` (W), by ``id``;
+    ``pci_bus_id`` is the PCI bus number."""
+    miner = v.obj(v.obj(replies.get("status")).get("miner"))
+    return present([reading(SOFTWARE, i, gpu.get("id"), name=gpu.get("info"),
+                            temp=gpu.get("temperature"), fan=gpu.get("fan"),
+                            power=gpu.get("power"), bus=gpu.get("pci_bus_id"),
+                            hashrate_hs=_rate(gpu, "hashrate"))
+                    for i, gpu in enumerate(v.objects(miner.get("devices")))])
+
+
 ADAPTER = Adapter(software=SOFTWARE, dialect="http", requests={"status": "/api/v1/status"},
-                  parse=parse)
+                  parse=parse, gpus=gpus)

@@ -14,6 +14,7 @@ from minerfarm.sentry.miners import gminer, lolminer, nbminer, srbminer, teamred
 from minerfarm.sentry.miners.base import DEFAULT_TIMEOUT, Adapter
 from minerfarm.sentry.miners.endpoint import parse_api_url
 from minerfarm.sentry.miners.errors import MinerConfigError
+from minerfarm.sentry.miners.gpustats import MinerGpu
 
 REGISTRY: dict[str, Adapter] = {
     adapter.software: adapter
@@ -56,3 +57,13 @@ async def read_miner(software: str, api_url: str, *, timeout_s: float = DEFAULT_
     endpoint = parse_api_url(api_url, adapter.dialect, adapter.default_port,
                              software=adapter.software)
     return await adapter.read(endpoint, timeout_s=timeout_s)
+
+
+async def read_miner_with_gpus(software: str, api_url: str, *,
+                               timeout_s: float = DEFAULT_TIMEOUT
+                               ) -> tuple[Miner, list[MinerGpu]]:
+    """As :func:`read_miner`, plus what the miner says about each GPU (for ``gpus[]``)."""
+    adapter = adapter_for(software)
+    endpoint = parse_api_url(api_url, adapter.dialect, adapter.default_port,
+                             software=adapter.software)
+    return await adapter.read_with_gpus(endpoint, timeout_s=timeout_s)

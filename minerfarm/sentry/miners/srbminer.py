@@ -5,6 +5,8 @@ H/s: ``now``/``1min``/``5min``/... and per-device maps ``cpu``/``gpu`` whose key
 ``total`` are devices (``thread0``). A window that has not filled yet reads 0, so only ``now``
 is the current rate; ``1min`` stands in when ``now`` is absent. Devices are numbered in the
 order listed, CPU threads first. When mining several algorithms, the first is reported.
+No GPU temperature, fan or power is read: the only capture mines on the CPU (its
+``gpu_devices`` is empty), so which fields a GPU entry has is unknown.
 """
 
 from __future__ import annotations

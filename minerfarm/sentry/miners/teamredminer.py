@@ -19,6 +19,7 @@ from minerfarm.cgminer import as_float, section
 from minerfarm.protocol.reports import Miner, Shares
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
+from minerfarm.sentry.miners.gpustats import MinerGpu, present, reading
 
 SOFTWARE = "teamredminer"
 
@@ -70,5 +71,16 @@ def _shares(entries: list[dict[str, Any]], *, with_stale: bool) -> Shares | None
                     summed("Stale") if with_stale else None)
 
 
+def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
+    """``DEVS[]``: ``Temperature`` (degC) and ``Fan Percent`` by ``GPU``; no power figure
+    (``Fan Speed`` is RPM). TeamRedMiner mines on AMD only."""
+    devs = section(v.obj(replies.get("devs")), "DEVS")
+    return present([reading(SOFTWARE, i, as_float(gpu.get("GPU")), vendor="amd",
+                            temp=as_float(gpu.get("Temperature")),
+                            fan=as_float(gpu.get("Fan Percent")),
+                            hashrate_hs=_device_rate(gpu))
+                    for i, gpu in enumerate(devs)])
+
+
 ADAPTER = Adapter(software=SOFTWARE, dialect="tcp", requests={"devs": "devs", "pools": "pools"},
-                  optional=frozenset({"pools"}), parse=parse, default_port=4028)
+                  optional=frozenset({"pools"}), parse=parse, default_port=4028, gpus=gpus)

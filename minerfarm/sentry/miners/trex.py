@@ -12,6 +12,7 @@ from typing import Any
 from minerfarm.protocol.reports import Miner
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
+from minerfarm.sentry.miners.gpustats import MinerGpu, present, reading
 
 SOFTWARE = "trex"
 
@@ -35,5 +36,16 @@ def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
     )
 
 
+def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
+    """``gpus[]``: ``temperature`` (degC), ``fan_speed`` (%), ``power`` (W), by ``gpu_id``
+    (``pci_bus`` is the PCI bus number, in decimal).
+    T-Rex mines on NVIDIA only."""
+    return present([reading(SOFTWARE, i, gpu.get("gpu_id"), vendor="nvidia",
+                            name=gpu.get("name"), temp=gpu.get("temperature"),
+                            fan=gpu.get("fan_speed"), power=gpu.get("power"),
+                            bus=gpu.get("pci_bus"), hashrate_hs=v.hashrate(gpu.get("hashrate")))
+                    for i, gpu in enumerate(v.objects(v.obj(replies.get("summary")).get("gpus")))])
+
+
 ADAPTER = Adapter(software=SOFTWARE, dialect="http", requests={"summary": "/summary"},
-                  parse=parse, default_port=4067)
+                  parse=parse, default_port=4067, gpus=gpus)

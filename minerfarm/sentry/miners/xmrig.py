@@ -13,6 +13,7 @@ from typing import Any
 from minerfarm.protocol.reports import DeviceHashrate, Miner, Shares
 from minerfarm.sentry.miners import values as v
 from minerfarm.sentry.miners.base import Adapter, expect
+from minerfarm.sentry.miners.gpustats import MinerGpu, present, reading
 
 SOFTWARE = "xmrig"
 
@@ -64,10 +65,37 @@ def _devices(backends: Any, algorithm: str | None) -> list[DeviceHashrate]:
     return devices
 
 
+def gpus(replies: Mapping[str, Any]) -> list[MinerGpu]:
+    """GPU threads of the ``opencl`` and ``cuda`` backends, by their ``index`` (the device's
+    OpenCL/CUDA number): ``health.temperature`` (degC) and ``health.power`` (W). The fan is
+    given only as ``health.rpm``, which has no wire field, and the 6.22.1 CUDA threads carry no
+    ``health`` at all. OpenCL may be AMD or NVIDIA, so only CUDA names its vendor."""
+    summary = v.obj(replies.get("summary"))
+    algorithm = v.text(summary.get("algo")) or v.text(v.obj(summary.get("connection")).get("algo"))
+    found: list[MinerGpu | None] = []
+    for backend in v.objects(replies.get("backends")):
+        kind = backend.get("type")
+        if kind not in ("opencl", "cuda") or backend.get("enabled") is False:
+            continue
+        # a backend on another algorithm keeps its last rate: not what it mines now
+        current = algorithm is None or backend.get("algo") in (None, algorithm)
+        for i, thread in enumerate(v.objects(backend.get("threads"))):
+            health = v.obj(thread.get("health"))
+            found.append(reading(SOFTWARE, i, thread.get("index"),
+                                 vendor="nvidia" if kind == "cuda" else None,
+                                 name=thread.get("board") or thread.get("name"),
+                                 temp=health.get("temperature"), power=health.get("power"),
+                                 bus=thread.get("bus_id"),
+                                 hashrate_hs=v.first_number(thread.get("hashrate"))
+                                 if current else None))
+    return present(found)
+
+
 ADAPTER = Adapter(
     software=SOFTWARE,
     dialect="http",
     requests={"summary": "/2/summary", "backends": "/2/backends"},
     optional=frozenset({"backends"}),
     parse=parse,
+    gpus=gpus,
 )
