@@ -52,25 +52,22 @@ class FarmAggregator:
         try:
             async with sessions() as session:
                 rows = list(await session.scalars(select(Rig)))
-        except BaseException:
+            fresh: dict[int, RigDigest] = {}
+            for rig in rows:
+                digest = RigDigest(rig.id, rig.name, rig.kind)
+                # Stored by any version: brought to the protocol's shape, or shown as no report.
+                stats = usable_report(rig.latest_stats, f"rig {rig.id}'s latest report")
+                if stats is not None and rig.last_seen is not None:
+                    digest.apply_stats(stats, rig.last_seen, rig.last_seq or 0,
+                                       self.skew_flag_s)
+                fresh[rig.id] = digest
+            self.rigs = fresh
+            self._rebuilt_at = -1.0  # rebuild the totals at the next ask
+            self._changed()
+        finally:  # loaded or not, what arrived meanwhile is applied
             held, self._held = self._held, None
             for message in held:
                 self.observe(message)
-            raise
-        fresh: dict[int, RigDigest] = {}
-        for rig in rows:
-            digest = RigDigest(rig.id, rig.name, rig.kind)
-            # Stored by any version: brought to the protocol's shape, or shown as no report.
-            stats = usable_report(rig.latest_stats, f"rig {rig.id}'s latest report")
-            if stats is not None and rig.last_seen is not None:
-                digest.apply_stats(stats, rig.last_seen, rig.last_seq or 0, self.skew_flag_s)
-            fresh[rig.id] = digest
-        self.rigs = fresh
-        self._rebuilt_at = -1.0  # rebuild the totals at the next ask
-        self._changed()
-        held, self._held = self._held, None
-        for message in held:
-            self.observe(message)
 
     def is_online(self, digest: RigDigest, now: datetime | None = None) -> bool:
         if digest.last_seen is None:
