@@ -219,7 +219,10 @@ async def _mark_seen(conn: AsyncConnection, latest: dict[int, dict[str, Any]]) -
 
 
 async def _rig_kinds(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, str]:
-    result = await conn.execute(select(Rig.id, Rig.kind).where(Rig.id.in_(list(ids))))
+    wanted = list(ids)
+    if not wanted:  # every message carried its kind: no query at all
+        return {}
+    result = await conn.execute(select(Rig.id, Rig.kind).where(Rig.id.in_(wanted)))
     return {row.id: row.kind for row in result}
 
 
