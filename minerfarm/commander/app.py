@@ -43,7 +43,6 @@ from minerfarm.commander.pages import fragments
 from minerfarm.commander.playbooks.api import playbooks_api
 from minerfarm.commander.playbooks.pages import playbook_pages
 from minerfarm.commander.pubsub import InProcessPubSub, PubSub
-from minerfarm.commander.request import CommanderRequest
 from minerfarm.commander.settings import Settings
 from minerfarm.commander.state import EXTENSION, CommanderState
 from minerfarm.commander.tls import ensure_tls
@@ -67,7 +66,6 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     password.concurrency = max(1, settings.login_concurrency)
     app = Quart("minerfarm.commander", static_folder=None)
     app.url_map.converters["int"] = RowId  # before any route: ids beyond a row's are 404
-    app.request_class = CommanderRequest
     app.secret_key = session_secret(settings.data_dir)
     # Quart's cookie session is unused (quart-auth keeps its own cookie): skip opening it on
     # every request, sentry reports included.
