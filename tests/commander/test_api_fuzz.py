@@ -46,7 +46,13 @@ def schemathesis_run(commander: CommanderProcess, auth: list[str], paths: str,
     with commander.admin() as api:
         schema.write_bytes(api.get("/openapi.json").raise_for_status().content)
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", str(schema),
+        # The report schema is deeply nested: hypothesis, describing its recursive strategies,
+        # calls ast.parse near Python's default recursion limit, and CPython 3.11 then fails
+        # inside the AST constructor ("recursion depth mismatch", a crash of the fuzzer
+        # itself, seen once in a few runs). A higher limit keeps the fuzzer out of that.
+        sys.executable, "-c", "import runpy, sys; sys.setrecursionlimit(20000); "
+        "runpy.run_module('schemathesis.cli', run_name='__main__', alter_sys=True)",
+        "run", str(schema),
         "--url", commander.url, "--tls-verify", str(commander.cert), *auth,
         "--include-path-regex", paths, "--checks", "not_a_server_error",
         "--phases", "examples,coverage,fuzzing", "--max-examples", "30",
@@ -70,18 +76,35 @@ def failures(output: str, commander: CommanderProcess) -> str:
             + "\n".join(sorted({line[:200] for line in logged})))
 
 
+# What this suite asserts: no 5xx (schemathesis' not_a_server_error check: a "Failures"
+# section) and no hang (a request past --request-timeout is a "Timeout" error). Two other
+# error kinds come from the fuzzer's side and are reported, not failed: "Runtime Error" (a
+# crash inside hypothesis itself) and "Network Error" (TLS torn down as a connection is
+# recycled: APPLICATION_DATA_AFTER_CLOSE_NOTIFY), each seen about once in a few runs.
+TOLERATED_ERRORS = frozenset({"Network Error", "Runtime Error"})
+
+
+def assert_no_5xx_or_hang(code: int, output: str, commander: CommanderProcess) -> None:
+    assert "Tested: 0" not in output, output[-3000:]
+    if code == 0:
+        return
+    summary = output.rsplit("=== SUMMARY ===", 1)[-1]
+    errors = set(re.findall(r"^\s*\S+\s+([A-Z][\w ]*?(?:Error|Timeout)\w*): \d+$",
+                            summary, re.M))
+    tolerated = bool(errors) and errors <= TOLERATED_ERRORS  # a non-zero exit says why
+    assert "Failures:" not in summary and tolerated, failures(output, commander)
+
+
 # The sentry API first: the admin API's fuzzing may delete the rig or replace its token.
 def test_sentry_api_never_answers_5xx_or_hangs(target: tuple[CommanderProcess, str]) -> None:
     commander, token = target
     code, output = schemathesis_run(commander, ["--header", f"Authorization: Bearer {token}"],
                                     r"^/api/v1/sentry/", max_time_s=30)
-    assert "Tested: 0" not in output, output[-3000:]
-    assert code == 0, failures(output, commander)
+    assert_no_5xx_or_hang(code, output, commander)
 
 
 def test_admin_api_never_answers_5xx_or_hangs(target: tuple[CommanderProcess, str]) -> None:
     commander, _ = target
     code, output = schemathesis_run(commander, ["--auth", f"admin:{PASSWORD}"],
                                     r"^/api/v1/(?!sentry/)", max_time_s=60)
-    assert "Tested: 0" not in output, output[-3000:]
-    assert code == 0, failures(output, commander)
+    assert_no_5xx_or_hang(code, output, commander)
