@@ -39,6 +39,8 @@ from minerfarm.commander.db.models import read_json
 from minerfarm.commander.ingest.consumer import IngestConsumer
 from minerfarm.commander.ingest.fastpath import ReportsFastPath
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
+from minerfarm.commander.metrics import route as metrics_route
+from minerfarm.commander.metrics.token import MetricsToken
 from minerfarm.commander.pages import fragments
 from minerfarm.commander.playbooks.api import playbooks_api
 from minerfarm.commander.playbooks.pages import playbook_pages
@@ -82,6 +84,7 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
         settings=settings, password=password, fingerprint=fingerprint,
         limiter=LoginLimiter(settings.login_attempts, settings.login_backoff_max_s),
         pubsub=pubsub or InProcessPubSub(), token_cache=TokenCache(),
+        metrics_token=MetricsToken(settings.data_dir),
     )
     app.extensions[EXTENSION] = state
     # Quart types asgi_app with its own scope unions; the fast path speaks plain ASGI dicts.
@@ -99,6 +102,7 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     app.register_blueprint(admin_api)
     app.register_blueprint(playbooks_api)
     app.register_blueprint(sentry_api.blueprint())
+    app.register_blueprint(metrics_route.blueprint())
     fragments.install(app)
     errors.register(app)  # its body check runs first: the guard reads forms (CSRF) too
     guard.install(app)

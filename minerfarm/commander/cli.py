@@ -99,3 +99,17 @@ def _clear_sessions(settings: Settings) -> None:
         await engine.dispose()
 
     asyncio.run(clear())
+
+
+@commander.command("metrics-token")
+@click.pass_obj
+def metrics_token(settings: Settings) -> None:
+    """Make the bearer token a Prometheus server scrapes /metrics with (shown once; any
+    earlier token stops working)."""
+    from minerfarm.commander.metrics.token import new_token
+
+    ensure_data_dir(settings.data_dir)
+    token = new_token(settings.data_dir)
+    click.echo(token)
+    click.echo("Put it in Prometheus' scrape config as authorization credentials (or "
+               "credentials_file); it is stored hashed and cannot be shown again.", err=True)

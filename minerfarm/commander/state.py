@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from minerfarm.commander.dashboard.aggregator import FarmAggregator
     from minerfarm.commander.ingest.consumer import IngestConsumer
     from minerfarm.commander.ingest.queue import SqliteIngestQueue
+    from minerfarm.commander.metrics.token import MetricsToken
     from minerfarm.commander.pubsub import PubSub
     from minerfarm.commander.settings import Settings
 
@@ -33,6 +34,8 @@ class CommanderState:
     queue: SqliteIngestQueue | None = None
     consumer: IngestConsumer | None = None
     aggregator: FarmAggregator | None = None
+    metrics_token: MetricsToken | None = None
+    websockets_open: int = 0  # live pages, for /metrics
     extras: dict[str, Any] = field(default_factory=dict)
 
     def db(self) -> AsyncSession:

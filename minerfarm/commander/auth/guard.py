@@ -20,6 +20,8 @@ from minerfarm.commander.state import commander_state
 # The stylesheet and scripts too: the login page needs its stylesheet before anyone logs in
 # (they are the same for everyone and hold nothing secret).
 PUBLIC_ENDPOINTS = frozenset({"pages.login", "pages.static"})
+# /metrics also takes the metrics bearer token (a Prometheus server has no admin password).
+METRICS_ENDPOINT = "metrics.scrape"
 SENTRY_BLUEPRINT = "sentry_api"
 
 
@@ -51,10 +53,38 @@ async def _basic_auth_ok() -> bool | None:
     return False
 
 
+def _bearer(header: str | None) -> str | None:
+    if not header or not header.lower().startswith("bearer "):
+        return None
+    return header[7:].strip()
+
+
+def _metrics_token_ok(token: str) -> None:
+    """A right token passes; a wrong one counts as a failed login (same limits)."""
+    state, address = commander_state(), request.remote_addr or "?"
+    wait = state.limiter.retry_after(address)
+    if wait > 0:
+        raise ApiError(429, "too_many_attempts", f"too many failed logins; retry in {wait:.0f} s",
+                       retry_after=round(wait))
+    if state.metrics_token is not None and state.metrics_token.matches(token):
+        state.limiter.succeeded(address)
+        return
+    state.limiter.failed(address)
+    raise ApiError(401, "unauthorized", "wrong metrics token: make a new one with "
+                   "'minerfarm commander metrics-token' and put it in Prometheus' "
+                   "authorization credentials")
+
+
 async def require_admin() -> ResponseReturnValue | None:
     if request.endpoint in PUBLIC_ENDPOINTS or request.blueprint == SENTRY_BLUEPRINT:
         return None
-    is_api = request.path.startswith("/api/") or request.path == "/openapi.json"
+    if request.endpoint == METRICS_ENDPOINT:
+        token = _bearer(request.headers.get("Authorization"))
+        if token is not None:
+            _metrics_token_ok(token)
+            g.auth = "metrics"
+            return None
+    is_api = request.path.startswith("/api/") or request.path in ("/openapi.json", "/metrics")
     if is_api:
         basic = await _basic_auth_ok()
         if basic is True:

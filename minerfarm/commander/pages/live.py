@@ -39,6 +39,15 @@ Render = Callable[[list[Message]], Awaitable[list[Op]]]
 async def logged_in_only(page: Awaitable[None]) -> None:
     """Serve an accepted websocket until it ends, or until its login session does: a logout or
     ``set-password`` then sends the page to the login form (``redirect``) and closes it."""
+    state = commander_state()
+    state.websockets_open += 1
+    try:
+        await _logged_in_only(page)
+    finally:
+        state.websockets_open -= 1
+
+
+async def _logged_in_only(page: Awaitable[None]) -> None:
     session_id = current_user.auth_id
     if session_id is None:  # the guard let no such socket in; nothing to watch
         await page
