@@ -142,8 +142,22 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
         state.engine = make_engine(url, json_serializer=_json_dumps,
                                    json_deserializer=read_json)
         state.sessions = make_sessionmaker(state.engine)
-        state.queue = SqliteIngestQueue(state.settings.queue_path,
-                                        state.settings.queue_synchronous)
+        engine = state.engine
+
+        async def rollups() -> None:
+            await run_rollups(engine, state.settings)
+
+        if state.settings.nats_url:  # several commanders: queue, bus and jobs on NATS
+            from minerfarm.commander.nats.wiring import open_nats
+
+            parts = await open_nats(state.settings, state.engine)
+            app.extensions["minerfarm.nats"] = parts
+            state.queue, state.pubsub = parts.queue, parts.pubsub
+            jobs = parts.jobs.run(rollups)
+        else:
+            state.queue = SqliteIngestQueue(state.settings.queue_path,
+                                            state.settings.queue_synchronous)
+            jobs = rollups()
         state.consumer = IngestConsumer(state.queue, state.engine, state.pubsub,
                                         state.settings.ingest_batch)
         tasks.append(asyncio.create_task(state.consumer.run(), name="ingest-consumer"))
@@ -159,8 +173,7 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
         state.aggregator = FarmAggregator(state.settings.offline_after_s,
                                            state.settings.clock_skew_flag_s)
         await state.aggregator.follow(state.pubsub, state.sessions)
-        tasks.append(asyncio.create_task(run_rollups(state.engine, state.settings),
-                                         name="rollups"))
+        tasks.append(asyncio.create_task(jobs, name="rollups"))
         tasks.append(asyncio.create_task(fragments.warm(app), name="dashboard-warm-up"))
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise walk it every few seconds under load
@@ -181,6 +194,9 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
         if state.queue is not None:
             await state.queue.close()
         await state.pubsub.close()
+        nats_parts = app.extensions.pop("minerfarm.nats", None)
+        if nats_parts is not None:
+            await nats_parts.close()
         if state.engine is not None:
             await state.engine.dispose()
 

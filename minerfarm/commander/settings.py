@@ -53,6 +53,27 @@ class Settings:
         "SQLite synchronous mode of the ingest queue: FULL survives power loss, NORMAL only "
         "a killed process (faster on slow disks).",
     )
+    nats_url: str = setting(
+        "",
+        "NATS server with JetStream (nats://host:4222); set, the ingest queue is a JetStream "
+        "stream and pub/sub runs on NATS, so several commanders serve one farm (needs "
+        "MINERFARM_DATABASE_URL on PostgreSQL).",
+    )
+    nats_prefix: str = setting(
+        "minerfarm", "Name prefix of the NATS stream, consumer, subjects and lease bucket "
+                     "(two farms on one NATS use two prefixes).")
+    nats_duplicate_window_s: int = setting(
+        120, "JetStream's duplicate window for reports, in seconds (older resends are checked "
+             "against the database).")
+    nats_queue_max_bytes: int = setting(
+        8 * 1024**3, "Largest size of the JetStream ingest stream; when full, sentries get 503 "
+                     "and keep their reports.")
+    nats_ack_wait_s: int = setting(
+        30, "Seconds before JetStream delivers a report again that a commander took but did "
+            "not store (it was killed).")
+    lease_ttl_s: int = setting(
+        15, "With NATS: seconds after which another commander takes over the singleton jobs "
+            "(rollups, retention) from one that stopped.")
     ingest_batch: int = setting(
         20000, "Most queued POSTs (usually one report each) the consumer writes per transaction."
     )

@@ -57,7 +57,10 @@ def check_all(settings: Settings) -> Ready:
     check_data_dir(settings.data_dir)
     tls, fingerprint = check_tls(settings)
     check_port(settings.host, settings.port)
-    check_queue_file(settings.queue_path)
+    if settings.nats_url:
+        check_nats(settings)
+    else:
+        check_queue_file(settings.queue_path)
     check_database(settings.resolved_database_url, settings.database_timeout_s)
     return Ready(tls, fingerprint)
 
@@ -195,6 +198,29 @@ def check_queue_file(path: Path) -> None:
                            corrupt_hint) from None
     finally:
         connection.close()
+
+
+# -- NATS ------------------------------------------------------------------------------
+def check_nats(settings: Settings) -> None:
+    """Several commanders need a database they all reach, and a NATS with JetStream."""
+    from minerfarm.commander.nats.connection import NatsUnavailable, connect
+
+    if not settings.database_url.startswith("postgresql"):
+        raise StartupError(
+            "MINERFARM_NATS_URL is set, but the database is SQLite in this commander's data "
+            "dir, which no other commander can reach",
+            "set MINERFARM_DATABASE_URL=postgresql+asyncpg://user@host/minerfarm (the same "
+            "on every commander), or unset MINERFARM_NATS_URL for one commander")
+
+    async def probe() -> None:
+        client = await connect(settings.nats_url, settings.database_timeout_s, "minerfarm-check")
+        await client.close()
+
+    try:
+        asyncio.run(probe())
+    except NatsUnavailable as exc:
+        raise StartupError(str(exc), "sentries keep their reports until the commander "
+                           "starts") from None
 
 
 # -- database --------------------------------------------------------------------------

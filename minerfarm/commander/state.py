@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from minerfarm.commander.auth.tokens import TokenCache
     from minerfarm.commander.dashboard.aggregator import FarmAggregator
     from minerfarm.commander.ingest.consumer import IngestConsumer
-    from minerfarm.commander.ingest.queue import SqliteIngestQueue
+    from minerfarm.commander.ingest.queue import IngestQueue
     from minerfarm.commander.metrics.token import MetricsToken
     from minerfarm.commander.pubsub import PubSub
     from minerfarm.commander.settings import Settings
@@ -31,7 +31,7 @@ class CommanderState:
     token_cache: TokenCache
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = None
-    queue: SqliteIngestQueue | None = None
+    queue: IngestQueue | None = None
     consumer: IngestConsumer | None = None
     aggregator: FarmAggregator | None = None
     metrics_token: MetricsToken | None = None

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from minerfarm.commander.auth.tokens import SentryRig
 from minerfarm.commander.errors import ApiError, invalid_request
 from minerfarm.commander.ingest.limits import rig_budget
-from minerfarm.commander.ingest.queue import IncomingReport, QueueClosed
+from minerfarm.commander.ingest.queue import IncomingReport, QueueClosed, QueueUnavailable
 from minerfarm.commander.state import CommanderState
 from minerfarm.protocol.reports import ReportBatch, isoformat_z
 
@@ -35,6 +35,9 @@ async def accept_reports(state: CommanderState, rig: SentryRig, body: bytes,
         raise ApiError(503, "unavailable", "commander is starting; retry shortly")
     try:
         accepted, duplicates = await state.queue.put(rig.id, reports, rig.kind)
+    except QueueUnavailable as exc:
+        raise ApiError(503, "unavailable", "the ingest queue did not take the reports; "
+                       "retry shortly") from exc
     except QueueClosed as exc:
         raise ApiError(503, "unavailable", "commander is shutting down; retry shortly") from exc
     return {"accepted": accepted, "duplicates": duplicates}

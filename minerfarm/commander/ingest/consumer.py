@@ -10,7 +10,6 @@ is not the data's fault: the batch stays queued and is retried.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from minerfarm.commander import topics
 from minerfarm.commander.db.models import AsicMiner, JsonDocument, RawJson, Report, Rig, UtcDateTime
 from minerfarm.commander.db.upsert import insert_for
 from minerfarm.commander.ingest.deadletter import bury, is_outage, reason_of
-from minerfarm.commander.ingest.queue import QueuedBatch, SqliteIngestQueue
+from minerfarm.commander.ingest.queue import IngestQueue, QueuedBatch
 from minerfarm.commander.pubsub import PubSub
 from minerfarm.commander.reports.figures import ASIC_COLUMNS, asic_identity
 
@@ -33,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 class IngestConsumer:
-    def __init__(self, queue: SqliteIngestQueue, engine: AsyncEngine, pubsub: PubSub,
+    def __init__(self, queue: IngestQueue, engine: AsyncEngine, pubsub: PubSub,
                  batch: int = 20000, linger_s: float = 0.05) -> None:
         self.queue, self.engine, self.pubsub, self.batch = queue, engine, pubsub, batch
         self.linger_s = linger_s
@@ -62,10 +61,7 @@ class IngestConsumer:
                 # round takes it again. Keep serving, and say so loudly.
                 log.exception("ingest: writing a batch failed; will retry")
                 await asyncio.sleep(1)
-            self.queue.arrived.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(1):
-                    await self.queue.arrived.wait()
+            await self.queue.wait(1.0)
 
     async def drain_once(self) -> int:
         """Move one batch from the queue to the database; returns messages handled."""

@@ -28,6 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import litequeue
 import orjson
@@ -120,6 +121,38 @@ class QueueClosed(RuntimeError):
     """The queue was closed; the caller should answer 503."""
 
 
+class QueueUnavailable(QueueClosed):
+    """The queue's server did not take the reports (NATS away or its stream full): 503, and
+    the sentry keeps them in its spool."""
+
+
+class IngestQueue(Protocol):
+    """What the fast path, the consumer and the rig service need of a queue. Two backends:
+    :class:`SqliteIngestQueue` (one commander) and
+    :class:`~minerfarm.commander.nats.queue.JetStreamIngestQueue` (several)."""
+
+    async def put(self, rig_id: int, reports: list[IncomingReport],
+                  kind: str | None = None) -> tuple[int, int]:
+        """Durably queue; ``(accepted, duplicates)`` once durable."""
+        ...
+
+    async def take(self, limit: int) -> list[QueuedBatch]: ...
+
+    async def wait(self, timeout_s: float) -> None:
+        """Until something may have arrived (or ``timeout_s``), after an empty ``take``."""
+        ...
+
+    async def done(self, rowids: list[int]) -> None: ...
+
+    async def prune_seen(self, older_than_s: float = ...) -> int: ...
+
+    async def forget_rig(self, rig_id: int) -> None: ...
+
+    async def backlog(self) -> int: ...
+
+    async def close(self) -> None: ...
+
+
 class SqliteIngestQueue:
     def __init__(self, path: Path, synchronous: str = "FULL") -> None:
         if synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
@@ -207,6 +240,12 @@ class SqliteIngestQueue:
             (limit,),
         ).fetchall()
         return [decode_message(row["rowid"], row["message_id"], row["data"]) for row in rows]
+
+    async def wait(self, timeout_s: float) -> None:
+        self.arrived.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                await self.arrived.wait()
 
     async def done(self, rowids: list[int]) -> None:
         """The reports of these messages are in the database: forget the messages."""

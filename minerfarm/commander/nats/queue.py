@@ -1,0 +1,180 @@
+"""The ingest queue on NATS JetStream: any number of commanders, one durable queue.
+
+- **Stream** ``<PREFIX>_REPORTS`` (file storage, work-queue retention, subjects
+  ``<prefix>.reports.<rig id>``): one message per report, published with
+  ``Nats-Msg-Id: <rig>:<seq>``. The 202 is sent after every report's publish ack, so an
+  acknowledged report is on the JetStream server's disk before the sentry forgets it.
+- **Duplicates**: within the stream's duplicate window the ack's ``duplicate`` flag says so;
+  a report older than the window (by its own ``ts``) is looked up in the database first.
+  Either way the consumer's insert ignores a ``(rig, seq)`` already stored, so a report is
+  stored once even where the answer's count could not tell.
+- **Consumer** ``<prefix>-ingest``: one durable pull consumer shared by every commander.
+  A message is acked after the database commit of its batch; a commander killed before that
+  leaves it unacked, and JetStream delivers it again (to any commander) after ``ack_wait``.
+  A message that cannot be decoded is terminated and kept as a dead letter.
+- **Full stream** (``max_bytes``, discard new): publishing fails, the sentry gets a 503 and
+  keeps the reports in its spool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import api
+from nats.js.errors import BadRequestError, NotFoundError
+
+from minerfarm.commander.errors import ApiError
+from minerfarm.commander.ingest.queue import (
+    IncomingReport,
+    QueueClosed,
+    QueuedBatch,
+    QueueUnavailable,
+    decode_message,
+    encode_message,
+)
+
+log = logging.getLogger(__name__)
+HEADROOM = 1024  # headers and the message's own header line, below the server's max_payload
+
+AlreadyStored = Callable[[int, list[int]], Awaitable[set[int]]]
+"""``(rig_id, seqs) -> the seqs of those already in the database``."""
+Poison = Callable[[bytes, str], Awaitable[None]]
+"""``(message data, reason)``: keep an undecodable message (a dead letter)."""
+
+
+class JetStreamIngestQueue:
+    def __init__(self, client: Client, *, prefix: str, duplicate_window_s: float,
+                 max_bytes: int,
+                 ack_wait_s: float, publish_timeout_s: float, already_stored: AlreadyStored,
+                 poison: Poison) -> None:
+        self._client, self._js = client, client.jetstream(timeout=publish_timeout_s)
+        self.duplicate_window_s, self.max_bytes = duplicate_window_s, max_bytes
+        self.ack_wait_s, self.publish_timeout_s = ack_wait_s, publish_timeout_s
+        self._already_stored, self._poison = already_stored, poison
+        self._sub: object | None = None
+        self._inflight: dict[int, Msg] = {}
+        self._closed = False
+        self.stream, self.durable = f"{prefix.upper()}_REPORTS", f"{prefix}-ingest"
+        self._subjects = f"{prefix}.reports"
+
+    def subject(self, rig_id: int) -> str:
+        return f"{self._subjects}.{rig_id}"
+
+    async def open(self) -> None:
+        """Create (or adopt) the stream and the shared consumer."""
+        config = api.StreamConfig(
+            name=self.stream, subjects=[f"{self._subjects}.>"], storage=api.StorageType.FILE,
+            retention=api.RetentionPolicy.WORK_QUEUE, discard=api.DiscardPolicy.NEW,
+            duplicate_window=self.duplicate_window_s, max_bytes=self.max_bytes)
+        try:
+            await self._js.stream_info(self.stream)
+            await self._js.update_stream(config)
+        except NotFoundError:
+            await self._js.add_stream(config)
+        except BadRequestError as exc:  # e.g. a retention a stream cannot change
+            log.warning("NATS stream %s kept as it is (%s)", self.stream, exc)
+        self._sub = await self._js.pull_subscribe(
+            f"{self._subjects}.>", durable=self.durable, stream=self.stream,
+            config=api.ConsumerConfig(ack_policy=api.AckPolicy.EXPLICIT,
+                                      ack_wait=self.ack_wait_s, max_ack_pending=-1,
+                                      max_deliver=-1),
+            pending_msgs_limit=-1, pending_bytes_limit=-1)
+
+    # -- producer side -------------------------------------------------------------------
+    async def put(self, rig_id: int, reports: list[IncomingReport],
+                  kind: str | None = None) -> tuple[int, int]:
+        if self._closed:
+            raise QueueClosed("ingest queue is closed")
+        now = time.time()
+        horizon = now - self.duplicate_window_s
+        old = [r.seq for r in reports if _epoch(r.ts) < horizon]
+        stored = await self._already_stored(rig_id, old) if old else set()
+        limit = self._client.max_payload - HEADROOM
+        pending = []
+        try:
+            async with asyncio.timeout(self.publish_timeout_s):
+                for report in reports:
+                    if report.seq in stored:
+                        continue
+                    data = encode_message(rig_id, now, [report], kind).encode()
+                    if len(data) > limit:
+                        raise ApiError(413, "request_entity_too_large",
+                                       f"report seq {report.seq} is {len(data)} bytes; the NATS "
+                                       f"server takes at most {limit} (raise max_payload)")
+                    key = {"Nats-Msg-Id": f"{rig_id}:{report.seq}"}
+                    pending.append(await self._js.publish_async(self.subject(rig_id), data,
+                                                                headers=key))
+                acks = await asyncio.gather(*pending)
+        except (TimeoutError, NatsError) as exc:
+            for future in pending:
+                future.cancel()
+            raise QueueUnavailable(f"NATS did not acknowledge the reports ({exc!r})") from None
+        duplicates = len(stored) + sum(1 for ack in acks if ack.duplicate)
+        return len(reports) - duplicates, duplicates
+
+    # -- consumer side -------------------------------------------------------------------
+    async def take(self, limit: int) -> list[QueuedBatch]:
+        """Up to ``limit`` messages; waits up to a second when there are none."""
+        if self._sub is None or self._closed:
+            return []
+        try:
+            messages: list[Msg] = await self._sub.fetch(limit, timeout=1.0)  # type: ignore[attr-defined]
+        except NatsTimeout:
+            return []
+        batches = []
+        for message in messages:
+            sequence = message.metadata.sequence.stream
+            try:
+                batches.append(decode_message(sequence, message.header.get("Nats-Msg-Id", "")
+                                              if message.header else "", message.data.decode()))
+            except (ValueError, KeyError, TypeError) as exc:
+                await self._poison(message.data, f"queue message cannot be read: {exc!r}")
+                await message.term()
+                continue
+            self._inflight[sequence] = message
+        return batches
+
+    async def wait(self, timeout_s: float) -> None:
+        """``take`` itself waits on the server; nothing more to wait for here."""
+
+    async def done(self, rowids: list[int]) -> None:
+        """Ack each message (no round trip each), then one flush: once it returns, the
+        server has every ack. An ack lost with a dying connection only means the message
+        comes again, and the consumer's insert ignores a report already stored."""
+        for rowid in rowids:
+            message = self._inflight.pop(rowid, None)
+            if message is not None:
+                await message.ack()
+        with contextlib.suppress(NatsError, TimeoutError):
+            await self._client.flush(timeout=5)
+
+    async def prune_seen(self, older_than_s: float = 0) -> int:
+        return 0  # the stream's duplicate window and the database do this
+
+    async def forget_rig(self, rig_id: int) -> None:
+        """Nothing to forget: PostgreSQL never gives a new rig a deleted rig's id."""
+
+    async def backlog(self) -> int:
+        info = await self._js.consumer_info(self.stream, self.durable)
+        return int((info.num_pending or 0) + (info.num_ack_pending or 0))
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._sub is not None:
+            with contextlib.suppress(NatsError):
+                await self._sub.unsubscribe()  # type: ignore[attr-defined]
+
+
+def _epoch(ts: str) -> float:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(UTC).timestamp()
