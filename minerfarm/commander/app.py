@@ -20,7 +20,7 @@ from quart_auth import QuartAuth
 from quart_schema import QuartSchema
 
 from minerfarm import __version__
-from minerfarm.commander import errors, headers, pages
+from minerfarm.commander import errors, headers, pages, topics
 from minerfarm.commander.api import sentry as sentry_api
 from minerfarm.commander.api.admin import admin_api
 from minerfarm.commander.api.ids import RowId
@@ -32,7 +32,7 @@ from minerfarm.commander.auth.sessions import AdminUser
 from minerfarm.commander.auth.tokens import TokenCache
 from minerfarm.commander.dashboard.aggregator import FarmAggregator
 from minerfarm.commander.dashboard.rollups import run_rollups
-from minerfarm.commander.datadir import ensure_data_dir, session_secret
+from minerfarm.commander.datadir import ensure_data_dir, session_secret, shared_session_secret
 from minerfarm.commander.db.engine import make_engine, make_sessionmaker
 from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.db.models import read_json
@@ -68,7 +68,9 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     password.concurrency = max(1, settings.login_concurrency)
     app = Quart("minerfarm.commander", static_folder=None)
     app.url_map.converters["int"] = RowId  # before any route: ids beyond a row's are 404
-    app.secret_key = session_secret(settings.data_dir)
+    app.secret_key = (
+        shared_session_secret(ensure_tls(settings.data_dir, settings.cert, settings.key).key)
+        if settings.nats_url else session_secret(settings.data_dir))
     # Quart's cookie session is unused (quart-auth keeps its own cookie): skip opening it on
     # every request, sentry reports included.
     app.session_interface = NoSession()  # type: ignore[assignment]
@@ -170,6 +172,12 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
                 zeroconf_advert.advertised_addresses(state.settings.host)))
             advertiser.start()
             app.extensions["minerfarm.zeroconf"] = advertiser
+        # A rig renamed, deleted or given a new token through any commander: cached tokens
+        # go at once (on this commander the service clears them too).
+        state.pubsub.observe(
+            [topics.rig_index(kind) for kind in ("cpu_gpu", "asic")],
+            lambda message: state.token_cache.clear()
+            if message.event in ("updated", "deleted") else None)
         state.aggregator = FarmAggregator(state.settings.offline_after_s,
                                            state.settings.clock_skew_flag_s)
         await state.aggregator.follow(state.pubsub, state.sessions)

@@ -6,6 +6,8 @@ Holds ``minerfarm.db`` (SQLite), ``ingest-queue.db``, ``tls/cert.pem`` and ``tls
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -32,6 +34,14 @@ def write_secret(path: Path, content: str | bytes) -> None:
         os.close(fd)
     os.replace(tmp, path)
     path.chmod(0o600)
+
+
+def shared_session_secret(key_file: Path) -> str:
+    """Several commanders sign sessions alike: the secret is derived from the TLS private key
+    they share (``--key``), so a browser logged in on one is logged in on all, and nothing
+    more needs copying between them."""
+    return hmac.new(key_file.read_bytes(), b"minerfarm session secret v1",
+                    hashlib.sha256).hexdigest()
 
 
 def session_secret(data_dir: Path) -> str:

@@ -128,7 +128,7 @@ class JetStreamIngestQueue:
             return []
         try:
             messages: list[Msg] = await self._sub.fetch(limit, timeout=1.0)  # type: ignore[attr-defined]
-        except NatsTimeout:
+        except (NatsTimeout, TimeoutError):  # nothing within the second
             return []
         batches = []
         for message in messages:

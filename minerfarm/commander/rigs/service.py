@@ -138,4 +138,6 @@ async def regenerate_token(rig_id: int) -> tuple[Rig, str]:
         rig.token_hash = token.secret_hash
         rig.token_created_at = datetime.now(UTC)
     commander_state().token_cache.clear()
+    # Other commanders drop their cached tokens on this message (their caches observe it).
+    await _publish(rig.kind, rig.id, "updated", rig_summary(rig))
     return rig, str(token)
