@@ -124,7 +124,7 @@ def test_every_acknowledged_report_survives_a_killed_commander(
     assert len(rows) == len(query(database, "SELECT id FROM reports"))  # once each
 
     # a report posted to a shows on b's farm model (over NATS pub/sub)
-    rig_id, token = rigs[0]
+    _, token = rigs[0]
     with a.sentry(token) as sentry:
         marked = report(10_000, miners=[{"software": "xmrig", "coin": "XMR",
                                          "hashrate_hs": 4242.0}])
