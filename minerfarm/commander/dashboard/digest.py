@@ -117,6 +117,7 @@ class RigDigest:
     hashrate_hs: float | None = None
     asics_online: int = 0
     asics_total: int = 0
+    tags: tuple[str, ...] = ()
     # The rig's clock minus the commander's, in seconds (positive: ahead), from the latest
     # report's ``ts`` and its receive time; None while within the flag limit or unknown.
     clock_skew_s: float | None = None
@@ -168,6 +169,10 @@ class RigDigest:
 
     def rename(self, name: str) -> None:
         self.name = name
+        self.version = next(_VERSIONS)
+
+    def retag(self, tags: list[str]) -> None:
+        self.tags = tuple(tags)
         self.version = next(_VERSIONS)
 
     def asics(self) -> list[dict[str, Any]]:
