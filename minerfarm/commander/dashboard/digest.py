@@ -124,6 +124,8 @@ class RigDigest:
     # Unique across digests (not per rig): a cached fragment can never match a new rig that
     # was given a deleted rig's id.
     version: int = field(default_factory=lambda: next(_VERSIONS))
+    # hashrate_by_algorithm() of ``version`` (the index sorts 10,000 rigs by it)
+    _rates: tuple[int, dict[str, float]] = field(default=(0, {}), repr=False, compare=False)
 
     def apply_stats(self, stats: dict[str, Any], last_seen: datetime, seq: int,
                     skew_flag_s: float = 300.0) -> None:
@@ -160,12 +162,15 @@ class RigDigest:
 
     def hashrate_by_algorithm(self) -> dict[str, float]:
         """The rig's hashrate per algorithm bucket (a sum over algorithms means nothing)."""
+        if self._rates[0] == self.version:
+            return self._rates[1]
         rates: dict[str, float] = {}
         for line in self.miners:
             if line.hashrate_hs is not None:
                 key = algorithm_bucket(line)
                 rates[key] = rates.get(key, 0.0) + line.hashrate_hs
-        return dict(sorted(rates.items()))
+        self._rates = (self.version, dict(sorted(rates.items())))
+        return self._rates[1]
 
     def rename(self, name: str) -> None:
         self.name = name

@@ -12,6 +12,8 @@ state sort uses; a feature with states of its own (health) registers them with
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -59,7 +61,10 @@ BASE_STATES = ("online", "offline", "waiting")  # every rig is in exactly one of
 
 
 def state_of(farm: FarmAggregator, d: RigDigest, now: datetime) -> str:
-    return next(n for n in BASE_STATES if STATES[n].test(farm, d, now))
+    """One of :data:`BASE_STATES` (decided directly: counts run over every rig)."""
+    if d.last_seen is None:
+        return "waiting"
+    return "online" if farm.is_online(d, now) else "offline"
 
 
 # -- sorting: a key per column; rigs without the figure go last in either order ----------------
@@ -213,10 +218,27 @@ def counts(farm: FarmAggregator, rigs: list[RigDigest], now: datetime) -> dict[s
     return out
 
 
-def index_view(farm: FarmAggregator, kind: str, query: IndexQuery, now: datetime) -> IndexView:
-    rigs = matching(farm, kind, query, now)
-    pages = max(1, -(-len(rigs) // query.per))
-    page = min(query.page, pages)
+@dataclass(frozen=True)
+class Choices:
+    """What the filters offer: every rig's coins, algorithms and tags (of one kind)."""
+
+    total: int
+    coins: list[str]
+    algorithms: list[str]
+    tags: list[str]
+    at: float  # time.monotonic() when gathered
+
+
+_CHOICES: weakref.WeakKeyDictionary[FarmAggregator, dict[str, Choices]] = (
+    weakref.WeakKeyDictionary())
+
+
+def choices(farm: FarmAggregator, kind: str) -> Choices:
+    """Gathered at most once a second (a pass over every rig), per farm model and kind."""
+    known = _CHOICES.setdefault(farm, {})
+    hit, clock = known.get(kind), time.monotonic()
+    if hit is not None and clock - hit.at < 1.0:
+        return hit
     coins: set[str] = set()
     algorithms: set[str] = set()
     tags: set[str] = set()
@@ -227,9 +249,18 @@ def index_view(farm: FarmAggregator, kind: str, query: IndexQuery, now: datetime
             coins.update(m.coin for m in d.miners if m.coin)
             algorithms.update(algorithm_bucket(m) for m in d.miners)
             tags.update(d.tags)
+    found = known[kind] = Choices(total, sorted(coins), sorted(algorithms), sorted(tags), clock)
+    return found
+
+
+def index_view(farm: FarmAggregator, kind: str, query: IndexQuery, now: datetime) -> IndexView:
+    rigs = matching(farm, kind, query, now)
+    pages = max(1, -(-len(rigs) // query.per))
+    page = min(query.page, pages)
+    offer = choices(farm, kind)
     return IndexView(query, rigs[(page - 1) * query.per:page * query.per], len(rigs), pages,
-                     total, counts(farm, rigs, now), sorted(coins), sorted(algorithms),
-                     sorted(tags))
+                     offer.total, counts(farm, rigs, now), offer.coins, offer.algorithms,
+                     offer.tags)
 
 
 MAX_PICKED = 20_000  # ids one form may name (the body limit bounds them too)
