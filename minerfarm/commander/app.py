@@ -47,6 +47,7 @@ from minerfarm.commander.playbooks.pages import playbook_pages
 from minerfarm.commander.pubsub import InProcessPubSub, PubSub
 from minerfarm.commander.settings import Settings
 from minerfarm.commander.state import EXTENSION, CommanderState
+from minerfarm.commander.tags.api import tags_api
 from minerfarm.commander.tls import ensure_tls
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     app.register_blueprint(playbook_pages)
     app.register_blueprint(admin_api)
     app.register_blueprint(playbooks_api)
+    app.register_blueprint(tags_api)
     app.register_blueprint(sentry_api.blueprint())
     app.register_blueprint(metrics_route.blueprint())
     fragments.install(app)

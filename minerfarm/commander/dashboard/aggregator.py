@@ -23,6 +23,7 @@ from minerfarm.commander.dashboard.totals import FarmTotals, RunningTotals, shar
 from minerfarm.commander.db.models import Rig
 from minerfarm.commander.pubsub import Message, PubSub
 from minerfarm.commander.reports.figures import usable_report
+from minerfarm.commander.tags.store import all_tags
 
 log = logging.getLogger(__name__)
 KINDS = ("cpu_gpu", "asic")
@@ -52,9 +53,10 @@ class FarmAggregator:
         try:
             async with sessions() as session:
                 rows = list(await session.scalars(select(Rig)))
+                tags = await all_tags(session)
             fresh: dict[int, RigDigest] = {}
             for rig in rows:
-                digest = RigDigest(rig.id, rig.name, rig.kind)
+                digest = RigDigest(rig.id, rig.name, rig.kind, tags=tuple(tags.get(rig.id, ())))
                 # Stored by any version: brought to the protocol's shape, or shown as no report.
                 stats = usable_report(rig.latest_stats, f"rig {rig.id}'s latest report")
                 if stats is not None and rig.last_seen is not None:
@@ -104,7 +106,9 @@ class FarmAggregator:
         if "stats" in data:
             return self._observe_report(message.topic, rig_id, data)
         digest = self.rigs.get(rig_id)
-        if digest is None and "name" in data:
+        if digest is not None and "tags" in data:
+            digest.retag(list(data["tags"]))
+        elif digest is None and "name" in data:
             self.rigs[rig_id] = RigDigest(rig_id, data["name"], data["kind"])
         elif digest is not None and data.get("name", digest.name) != digest.name:
             digest.rename(data["name"])

@@ -117,12 +117,15 @@ class RigDigest:
     hashrate_hs: float | None = None
     asics_online: int = 0
     asics_total: int = 0
+    tags: tuple[str, ...] = ()
     # The rig's clock minus the commander's, in seconds (positive: ahead), from the latest
     # report's ``ts`` and its receive time; None while within the flag limit or unknown.
     clock_skew_s: float | None = None
     # Unique across digests (not per rig): a cached fragment can never match a new rig that
     # was given a deleted rig's id.
     version: int = field(default_factory=lambda: next(_VERSIONS))
+    # hashrate_by_algorithm() of ``version`` (the index sorts 10,000 rigs by it)
+    _rates: tuple[int, dict[str, float]] = field(default=(0, {}), repr=False, compare=False)
 
     def apply_stats(self, stats: dict[str, Any], last_seen: datetime, seq: int,
                     skew_flag_s: float = 300.0) -> None:
@@ -159,15 +162,22 @@ class RigDigest:
 
     def hashrate_by_algorithm(self) -> dict[str, float]:
         """The rig's hashrate per algorithm bucket (a sum over algorithms means nothing)."""
+        if self._rates[0] == self.version:
+            return self._rates[1]
         rates: dict[str, float] = {}
         for line in self.miners:
             if line.hashrate_hs is not None:
                 key = algorithm_bucket(line)
                 rates[key] = rates.get(key, 0.0) + line.hashrate_hs
-        return dict(sorted(rates.items()))
+        self._rates = (self.version, dict(sorted(rates.items())))
+        return self._rates[1]
 
     def rename(self, name: str) -> None:
         self.name = name
+        self.version = next(_VERSIONS)
+
+    def retag(self, tags: list[str]) -> None:
+        self.tags = tuple(tags)
         self.version = next(_VERSIONS)
 
     def asics(self) -> list[dict[str, Any]]:

@@ -315,3 +315,13 @@ class DeadLetter(Base):
     dead_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(Text)
     payload: Mapped[str] = mapped_column(Text)
+
+
+class RigTag(Base):
+    """A label on a rig or an ASIC sentry (``site:berlin``, ``rack:a3``, ``spare``): what the
+    index filters, bulk actions and alert rules select rigs by (:mod:`commander.tags`)."""
+
+    __tablename__ = "rig_tags"
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)

@@ -3,7 +3,8 @@
 Route modules, each declaring its routes on its own :class:`~.routes.Routes` table:
 
 - :mod:`.auth` - login and logout.
-- :mod:`.rigs` - add, rename and delete a rig; a new token.
+- :mod:`.rigs` - add, rename and delete a rig; a new token; its tags.
+- :mod:`.bulk` - actions on the rigs chosen on the index (delete; a playbook: its own page).
 - :mod:`.dashboard` - the CPU/GPU and ASIC indexes, rig and ASIC detail pages, chart series.
 - :mod:`.reports` - a rig's (or one ASIC's) stored reports.
 - :mod:`.live`, :mod:`.live_index` - the live websockets behind every page.
@@ -17,8 +18,11 @@ from __future__ import annotations
 
 from quart import Blueprint
 
+from minerfarm.commander.dashboard.digest import RigDigest
+from minerfarm.commander.dashboard.efficiency import efficiency
 from minerfarm.commander.pages import (
     auth,
+    bulk,
     dashboard,
     formatting,
     live,
@@ -28,7 +32,18 @@ from minerfarm.commander.pages import (
 )
 from minerfarm.commander.reports.figures import asic_identity
 
-ROUTE_MODULES = (auth, rigs, dashboard, reports, live, live_index)
+DASH = "—"
+
+
+def _efficiency(digest: RigDigest) -> str:
+    found = efficiency(digest)
+    return DASH if found is None else str(found)
+
+
+def _coins(digest: RigDigest) -> str:
+    return ", ".join(sorted({m.coin for m in digest.miners if m.coin})) or DASH
+
+ROUTE_MODULES = (auth, bulk, rigs, dashboard, reports, live, live_index)
 
 
 def blueprint() -> Blueprint:
@@ -37,6 +52,8 @@ def blueprint() -> Blueprint:
                       static_url_path="/static/pages")
     formatting.install(pages)
     pages.add_app_template_filter(asic_identity, "asic_identity")
+    pages.add_app_template_filter(_efficiency, "efficiency")
+    pages.add_app_template_filter(_coins, "coins")
     for module in ROUTE_MODULES:
         module.routes.register(pages)
     return pages

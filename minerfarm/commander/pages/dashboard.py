@@ -6,11 +6,13 @@ They read the farm aggregator (no per-view database scan); the live module keeps
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from quart import redirect, render_template, request, url_for
 
 from minerfarm.commander.dashboard.charts import RANGES, series
+from minerfarm.commander.dashboard.index_query import SORTS, STATES, IndexQuery, index_view
 from minerfarm.commander.ingest import deadletter
 from minerfarm.commander.pages import fragments
 from minerfarm.commander.pages.routes import Routes
@@ -24,14 +26,29 @@ def _live_context() -> dict[str, Any]:
             "now_epoch": int(time.time())}
 
 
+# What ?deleted=N after a bulk delete says: a number only, so a link cannot put words on it.
+def _done_notice() -> str | None:
+    text = request.args.get("deleted", "")
+    if not text.isdigit() or len(text) > 9:
+        return None
+    count = int(text)
+    return f"Deleted {count} rig{'s' if count != 1 else ''}."
+
+
 async def render_index(kind: str, error: str | None = None) -> str:
-    template = "asics.html" if kind == "asic" else "rigs.html"
     farm = fragments.aggregator()
     engine = commander_state().engine
     dead = await deadletter.count(engine) if engine is not None else 0
-    return await render_template(template, rows=await fragments.index_rows(farm, kind),
-                                 farm=farm.totals(), error=error, dead_letters=dead,
-                                 **_live_context())
+    if kind == "asic":
+        return await render_template(
+            "asics.html", rows=await fragments.index_rows(farm, farm.of_kind(kind)),
+            farm=farm.totals(), error=error, dead_letters=dead, **_live_context())
+    query = IndexQuery.parse(request.args)
+    view = index_view(farm, kind, query, datetime.now(UTC))
+    return await render_template(
+        "rigs.html", rows=await fragments.index_rows(farm, view.rows), view=view, query=query,
+        states=STATES, sorts=SORTS, farm=farm.totals(), error=error or query.problem or None,
+        notice=_done_notice(), dead_letters=dead, **_live_context())
 
 
 @routes.get("/")
@@ -49,13 +66,15 @@ async def rig_detail(rig_id: int) -> Any:
     return await render_rig(rig_id)
 
 
-async def render_rig(rig_id: int, error: str | None = None, status: int = 200) -> Any:
+async def render_rig(rig_id: int, error: str | None = None, status: int = 200,
+                     **typed: str) -> Any:
+    """``typed``: what a refused form had in it, shown again (``tags_typed``)."""
     farm = fragments.aggregator()
     digest = farm.rigs.get(rig_id)
     if digest is None:
         return redirect(url_for("pages.index"))
     page = await render_template("rig.html", rig=digest, online=farm.is_online(digest),
-                                 error=error, **_live_context())
+                                 error=error, **typed, **_live_context())
     return page, status
 
 

@@ -68,6 +68,13 @@ def utc(moment: datetime | None) -> str:
     return "never" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def iso(moment: datetime | None) -> str:
+    """For ``<time datetime>``: ISO 8601 in UTC, to the second."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def epoch(moment: datetime | None) -> str:
     return "" if moment is None else str(int(moment.timestamp()))
 
@@ -76,7 +83,7 @@ def install(blueprint: Blueprint) -> None:
     filters: dict[str, Callable[[Any], str]] = {
         "hashrate": humanize_hs, "watts": watts, "celsius": celsius, "pct": percent, "mhz": mhz,
         "rpm": rpm, "number": number, "duration": duration, "skew": skew, "utc": utc,
-        "epoch": epoch,
+        "epoch": epoch, "iso": iso,
     }
     for name, function in filters.items():
         blueprint.add_app_template_filter(_absent_is_none(function), name)

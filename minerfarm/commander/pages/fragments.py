@@ -6,6 +6,8 @@ once however many pages watch it (and a 10,000-rig index page joins cached rows)
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +17,7 @@ from quart import url_for as _url_for
 
 from minerfarm.commander.dashboard.aggregator import FarmAggregator
 from minerfarm.commander.dashboard.digest import RigDigest
+from minerfarm.commander.dashboard.index_query import IndexQuery, counts, matching
 from minerfarm.commander.state import commander_state
 
 INDEX = "dashboard/_index.html"
@@ -89,9 +92,27 @@ async def index_row(farm: FarmAggregator, cache: FragmentCache, digest: RigDiges
     return await cached(cache, "row", digest, online, INDEX, "rig_row")
 
 
-async def index_rows(farm: FarmAggregator, kind: str) -> Markup:
+async def index_rows(farm: FarmAggregator, digests: list[RigDigest]) -> Markup:
     now, cache = datetime.now(UTC), cache_of()
-    return Markup("").join([await index_row(farm, cache, d, now) for d in farm.of_kind(kind)])
+    return Markup("").join([await index_row(farm, cache, d, now) for d in digests])
+
+
+async def index_counts(farm: FarmAggregator, cache: FragmentCache, kind: str,
+                       query: IndexQuery) -> Markup:
+    """The counts line of an index page, computed at most once a second per set of filters
+    (however many pages show it: a 10,000-rig count is a few milliseconds)."""
+    key, clock = ("counts", kind, query.filter_key()), time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and clock - hit[0] < 1.0:
+        html: Markup = hit[1]
+        return html
+    now = datetime.now(UTC)
+    found = matching(farm, kind, replace(query, sort="name"), now)
+    total = sum(1 for d in farm.rigs.values() if d.kind == kind)
+    html = await _row_macro(cache, INDEX, "index_counts", counts(farm, found, now), len(found),
+                            total)
+    cache[key] = (clock, html)
+    return html
 
 
 async def totals(farm: FarmAggregator, cache: FragmentCache) -> Markup:

@@ -1,4 +1,4 @@
-"""Rig forms: add a rig (its token shown once), rename, delete, a new token."""
+"""Rig forms: add a rig (its token shown once), rename, delete, a new token, its tags."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from minerfarm.commander.pages.dashboard import render_index, render_rig
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.rigs import service as rigs
 from minerfarm.commander.state import commander_state
+from minerfarm.commander.tags import store as tags
+from minerfarm.commander.tags.rules import TagError, split
 
 routes = Routes()
 
@@ -50,8 +52,20 @@ async def rename_rig(rig_id: int) -> Any:
     return redirect(url_for("pages.rig_detail", rig_id=rig_id))
 
 
-async def _rig_with_error(rig_id: int, message: str, status: int) -> Any:
-    return await render_rig(rig_id, error=message, status=status)
+async def _rig_with_error(rig_id: int, message: str, status: int, **typed: str) -> Any:
+    return await render_rig(rig_id, error=message, status=status, **typed)
+
+
+@routes.post("/rigs/<int:rig_id>/tags")
+async def set_rig_tags(rig_id: int) -> Any:
+    typed = (await request.form).get("tags", "")
+    try:
+        await tags.set_tags(rig_id, split(typed))
+    except TagError as exc:
+        return await _rig_with_error(rig_id, f"Tags not saved: {exc}.", 422, tags_typed=typed)
+    except ApiError as exc:
+        return await _rig_with_error(rig_id, exc.message, exc.status)
+    return redirect(url_for("pages.rig_detail", rig_id=rig_id))
 
 
 @routes.post("/rigs/<int:rig_id>/delete")

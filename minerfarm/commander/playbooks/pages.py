@@ -17,6 +17,7 @@ from sqlalchemy import select
 from minerfarm.commander import topics
 from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError, validation_message
+from minerfarm.commander.pages.bulk import chosen_from_form
 from minerfarm.commander.pages.live import logged_in_only
 from minerfarm.commander.playbooks import console, flightsheet, service, store
 from minerfarm.commander.playbooks.schemas import AddressIn, PlaybookIn, SoftwareIn, Strict
@@ -321,15 +322,27 @@ async def _index_page(draft: dict[str, Any], chosen: list[int], error: str | Non
     for playbook in playbooks:
         by_rig.setdefault(playbook.rig_id, []).append(playbook)
     runs = await service.last_runs([r.id for r in all_rigs])
+    applied = request.args.get("applied", "")
+    notice = (f"Applied to {int(applied)} rig{'s' if applied != '1' else ''}."
+              if applied.isdigit() and len(applied) < 10 else None)
     page = await render_template("playbooks/index.html", rigs=all_rigs, by_rig=by_rig,
                                  runs=runs, draft=draft, chosen=chosen, error=error,
-                                 **await _choices(draft))
+                                 notice=notice, **await _choices(draft))
     return page, status
 
 
 @playbook_pages.get("/playbooks")
 async def index() -> Any:
     return await _index_page(await _draft(request.args.get("software_id")), [])
+
+
+@playbook_pages.post("/playbooks/choose")
+async def choose() -> Any:
+    """From the rig index's bulk action: the apply form, with the chosen rigs ticked."""
+    picked = await chosen_from_form()
+    return await _index_page(await _draft(None), [d.id for d in picked],
+                             None if picked else "No rig was chosen: tick some on the rig "
+                             "index first, or tick them below.")
 
 
 @playbook_pages.post("/playbooks/apply")
@@ -343,7 +356,7 @@ async def apply() -> Any:
         await service.apply_to_rigs(rig_ids, _checked(values))
     except (ValidationError, ApiError) as exc:
         return await _index_page(values, rig_ids, *_error_of(exc))
-    return redirect(url_for("playbook_pages.index"))
+    return redirect(url_for("playbook_pages.index", applied=len(rig_ids)))
 
 
 # -- miner console -------------------------------------------------------------------------

@@ -39,8 +39,13 @@
       const old = document.getElementById(op.id);
       if (old) {
         if (viewport) viewport.unobserve(old);
+        const pick = old.querySelector("input.pick");  // a ticked row stays ticked
+        const ticked = pick && pick.checked;
         old.outerHTML = op.html;
-        watchRow(document.getElementById(op.id));
+        const fresh = document.getElementById(op.id);
+        watchRow(fresh);
+        const again = ticked && fresh && fresh.querySelector("input.pick");
+        if (again) again.checked = true;
         return;
       }
       const into = op.into && document.getElementById(op.into);
@@ -88,9 +93,26 @@
     };
   }
 
+  // "12 s ago" from each <time datetime> (the UTC stays as its title, and is the text
+  // without script).
+  function ago(seconds) {
+    if (seconds < 60) return Math.max(0, Math.round(seconds)) + " s ago";
+    if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
+    if (seconds < 86400) return Math.floor(seconds / 3600) + " h ago";
+    return Math.floor(seconds / 86400) + " d ago";
+  }
+
+  function relativeTimes(now) {
+    document.querySelectorAll("time.ago[datetime]").forEach(function (el) {
+      const at = Date.parse(el.getAttribute("datetime"));
+      if (!isNaN(at)) el.textContent = ago(now - at / 1000);
+    });
+  }
+
   // A rig that stops reporting sends nothing: the page itself marks it offline.
   function markStale() {
     const now = (Date.now() + skew) / 1000;
+    relativeTimes(now);
     document.querySelectorAll(".status[data-last-seen]").forEach(function (el) {
       const seen = Number(el.dataset.lastSeen);
       const online = seen > 0 && now - seen <= offlineAfter;
@@ -104,7 +126,16 @@
     });
   }
 
+  // Bulk selection on the index: the header box ticks every row of the page.
+  const pickPage = document.getElementById("pick-page");
+  if (pickPage && rows) {
+    pickPage.addEventListener("change", function () {
+      rows.querySelectorAll("input.pick").forEach(function (box) { box.checked = pickPage.checked; });
+    });
+  }
+
   setInterval(markStale, 5000);
+  markStale();
   if (rows) rows.querySelectorAll("[id]").forEach(watchRow);
   connect();
 })();
