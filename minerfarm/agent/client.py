@@ -24,6 +24,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import logging
 import ssl
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ import httpx
 
 from minerfarm import __version__
 from minerfarm.protocol import SENTRY_PREFIX
+
+log = logging.getLogger(__name__)
 
 
 class CommanderError(Exception):
@@ -114,21 +117,35 @@ def _cause_chain(exc: BaseException) -> list[BaseException]:
 
 
 class CommanderClient:
-    """Speaks to one commander with one token; keeps a connection pool until :meth:`aclose`."""
+    """Speaks to a commander with one token; keeps a connection pool until :meth:`aclose`.
+
+    With ``fallbacks`` (other commanders of the same farm, serving the same certificate), a
+    request the current commander cannot answer (unreachable, or 502/503/504) goes to the
+    next one, which then stays current: reports are idempotent by ``seq``, so a POST that may
+    have reached the dead one is safe to send again."""
 
     def __init__(self, url: str, token: str, pinned_cert: Path, *,
-                 timeout: float = 10.0) -> None:
-        self.url = normalize_url(url)
+                 timeout: float = 10.0, fallbacks: tuple[str, ...] = ()) -> None:
+        self.urls = [normalize_url(u) for u in (url, *fallbacks)]
+        self.url = self.urls[0]
         self.pinned_cert = Path(pinned_cert)
-        self._http = httpx.AsyncClient(
-            base_url=self.url + SENTRY_PREFIX,
-            verify=pinned_context(self.pinned_cert),
-            timeout=httpx.Timeout(timeout),
-            headers={"Authorization": f"Bearer {token.strip()}",
-                     "User-Agent": f"minerfarm-sentry/{__version__}"},
-            # a sentry sends little; one connection is plenty
-            limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
-        )
+        self._token, self._timeout = token.strip(), timeout
+        self._pools: dict[str, httpx.AsyncClient] = {}
+        self._http = self._pool(self.url)
+
+    def _pool(self, url: str) -> httpx.AsyncClient:
+        pool = self._pools.get(url)
+        if pool is None:
+            pool = self._pools[url] = httpx.AsyncClient(
+                base_url=url + SENTRY_PREFIX,
+                verify=pinned_context(self.pinned_cert),
+                timeout=httpx.Timeout(self._timeout),
+                headers={"Authorization": f"Bearer {self._token}",
+                         "User-Agent": f"minerfarm-sentry/{__version__}"},
+                # a sentry sends little; one connection is plenty
+                limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
+            )
+        return pool
 
     async def __aenter__(self) -> CommanderClient:
         return self
@@ -160,9 +177,23 @@ class CommanderClient:
         return _json(answer)
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for pool in self._pools.values():
+            await pool.aclose()
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        for _ in range(len(self.urls) - 1):
+            try:
+                return await self._request_once(method, path, **kwargs)
+            except CommanderUnreachable as exc:
+                if exc.status not in (None, 502, 503, 504):
+                    raise
+                failed = self.url
+                self.url = self.urls[(self.urls.index(failed) + 1) % len(self.urls)]
+                self._http = self._pool(self.url)
+                log.warning("%s; trying the commander at %s", exc, self.url)
+        return await self._request_once(method, path, **kwargs)
+
+    async def _request_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             answer = await self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:

@@ -104,3 +104,22 @@ async def enroll(url: str, token_text: str, pin_path: Path, expected_kind: str, 
         candidate.unlink(missing_ok=True)
     return Enrollment(url=url, token=str(token), cert_pem=pem, rig=rig, last_seq=last_seq)
 
+
+
+async def same_commander(url: str, pinned_pem: str, timeout_s: float = 10.0) -> str:
+    """``url`` normalised, once it presents the pinned certificate (another commander of the
+    same farm); refuses one that presents another. One that cannot be reached now is kept:
+    a failover commander may well be down while a rig enrolls."""
+    url = normalize_url(url)
+    try:
+        der = await fetch_certificate(url, timeout_s)
+    except CommanderUnreachable:
+        return url
+    pinned = ssl.PEM_cert_to_DER_cert(pinned_pem)
+    if der != pinned:
+        raise CertificateMismatch(
+            f"the commander at {url} presents certificate SHA-256 {fingerprint_hex(der)}, not "
+            f"the one of the first commander ({fingerprint_hex(pinned)}): several commanders "
+            f"of one farm must serve the same certificate and key (--cert/--key)",
+            expected=fingerprint_hex(pinned), actual=fingerprint_hex(der))
+    return url

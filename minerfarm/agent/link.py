@@ -19,6 +19,9 @@ class CommanderLink(BaseModel):
     model_config = ConfigDict(extra="allow")
     url: str
     token: str
+    # Other commanders of the same farm (same certificate), tried in order when ``url`` is
+    # down: ``enroll --commander https://a:8443,https://b:8443``.
+    fallback_urls: list[str] = []
     rig_id: int | None = None
     rig_name: str | None = None
 

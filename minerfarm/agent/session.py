@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from minerfarm.agent.client import CommanderClient, RigRemoved
 from minerfarm.agent.configfile import ConfigDir, ConfigFile
-from minerfarm.agent.enrollment import enroll
+from minerfarm.agent.enrollment import enroll, same_commander
 from minerfarm.agent.link import PIN_FILE, SPOOL_FILE, AgentConfig, CommanderLink
 from minerfarm.agent.spool import Spool, SpoolStats
 from minerfarm.agent.uplink import Uplink, run_with_uplink
@@ -62,11 +62,15 @@ class AgentFiles(Generic[C]):
 
 async def enroll_into(files: AgentFiles[C], directory: Path, url: str,
                       token: str) -> dict[str, Any]:
-    """Pin, check the token with ``GET /hello``, store the link; the rig."""
-    enrolled = await enroll(url, token, directory / PIN_FILE, files.rig_kind)
+    """Pin, check the token with ``GET /hello``, store the link; the rig. ``url`` may list
+    several commanders of one farm, comma-separated: the first is enrolled with, each other
+    one must present the same certificate (it is tried when the first is down)."""
+    first, *others = [part.strip() for part in url.split(",") if part.strip()] or [url]
+    enrolled = await enroll(first, token, directory / PIN_FILE, files.rig_kind)
+    fallbacks = [await same_commander(other, enrolled.cert_pem) for other in others]
     config = files.load(directory)
     previous = config.link
-    link = CommanderLink(url=enrolled.url, token=enrolled.token,
+    link = CommanderLink(url=enrolled.url, token=enrolled.token, fallback_urls=fallbacks,
                          rig_id=enrolled.rig.get("id"), rig_name=enrolled.rig.get("name"))
     config.commander = link
     files.save(config, directory)
@@ -85,7 +89,8 @@ def open_client(client_class: type[Client], link: CommanderLink, directory: Path
                 interval_s: float) -> Client:
     """A client for ``link``, its timeout scaled to the reporting interval."""
     return client_class(link.url, link.token, directory / PIN_FILE,
-                        timeout=max(5.0, min(30.0, interval_s * 3)))
+                        timeout=max(5.0, min(30.0, interval_s * 3)),
+                        fallbacks=tuple(link.fallback_urls))
 
 
 def open_uplink(client: CommanderClient, spool: Spool, interval_s: float,

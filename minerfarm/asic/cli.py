@@ -162,7 +162,8 @@ def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
 
 @asic_sentry.command()
 @click.option("--commander", "url", metavar="URL",
-              help="The commander, https://HOST:PORT. Omitted: ask, or find it on the LAN.")
+              help="The commander, https://HOST:PORT; several of one farm comma-separated "
+                   "(tried in order when one is down). Omitted: ask, or find it on the LAN.")
 @click.option("--token", envvar="MINERFARM_SENTRY_TOKEN",
               help="The ASIC rig's token (shown when the rig was created) "
                    "[env MINERFARM_SENTRY_TOKEN; prompted if neither].")

@@ -32,7 +32,8 @@ def install(group: click.Group) -> None:
 
 @click.command()
 @click.option("--commander", "url", metavar="URL",
-              help="The commander, https://HOST:PORT. Omitted: ask, or find it on the LAN.")
+              help="The commander, https://HOST:PORT; several of one farm comma-separated "
+                   "(tried in order when one is down). Omitted: ask, or find it on the LAN.")
 @click.option("--token", envvar="MINERFARM_SENTRY_TOKEN",
               help="The rig's token (shown when the rig was created) "
                    "[env MINERFARM_SENTRY_TOKEN; prompted if neither].")

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.commander.test_postgres import database  # noqa: F401 - the fixture
+from tests.sentry.sentry_run_helpers import cli, spawn
 from tests.support import CommanderProcess, report, wait_for
 
 pytestmark = pytest.mark.slow
@@ -136,16 +137,31 @@ def test_every_acknowledged_report_survives_a_killed_commander(
     print(f"a -> b over NATS pub/sub: {time.monotonic() - started:.2f} s")
 
 
-def test_the_rollup_job_moves_to_the_survivor(
-        pair: tuple[CommanderProcess, CommanderProcess], database: str) -> None:  # noqa: F811
+def test_a_sentry_fails_over_and_the_rollup_job_moves_to_the_survivor(
+        pair: tuple[CommanderProcess, CommanderProcess], database: str,  # noqa: F811
+        tmp_path: Path) -> None:
     a, b = pair
-    _, token = a.create_rig("rollup-rig")
+    rig_id, token = a.create_rig("failover-rig")
     leader, other = (a, b) if "runs the singleton jobs" in a.log.read_text() else (b, a)
-    leader.kill()
-    with other.sentry(token) as sentry:
-        for seq in range(1, 6):
-            assert sentry.post("/api/v1/sentry/reports",
-                               json={"reports": [report(seq)]}).status_code == 202
+    config = tmp_path / "sentry"
+    enrolled = cli("sentry", "enroll", "--commander", f"{leader.url},{other.url}",
+                   "--token", token, "--config-dir", str(config))
+    assert enrolled.returncode == 0, enrolled.stderr
+    sentry = spawn("sentry", "run", "--interval", "1", "--config-dir", str(config),
+                   log=tmp_path / "sentry.log")
+
+    def count() -> int:
+        return int(query(database, f"SELECT count(*) FROM reports WHERE rig_id = {rig_id}")[0][0])
+
+    try:
+        wait_for(lambda: count() >= 2, 30, "the sentry's first reports")
+        leader.kill()  # the sentry's first commander, and the one running rollups
+        after = count()
+        wait_for(lambda: count() >= after + 3, 30, "reports through the other commander")
+    finally:
+        sentry.terminate()
+        sentry.wait(20)
+    assert "trying the commander at " + other.url in (tmp_path / "sentry.log").read_text()
 
     def rolled_up() -> bool:
         newest = query(database, "SELECT max(id) FROM reports")[0][0]
