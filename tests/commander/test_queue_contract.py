@@ -4,6 +4,7 @@ JetStream (several; a real NATS server on 127.0.0.1:4222, a stream of its own pe
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -39,6 +40,8 @@ async def _nats_harness(tmp_path: Path) -> AsyncIterator[Harness]:
     try:
         client = await connect(NATS_URL, 3, "contract-test")
     except NatsUnavailable as exc:
+        if os.environ.get("CI"):  # .ci/run starts NATS: missing there is a failure
+            pytest.fail(str(exc))
         pytest.skip(str(exc))
     prefix = f"test{secrets.token_hex(4)}"
     harness: Harness
