@@ -206,3 +206,17 @@ def test_without_the_clipboard_api_the_token_is_selected(chromium: Browser,
     expect(page.locator("#token-copied")).not_to_be_empty()
     assert page.evaluate("window.getSelection().toString()") == token
     page.context.close()
+
+
+def test_a_confirmation_is_shown_once(chromium: Browser, commander: CommanderProcess) -> None:
+    rig_id, _ = commander.create_rig("once-rig")
+    page = logged_in(chromium, commander)
+    page.goto(f"{commander.url}/rigs/{rig_id}")
+    page.fill("input[name=name]", "once-renamed")
+    page.click("button:text('Rename')")
+    expect(page.locator(".notice")).to_have_text("Renamed.")
+    page.wait_for_url(f"{commander.url}/rigs/{rig_id}")  # the flag left the address bar
+    page.reload()
+    expect(page.locator("#rig-head h1")).to_have_text("once-renamed")
+    expect(page.locator(".notice")).to_have_count(0)
+    page.context.close()
