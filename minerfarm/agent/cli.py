@@ -142,14 +142,55 @@ def spool_fields(stats: SpoolStats | None) -> dict[str, Any]:
             "oldest_spooled_at": _iso(stats.oldest)}
 
 
-def print_status(info: dict[str, Any], as_json: bool) -> None:
+def print_status(info: dict[str, Any], as_json: bool, sentry_cmd: str = "minerfarm sentry"
+                 ) -> None:
+    """``status``: ``info`` as JSON (its shape is what scripts read), else as readable lines."""
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
-    for key, value in info.items():
-        if isinstance(value, list | dict):
-            value = json.dumps(value)
-        click.echo(f"{key + ':':18} {'-' if value is None else value}")
+    for label, value in status_lines(info, sentry_cmd):
+        click.echo(f"{label + ':':13} {value}")
+
+
+def status_lines(info: dict[str, Any], sentry_cmd: str) -> list[tuple[str, str]]:
+    """What a ``status`` dict says, in words: enrollment, config, miners, reports, spool."""
+    rig = info.get("rig")
+    if info.get("enrolled") and rig:
+        enrolled = f"yes, as rig {rig['name']!r} (id {rig['id']}) of {info.get('commander')}"
+    elif rig:
+        enrolled = (f"no: the commander's certificate is not pinned; run '{sentry_cmd} "
+                    "enroll' again")
+    else:
+        enrolled = f"no: run '{sentry_cmd} enroll'"
+    lines = [("Enrolled", enrolled)]
+    if "config_dir" in info:
+        lines.append(("Config dir", str(info["config_dir"])))
+    if "interval_s" in info:
+        lines.append(("Reports", f"every {info['interval_s']:g} s"))
+    if "miners" in info:
+        lines.append(("Miners", ", ".join(_miner(m) for m in info["miners"])
+                      or "none configured (playbooks add the miners they start)"))
+    last = info.get("last_report_at")
+    lines.append(("Last report", f"{last}, seq {info.get('last_report_seq')}" if last
+                  else "none delivered yet"))
+    lines.append(("Spool", _spool(info)))
+    return lines
+
+
+def _miner(entry: dict[str, Any]) -> str:
+    playbook = entry.get("playbook_id")
+    return (f"{entry.get('software')} at {entry.get('api_url')}"
+            + (f" (playbook {playbook})" if playbook is not None else ""))
+
+
+def _spool(info: dict[str, Any]) -> str:
+    count, dropped = info.get("spooled") or 0, info.get("dropped") or 0
+    text = "empty" if not count else (
+        f"{count} report{'s' if count != 1 else ''} waiting ({info.get('spooled_bytes', 0)} "
+        f"bytes), oldest from {info.get('oldest_spooled_at')}")
+    if dropped:
+        text += f"; {dropped} dropped (older or more than the spool keeps)"
+    return text
 
 
 def _iso(moment: float | None) -> str | None:

@@ -7,49 +7,24 @@ import asyncio
 import ipaddress
 import json
 from collections.abc import Sequence
-from typing import Any
 
 import click
 
 from minerfarm.agent import cli as agent_cli
 from minerfarm.agent.client import CommanderError
-from minerfarm.agent.session import spool_stats
 from minerfarm.protocol.tokens import TokenFormatError
 from minerfarm.protocol.units import humanize_hs
 
-from . import discovery, drivers
-from .config import (
-    CONFIG_DIR_ENV,
-    AsicEntry,
-    config_path,
-    load_config,
-    save_config,
-)
-from .config import (
-    config_dir as resolve_config_dir,
-)
+from . import configcli, discovery, drivers
+from .config import config_path
+from .configcli import TYPE_CHOICE, config_dir_option, ip_argument, port_option, run_async, table
 from .errors import AsicError
-from .poller import Poller
 from .reporting import enroll_asic_sentry, run_asic_sentry
-
-TYPE_CHOICE = click.Choice(drivers.BACKEND_NAMES)
-config_dir_option = click.option(
-    "--config-dir", type=click.Path(file_okay=False), envvar=CONFIG_DIR_ENV,
-    help=f"Where the ASIC sentry keeps its config (env {CONFIG_DIR_ENV}).")
-port_option = click.option("--port", type=click.IntRange(1, 65535), default=drivers.DEFAULT_PORT,
-                           show_default=True, help="cgminer RPC port.")
 
 
 @click.group("asic-sentry")
 def asic_sentry() -> None:
     """The ASIC sentry that watches the ASICs of one LAN."""
-
-
-def _run(coroutine: Any) -> Any:
-    try:
-        return asyncio.run(coroutine)
-    except AsicError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @asic_sentry.command()
@@ -63,9 +38,11 @@ def _run(coroutine: Any) -> Any:
 @click.option("--timeout", type=float, default=discovery.IDENTIFY_TIMEOUT, show_default=True,
               help="Seconds to identify one answering host.")
 @click.option("--zeroconf", is_flag=True, help="Also listen 3 s for mDNS announcements.")
+@config_dir_option
 def scan(cidrs: Sequence[str], port: int, as_json: bool, concurrency: int,
-         connect_timeout: float, timeout: float, zeroconf: bool) -> None:
-    """List the ASICs found in CIDRS (default: this machine's own subnets)."""
+         connect_timeout: float, timeout: float, zeroconf: bool, config_dir: str | None) -> None:
+    """List the ASICs found in CIDRS (default: this machine's own subnets), with the names
+    the config gives those it watches."""
     targets = list(cidrs) or discovery.default_cidrs()
     if not targets:
         raise click.ClickException("no subnet to scan: give a CIDR, e.g. 192.168.1.0/24")
@@ -83,14 +60,16 @@ def scan(cidrs: Sequence[str], port: int, as_json: bool, concurrency: int,
                                     connect_timeout=connect_timeout, identify_timeout=timeout,
                                     extra_hosts=extra)
 
-    found = _run(run())
+    found = run_async(run())
     if as_json:
         click.echo(json.dumps([item.to_json() for item in found], indent=2))
         return
-    rows = [(f.ip, str(f.port), f.type or "?", f.make or "", f.model or "",
-             humanize_hs(f.hashrate_hs) if f.type else "", f.firmware_version or f.error or "")
+    names = configcli.configured_names(config_dir)
+    rows = [(f.ip, str(f.port), names.get((f.ip, f.port), "-" if f.type else ""), f.type or "?",
+             f.make or "", f.model or "", humanize_hs(f.hashrate_hs) if f.type else "",
+             f.firmware_version or f.error or "")
             for f in found]
-    _table(("IP", "PORT", "TYPE", "MAKE", "MODEL", "HASHRATE", "FIRMWARE / ERROR"), rows)
+    table(("IP", "PORT", "NAME", "TYPE", "MAKE", "MODEL", "HASHRATE", "FIRMWARE / ERROR"), rows)
     click.echo(f"{sum(1 for f in found if f.type)} ASIC(s) identified, {len(found)} answered, "
                f"in {', '.join(targets)}", err=True)
 
@@ -102,62 +81,8 @@ def scan(cidrs: Sequence[str], port: int, as_json: bool, concurrency: int,
 @click.option("--timeout", type=float, default=5.0, show_default=True)
 def probe(ip: str, kind: str | None, port: int, timeout: float) -> None:
     """Print one normalized asics[] entry (JSON) read from the ASIC at IP."""
-    _, asic = _run(drivers.probe(_ip(ip), port, kind, timeout=timeout))
+    _, asic = run_async(drivers.probe(ip_argument(ip), port, kind, timeout=timeout))
     click.echo(json.dumps(asic.model_dump(mode="json"), indent=2))
-
-
-@asic_sentry.command()
-@click.option("--ip", required=True, help="The ASIC's address.")
-@click.option("--type", "kind", type=TYPE_CHOICE, help="Firmware; default: identify it.")
-@port_option
-@click.option("--name", help="A name to show instead of the address.")
-@click.option("--timeout", type=float, default=5.0, show_default=True)
-@config_dir_option
-def add(ip: str, kind: str | None, port: int, name: str | None, timeout: float,
-        config_dir: str | None) -> None:
-    """Check that the ASIC at IP answers, then add it to the config."""
-    address = _ip(ip)
-    backend, asic = _run(drivers.probe(address, port, kind, timeout=timeout))
-    try:
-        config = load_config(config_dir)
-        new = config.add(AsicEntry(ip=address, port=port, type=backend.name, name=name))
-        path = save_config(config, config_dir)
-    except AsicError as exc:
-        raise click.ClickException(str(exc)) from exc
-    what = " ".join(filter(None, (asic.make, asic.model))) or backend.label
-    click.echo(f"{'added' if new else 'updated'} {address}:{port} ({what}, "
-               f"{humanize_hs(asic.hashrate_hs)}) in {path}")
-
-
-@asic_sentry.command()
-@config_dir_option
-@click.option("--poll", is_flag=True, help="Also read every ASIC once now.")
-@click.option("--json", "as_json", is_flag=True)
-def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
-    """List the configured ASICs (and, with --poll, how they are doing)."""
-    try:
-        config = load_config(config_dir)
-    except AsicError as exc:
-        raise click.ClickException(str(exc)) from exc
-    readings = _run(Poller.from_config(config).poll()) if poll else [None] * len(config.asics)
-    link = config.link
-    uplink = {"enrolled": link is not None, **agent_cli.link_fields(link),
-              **agent_cli.spool_fields(spool_stats(resolve_config_dir(config_dir)))}
-    if as_json:
-        click.echo(json.dumps([{"entry": e.model_dump(mode="json", exclude={"credentials"}),
-                                "reading": r.model_dump(mode="json") if r else None}
-                               for e, r in zip(config.asics, readings, strict=True)], indent=2))
-        click.echo(json.dumps({"uplink": uplink}), err=True)
-        return
-    agent_cli.print_status(uplink, as_json=False)
-    rows = []
-    for entry, reading in zip(config.asics, readings, strict=True):
-        state = "" if reading is None else (
-            humanize_hs(reading.hashrate_hs) if reading.online else
-            "OFFLINE " + "; ".join(reading.errors))
-        rows.append((entry.ip, str(entry.port), entry.type or "?", entry.name or "", state))
-    _table(("IP", "PORT", "TYPE", "NAME", "STATE" if poll else ""), rows)
-    click.echo(f"{len(config.asics)} ASIC(s) in {config_path(config_dir)}", err=True)
 
 
 @asic_sentry.command()
@@ -204,14 +129,4 @@ def run(interval_s: float | None, max_retry_s: float, verbose: bool,
         raise click.ClickException(str(exc)) from exc
 
 
-def _ip(text: str) -> str:
-    try:
-        return str(ipaddress.ip_address(text.strip()))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="IP") from exc
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
-    for line in (header, *rows):
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+configcli.install(asic_sentry)

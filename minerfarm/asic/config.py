@@ -132,6 +132,19 @@ class AsicSentryConfig(AgentConfig):
         self.asics.append(entry)
         return True
 
+    def matching(self, target: str, port: int | None = None) -> list[AsicEntry]:
+        """The entries ``target`` names: an IP address (on ``port``, if given), else a name
+        (exact, or ignoring case when none is exact)."""
+        try:
+            address = str(ipaddress.ip_address(target.strip()))
+        except ValueError:
+            exact = [e for e in self.asics if e.name == target]
+            found = exact or [e for e in self.asics
+                              if e.name and e.name.casefold() == target.casefold()]
+        else:
+            found = [e for e in self.asics if e.ip == address]
+        return [e for e in found if port is None or e.port == port]
+
     def credentials_for(self, ip: str) -> Credentials | None:
         """Per-ASIC credentials, else those of the most specific subnet holding ``ip``."""
         address = ipaddress.ip_address(ip)

@@ -32,7 +32,7 @@ ASGI_HEADERS = [(name.lower().encode(), value.encode())
 async def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.endpoint is None or not request.endpoint.endswith("static"):
+    if request.endpoint is None or not request.endpoint.endswith(("static", "favicon")):
         response.headers["Cache-Control"] = NO_STORE
     return response
 

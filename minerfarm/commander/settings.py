@@ -84,8 +84,9 @@ class Settings:
         "more wait up to 1 s, then are answered 429."
     )
     public_url: str = setting(
-        "", "The URL browsers use when it is not the Host they send (e.g. behind a reverse "
-        "proxy): websockets opened from its origin are accepted too."
+        "", "The URL browsers and sentries use when it is not the Host they send (e.g. behind "
+        "a reverse proxy): websockets opened from its origin are accepted too, and the token "
+        "page's enroll command uses it."
     )
     offline_after_s: int = setting(
         30, "A rig with no report for this long is shown offline (3 report intervals)."

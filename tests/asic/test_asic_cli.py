@@ -89,3 +89,26 @@ def test_add_checks_then_saves_privately(fleet_process: list[list[str]], tmp_pat
     assert status.returncode == 0, status.stderr
     (row,) = json.loads(status.stdout)
     assert row["reading"]["online"] is True and row["reading"]["power_w"] == 3553
+
+
+def test_add_all_found_adds_every_identified_asic_once(fleet_process: list[list[str]],
+                                                       tmp_path: Path) -> None:
+    cidr = fleet_process[0][0].rsplit(".", 1)[0] + ".0/24"
+    env = {"MINERFARM_ASIC_CONFIG_DIR": str(tmp_path / "asic")}
+    first = cli("add", "--all-found", cidr, "--port", str(PORT), "--timeout", "1", env=env)
+    assert first.returncode == 0, first.stderr
+    identified = [ip for ip, _, fault in fleet_process if fault != "hang"]
+    assert first.stdout.count("added ") == len(identified) == 5
+    assert "5 ASIC(s) added, 0 already watched" in first.stderr
+    named = cli("add", "--ip", identified[0], "--port", str(PORT), "--name", "rack-1", env=env)
+    assert f"updated rack-1 ({identified[0]}:{PORT})" in named.stdout, named.stderr
+    again = cli("add", "--all-found", cidr, "--port", str(PORT), "--timeout", "1", env=env)
+    assert "0 ASIC(s) added, 5 already watched" in again.stderr
+    assert f"already watched rack-1 ({identified[0]}:{PORT})" in again.stdout
+    config = json.loads((tmp_path / "asic" / "asic-sentry.json").read_text())
+    assert [a["ip"] for a in config["asics"]] == identified
+    table = cli("scan", cidr, "--port", str(PORT), "--timeout", "1", env=env)
+    assert any(line.split()[:3] == [identified[0], str(PORT), "rack-1"]
+               for line in table.stdout.splitlines()), table.stdout
+    nothing = cli("add", "--all-found", "127.0.0.1/32", "--port", "1", env=env)
+    assert nothing.returncode == 1 and "no ASIC identified in 127.0.0.1/32" in nothing.stderr

@@ -83,14 +83,18 @@ def test_a_viewer_of_another_page_receives_nothing(chromium: Browser,
     assert all("quiet-other" not in frame for frame in frames.received)
 
 
-def test_detail_page_of_a_deleted_rig_redirects(chromium: Browser,
-                                                commander: CommanderProcess) -> None:
+def test_detail_page_of_a_deleted_rig_says_so(chromium: Browser,
+                                              commander: CommanderProcess) -> None:
     rig_id, _ = commander.create_rig("soon-gone")
     with commander.admin() as api:
         api.delete(f"/api/v1/rigs/{rig_id}").raise_for_status()
     page = logged_in(chromium, commander)
-    page.goto(f"{commander.url}/rigs/{rig_id}")
-    assert page.url == f"{commander.url}/"
+    answer = page.goto(f"{commander.url}/rigs/{rig_id}")
+    assert answer is not None and answer.status == 410
+    assert page.url == f"{commander.url}/rigs/{rig_id}"  # no silent redirect
+    expect(page.locator("h1")).to_have_text("410 · This rig was deleted")
+    page.click("text=Back to the rigs")
+    page.wait_for_url(f"{commander.url}/")
 
 
 def test_a_hostile_rig_name_is_text(chromium: Browser, commander: CommanderProcess) -> None:

@@ -18,7 +18,7 @@ from minerfarm.commander.auth.password import AdminPassword, hash_password
 from minerfarm.commander.settings import Settings
 from tests.support import CommanderProcess
 
-PUBLIC = {"/login", "/static/pages/<path:filename>"}
+PUBLIC = {"/login", "/static/pages/<path:filename>", "/favicon.ico"}
 
 
 def all_rules(tmp: Path) -> list[tuple[str, str, bool]]:

@@ -61,7 +61,8 @@ def test_rename_and_delete(browser: httpx.Client, commander: CommanderProcess) -
     deleted = browser.post(f"/rigs/{rig_id}/delete", data={"csrf_token": token})
     assert deleted.status_code == 302
     assert "page-renamed" not in browser.get("/").text
-    assert browser.get(f"/rigs/{rig_id}").status_code == 302  # its page sends you home
+    gone = browser.get(f"/rigs/{rig_id}")  # its page says so, with a link home
+    assert gone.status_code == 410 and "This rig was deleted" in gone.text
 
 
 def test_hostile_rig_name_is_rendered_as_text(browser: httpx.Client,

@@ -17,9 +17,9 @@ from minerfarm.commander.auth.origin import origin_allowed
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.state import commander_state
 
-# The stylesheet and scripts too: the login page needs its stylesheet before anyone logs in
+# The stylesheet, scripts and icon too: the login page needs them before anyone logs in
 # (they are the same for everyone and hold nothing secret).
-PUBLIC_ENDPOINTS = frozenset({"pages.login", "pages.static"})
+PUBLIC_ENDPOINTS = frozenset({"pages.login", "pages.static", "pages.favicon"})
 # /metrics also takes the metrics bearer token (a Prometheus server has no admin password).
 METRICS_ENDPOINT = "metrics.scrape"
 SENTRY_BLUEPRINT = "sentry_api"

@@ -74,6 +74,6 @@ async def rig_for_bearer(header: str | None, state: CommanderState | None = None
             return found
         retired = await session.get(RetiredToken, token_hash)
     if retired is not None and retired.reason == "deleted":
-        raise ApiError(410, "rig_removed",
-                       "this rig was removed from the commander: stop mining and re-enroll")
+        # Not "stop mining": an ASIC sentry only reads its ASICs (the sentries say what they do)
+        raise ApiError(410, "rig_removed", "this rig was deleted on the commander")
     raise ApiError(401, "unauthorized", "unknown or replaced sentry token")

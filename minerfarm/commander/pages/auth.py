@@ -74,4 +74,4 @@ async def _attempt() -> Any:
 async def logout() -> WerkzeugResponse:
     await close_session(current_user.auth_id)
     logout_user()
-    return redirect(url_for("pages.login"))
+    return redirect(url_for("pages.login", done="logged-out"))

@@ -9,12 +9,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from quart import redirect, render_template, request, url_for
+from quart import render_template, request
 
 from minerfarm.commander.dashboard.charts import RANGES, series
 from minerfarm.commander.dashboard.index_query import SORTS, STATES, IndexQuery, index_view
 from minerfarm.commander.ingest import deadletter
-from minerfarm.commander.pages import fragments
+from minerfarm.commander.pages import fragments, gone
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.state import commander_state
 
@@ -72,7 +72,7 @@ async def render_rig(rig_id: int, error: str | None = None, status: int = 200,
     farm = fragments.aggregator()
     digest = farm.rigs.get(rig_id)
     if digest is None:
-        return redirect(url_for("pages.index"))
+        return await gone.rig_gone(rig_id)
     page = await render_template("rig.html", rig=digest, online=farm.is_online(digest),
                                  error=error, **typed, **_live_context())
     return page, status
@@ -83,7 +83,7 @@ async def asic_detail(rig_id: int, identity: str) -> Any:
     farm = fragments.aggregator()
     digest = farm.rigs.get(rig_id)
     if digest is None or digest.kind != "asic":
-        return redirect(url_for("pages.asic_index"))
+        return await gone.rig_gone(rig_id, "asic")
     return await render_template("asic.html", rig=digest, asic=digest.asic(identity),
                                  identity=identity, online=farm.is_online(digest),
                                  **_live_context())

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from quart import redirect, render_template, request, url_for
+from quart import render_template, request, url_for
 
 from minerfarm.commander.db.models import Report
-from minerfarm.commander.pages import fragments
+from minerfarm.commander.pages import fragments, gone
 from minerfarm.commander.pages.formatting import celsius, watts
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.reports.figures import (
@@ -105,7 +105,7 @@ async def _render(rig_id: int, identity: str | None, title: str, back: str) -> A
 async def rig_reports(rig_id: int) -> Any:
     digest = fragments.aggregator().rigs.get(rig_id)
     if digest is None:
-        return redirect(url_for("pages.index"))
+        return await gone.rig_gone(rig_id)
     return await _render(rig_id, None, digest.name, url_for("pages.rig_detail", rig_id=rig_id))
 
 
@@ -113,7 +113,7 @@ async def rig_reports(rig_id: int) -> Any:
 async def asic_reports(rig_id: int, identity: str) -> Any:
     digest = fragments.aggregator().rigs.get(rig_id)
     if digest is None or digest.kind != "asic":
-        return redirect(url_for("pages.asic_index"))
+        return await gone.rig_gone(rig_id, "asic")
     asic = digest.asic(identity)
     title = f"{asic.get('ip') if asic else identity} on {digest.name}"
     return await _render(rig_id, identity, title,

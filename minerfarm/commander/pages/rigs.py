@@ -10,7 +10,9 @@ from quart import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from minerfarm.commander.api.schemas import RigCreate, RigRename
+from minerfarm.commander.db.models import Rig
 from minerfarm.commander.errors import ApiError, validation_message
+from minerfarm.commander.pages import fragments
 from minerfarm.commander.pages.dashboard import render_index, render_rig
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.rigs import service as rigs
@@ -31,7 +33,23 @@ async def add_rig() -> Any:
         return await _rigs_with_error(validation_message(exc)[0], 422)
     except ApiError as exc:
         return await _rigs_with_error(exc.message, exc.status)
-    return await render_template("token.html", rig=rig, token=token,
+    what = "ASIC sentry" if rig.kind == "asic" else "Rig"
+    return await _token_page(rig, token, f"{what} added.")
+
+
+def commander_url() -> tuple[str, bool]:
+    """The commander's URL for a sentry's ``enroll``: ``MINERFARM_PUBLIC_URL`` when set (True),
+    else the address this browser used (False: the page suggests setting it)."""
+    public = commander_state().settings.public_url.strip().rstrip("/")
+    if public:
+        return public, True
+    return f"https://{request.host}", False
+
+
+async def _token_page(rig: Rig, token: str, notice: str) -> str:
+    url, is_public = commander_url()
+    return await render_template("token.html", rig=rig, token=token, notice=notice,
+                                 commander_url=url, public_url_set=is_public,
                                  fingerprint=commander_state().fingerprint.hex())
 
 
@@ -49,7 +67,7 @@ async def rename_rig(rig_id: int) -> Any:
         return await _rig_with_error(rig_id, validation_message(exc)[0], 422)
     except ApiError as exc:
         return await _rig_with_error(rig_id, exc.message, exc.status)
-    return redirect(url_for("pages.rig_detail", rig_id=rig_id))
+    return redirect(url_for("pages.rig_detail", rig_id=rig_id, done="renamed"))
 
 
 async def _rig_with_error(rig_id: int, message: str, status: int, **typed: str) -> Any:
@@ -70,13 +88,15 @@ async def set_rig_tags(rig_id: int) -> Any:
 
 @routes.post("/rigs/<int:rig_id>/delete")
 async def delete_rig(rig_id: int) -> WerkzeugResponse:
+    digest = fragments.aggregator().rigs.get(rig_id)
     with contextlib.suppress(ApiError):  # already gone: the list is where the user was going
         await rigs.delete_rig(rig_id)
-    return redirect(url_for("pages.index"))
+    if digest is not None and digest.kind == "asic":
+        return redirect(url_for("pages.asic_index", done="asic-sentry-deleted"))
+    return redirect(url_for("pages.index", done="rig-deleted"))
 
 
 @routes.post("/rigs/<int:rig_id>/token")
 async def regenerate_token(rig_id: int) -> Any:
     rig, token = await rigs.regenerate_token(rig_id)
-    return await render_template("token.html", rig=rig, token=token,
-                                 fingerprint=commander_state().fingerprint.hex())
+    return await _token_page(rig, token, "New token made: the old one no longer works.")

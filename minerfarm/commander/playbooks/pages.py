@@ -17,6 +17,7 @@ from sqlalchemy import select
 from minerfarm.commander import topics
 from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError, validation_message
+from minerfarm.commander.pages import gone
 from minerfarm.commander.pages.bulk import chosen_from_form
 from minerfarm.commander.pages.live import logged_in_only
 from minerfarm.commander.playbooks import console, flightsheet, service, store
@@ -36,8 +37,6 @@ CATALOG_FORMS: dict[str, tuple[Any, type[Strict], tuple[str, ...]]] = {
                                               "executable_template", "api_kind", "api_port")),
 }
 KINDS = "any(addresses, software)"
-# What ?done= may say: a fixed set, so a link cannot put words on the page.
-DONE = {"saved": "Saved.", "deleted": "Deleted."}
 MISSING_SHA256 = ("the sentry refuses to install it until you fill in the checksum the "
                   "project publishes")
 
@@ -139,8 +138,7 @@ async def _templates_page(kind: str | None = None, values: dict[str, str] | None
     page = await render_template(
         "playbooks/templates.html", addresses=await store.list_rows(Address),
         software=await store.list_rows(MiningSoftware), kind=kind, values=values or {},
-        errors=errors or {}, error=error, notice=DONE.get(request.args.get("done", "")),
-        missing_sha256=MISSING_SHA256)
+        errors=errors or {}, error=error, missing_sha256=MISSING_SHA256)
     return page, status
 
 
@@ -251,7 +249,7 @@ async def rig_playbooks(rig_id: int) -> Any:
     try:
         rig = await rigs.get_rig(rig_id)
     except ApiError:
-        return redirect(url_for("playbook_pages.index"))
+        return await gone.rig_gone(rig_id)
     return await _rig_page(rig, await _draft(request.args.get("software_id")))
 
 
@@ -265,7 +263,8 @@ async def create_playbook(rig_id: int) -> Any:
         await service.save_checked(rig_id, _checked(values))
     except (ValidationError, ApiError) as exc:
         return await _rig_page(rig, values, *_error_of(exc))
-    return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id))
+    return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id,
+                            done="playbook-saved"))
 
 
 async def _playbook(rig_id: int, playbook_id: int) -> Playbook:
@@ -285,7 +284,10 @@ async def _edit_page(rig: Rig, playbook_id: int, draft: dict[str, Any],
 
 @playbook_pages.get("/rigs/<int:rig_id>/playbooks/<int:playbook_id>")
 async def edit_playbook(rig_id: int, playbook_id: int) -> Any:
-    rig = await rigs.get_rig(rig_id)
+    try:
+        rig = await rigs.get_rig(rig_id)
+    except ApiError:
+        return await gone.rig_gone(rig_id)
     playbook = await _playbook(rig_id, playbook_id)
     return await _edit_page(rig, playbook_id, store.row_out(playbook))
 
@@ -300,14 +302,16 @@ async def save_playbook(rig_id: int, playbook_id: int) -> Any:
         await service.save_checked(rig_id, _checked(values), playbook_id)
     except (ValidationError, ApiError) as exc:
         return await _edit_page(rig, playbook_id, values, *_error_of(exc))
-    return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id))
+    return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id,
+                            done="playbook-saved"))
 
 
 @playbook_pages.post("/rigs/<int:rig_id>/playbooks/<int:playbook_id>/delete")
 async def delete_playbook(rig_id: int, playbook_id: int) -> Any:
     with contextlib.suppress(ApiError):  # already gone: the list is where the user was going
         await store.delete_playbook(rig_id, playbook_id)
-    return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id))
+    return redirect(url_for("playbook_pages.rig_playbooks", rig_id=rig_id,
+                            done="playbook-deleted"))
 
 
 # -- every rig -----------------------------------------------------------------------------
@@ -322,12 +326,9 @@ async def _index_page(draft: dict[str, Any], chosen: list[int], error: str | Non
     for playbook in playbooks:
         by_rig.setdefault(playbook.rig_id, []).append(playbook)
     runs = await service.last_runs([r.id for r in all_rigs])
-    applied = request.args.get("applied", "")
-    notice = (f"Applied to {int(applied)} rig{'s' if applied != '1' else ''}."
-              if applied.isdigit() and len(applied) < 10 else None)
     page = await render_template("playbooks/index.html", rigs=all_rigs, by_rig=by_rig,
                                  runs=runs, draft=draft, chosen=chosen, error=error,
-                                 notice=notice, **await _choices(draft))
+                                 **await _choices(draft))
     return page, status
 
 
@@ -356,7 +357,7 @@ async def apply() -> Any:
         await service.apply_to_rigs(rig_ids, _checked(values))
     except (ValidationError, ApiError) as exc:
         return await _index_page(values, rig_ids, *_error_of(exc))
-    return redirect(url_for("playbook_pages.index", applied=len(rig_ids)))
+    return redirect(url_for("playbook_pages.index", done="applied"))
 
 
 # -- miner console -------------------------------------------------------------------------
@@ -366,7 +367,7 @@ async def miner_logs(rig_id: int) -> Any:
     try:
         rig = await rigs.get_rig(rig_id)
     except ApiError:
-        return redirect(url_for("playbook_pages.index"))
+        return await gone.rig_gone(rig_id)
     lines = await console.newest_lines(rig_id, LOG_LINES)
     return await render_template("playbooks/logs.html", rig=rig,
                                  lines=[console.line_out(line) for line in lines],
