@@ -1,10 +1,11 @@
 """CPU/GPU sentry footprint: RSS and CPU of ``minerfarm sentry run`` reporting two simulated
 miners to a real commander (goal: < 40 MB RSS, < 0.5 % of one core at a 10 s interval).
 
-Baseline measured in the same run: a bare interpreter that imports what any asyncio HTTPS
-client needs (asyncio, ssl, httpx, pydantic) and idles; the difference is the sentry's own cost.
-Also lists the heavyweight modules the sentry process loaded (it must not load the commander's
-Quart, SQLAlchemy, Alembic or argon2).
+Baseline measured in the same run: a bare interpreter that does what any asyncio HTTPS client
+with typed models does (asyncio, ssl with a context, httpx loaded as the minerfarm program
+loads it, one pydantic model) and idles; the difference is the sentry's own cost. Also lists
+the heavyweight modules the sentry process loaded (it must not load the commander's Quart,
+SQLAlchemy, Alembic or argon2) and those it must load only when a playbook runs.
 
 Usage: python bench/sentry_footprint.py [--seconds 60] [--interval 10]
 """
@@ -32,9 +33,12 @@ from tests.sentry.sentry_run_helpers import (
 )
 from tests.support import REPO, CommanderProcess
 
-BASELINE = ("import asyncio, ssl, httpx, pydantic, time; ssl.create_default_context(); "
+BASELINE = ("import minerfarm.lean; minerfarm.lean.skip_unused_parts(); "
+            "import asyncio, ssl, httpx, pydantic, time; ssl.create_default_context(); "
+            "type('M', (pydantic.BaseModel,), {'__annotations__': {'x': int}}); "
             "time.sleep(3600)")
 FORBIDDEN = ("quart", "hypercorn", "sqlalchemy", "alembic", "argon2", "cryptography", "zeroconf")
+LATER = ("ansible_runner", "ansible", "pexpect", "yaml", "pygments", "rich", "h2")
 PROBE = ("import sys, runpy; sys.argv = ['minerfarm', 'sentry', 'run', '--help']; "
          "import minerfarm.cli, minerfarm.sentry.service, minerfarm.sentry.runtime; "
          "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
@@ -100,6 +104,7 @@ def main() -> None:
         "baseline_idle_interpreter": {k: round(v, 2) for k, v in base.items()},
         "sentry_minus_baseline_rss_mb": round(figures["rss_mb_max"] - base["rss_mb_max"], 2),
         "forbidden_modules_loaded": [m for m in FORBIDDEN if m in loaded],
+        "loaded_before_any_playbook": [m for m in LATER if m in loaded],
         "goals": {"rss_mb": 40, "cpu_pct": 0.5},
     }, indent=2))
 

@@ -12,6 +12,9 @@ import importlib
 import click
 
 from minerfarm import __version__
+from minerfarm.lean import skip_unused_parts
+
+skip_unused_parts()  # before any part's group imports httpx
 
 # name -> (module, attribute) of each part's click group
 GROUPS = {

@@ -44,7 +44,7 @@ def test_every_seeded_entry_is_valid_and_documented() -> None:
         assert (entry["sha256"] == "") == (CHECKSUM_SOURCES[key] is None), key
         SoftwareIn(**{**entry, "sha256": entry["sha256"] or "0" * 64})
         assert "{{ api_port }}" in entry["executable_template"], key
-        assert entry["api_kind"] in REGISTRY or entry["api_kind"] == "bzminer", key
+        assert entry["api_kind"] in REGISTRY, key
         argv = template_argv(entry["executable_template"])
         assert "{{" not in argv[0], key
         plays = yaml.safe_load(playbook_template(SimpleNamespace(**entry)))  # type: ignore[arg-type]

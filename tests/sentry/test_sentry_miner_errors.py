@@ -115,8 +115,8 @@ def test_software_names_as_users_write_them(name: str) -> None:
 
 
 def test_unknown_software_names_the_known_ones() -> None:
-    with pytest.raises(MinerConfigError, match="known: gminer, lolminer"):
-        adapter_for("bzminer")
+    with pytest.raises(MinerConfigError, match="known: bzminer, gminer, lolminer"):
+        adapter_for("claymore")
 
 
 @pytest.mark.parametrize(("url", "expected"), [

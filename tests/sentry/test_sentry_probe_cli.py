@@ -42,6 +42,6 @@ async def test_probe_unreachable_miner_fails_with_advice() -> None:
 
 
 async def test_probe_unknown_software_lists_the_known_ones() -> None:
-    code, out, err = await probe("--software", "bzminer", "--api", "http://127.0.0.1:4014")
+    code, out, err = await probe("--software", "claymore", "--api", "http://127.0.0.1:3333")
     assert code == 1 and out == ""
-    assert "unknown miner software 'bzminer'" in err and "xmrig" in err
+    assert "unknown miner software 'claymore'" in err and "xmrig" in err

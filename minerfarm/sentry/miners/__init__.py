@@ -5,7 +5,8 @@ Usage::
     miner = await read_miner("xmrig", "http://127.0.0.1:8080", timeout_s=5.0)
 
 Layout: one module per miner (``xmrig``, ``lolminer``, ``trex``, ``gminer``, ``nbminer``,
-``srbminer``, ``teamredminer``), each an :class:`~.base.Adapter` (requests + a pure ``parse``);
+``srbminer``, ``teamredminer``, ``rigel``, ``wildrig``, ``bzminer`` (unverified)), each an
+:class:`~.base.Adapter` (requests + a pure ``parse``);
 two shared dialects doing the I/O (``http_json`` over httpx, ``cgminer_tcp`` over
 :mod:`minerfarm.cgminer`); the explicit ``REGISTRY``; tolerant field readers in ``values``.
 Errors: see :mod:`.errors` (``MinerApiError`` and its subclasses).

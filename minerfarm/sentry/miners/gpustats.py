@@ -49,8 +49,10 @@ def positive(value: Any) -> float | None:
     return number if number else None
 
 
-# "0000:03:00.0" (GMiner) or "03:00.0" (XMRig): lspci's hex domain:bus:device.function
-_PCI_ADDRESS = re.compile(r"^(?:[0-9a-fA-F]{4,8}:)?([0-9a-fA-F]{2}):[0-9a-fA-F]{2}\.[0-7]$")
+# "0000:03:00.0" (GMiner) or "03:00.0" (XMRig): lspci's hex domain:bus:device.function;
+# "0b:0" (Rigel): bus:device, without the function
+_PCI_ADDRESS = re.compile(
+    r"^(?:[0-9a-fA-F]{4,8}:)?([0-9a-fA-F]{2}):(?:[0-9a-fA-F]{2}\.[0-7]|[0-9a-fA-F]{1,2})$")
 
 
 def pci_bus(value: Any) -> int | None:

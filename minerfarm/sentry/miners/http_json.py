@@ -1,5 +1,6 @@
-"""The HTTP-JSON dialect (xmrig, lolMiner, T-Rex, GMiner, NBMiner, SRBMiner-MULTI): ``GET`` a
-path, get one JSON document. httpx errors are translated here and nowhere else."""
+"""The HTTP-JSON dialect (xmrig, lolMiner, T-Rex, GMiner, NBMiner, SRBMiner-MULTI, Rigel,
+WildRig-Multi, BzMiner): ``GET`` a path, get one JSON document. httpx errors are translated
+here and nowhere else."""
 
 from __future__ import annotations
 

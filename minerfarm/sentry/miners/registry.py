@@ -1,8 +1,8 @@
 """The miner registry: software name -> adapter, listed here explicitly (no discovery, so a
 zipapp or a frozen build finds exactly the same adapters), and :func:`read_miner`.
 
-BzMiner is not registered: no reply of its HTTP API was captured and its documentation names
-the API (port 4014, ``/help``) without describing a reply, so any parser would be a guess.
+BzMiner's adapter is marked unverified: no full reply of its API was captured (see
+:mod:`.bzminer` for what it reads, and from where).
 """
 
 from __future__ import annotations
@@ -10,7 +10,18 @@ from __future__ import annotations
 import re
 
 from minerfarm.protocol.reports import Miner
-from minerfarm.sentry.miners import gminer, lolminer, nbminer, srbminer, teamredminer, trex, xmrig
+from minerfarm.sentry.miners import (
+    bzminer,
+    gminer,
+    lolminer,
+    nbminer,
+    rigel,
+    srbminer,
+    teamredminer,
+    trex,
+    wildrig,
+    xmrig,
+)
 from minerfarm.sentry.miners.base import DEFAULT_TIMEOUT, Adapter
 from minerfarm.sentry.miners.endpoint import parse_api_url
 from minerfarm.sentry.miners.errors import MinerConfigError
@@ -26,11 +37,17 @@ REGISTRY: dict[str, Adapter] = {
         nbminer.ADAPTER,
         teamredminer.ADAPTER,
         srbminer.ADAPTER,
+        rigel.ADAPTER,
+        wildrig.ADAPTER,
+        bzminer.ADAPTER,
     )
 }
 
 # Spellings users and catalogs write, folded to lowercase letters and digits first.
-ALIASES = {"srbminermulti": "srbminer", "trm": "teamredminer"}
+ALIASES = {"srbminermulti": "srbminer", "trm": "teamredminer", "wildrigmulti": "wildrig"}
+
+# Adapters written from documented field names, without a full captured reply to test on.
+UNVERIFIED = frozenset({bzminer.SOFTWARE})
 
 
 def adapter_for(software: str) -> Adapter:

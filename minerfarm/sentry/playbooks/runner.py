@@ -1,19 +1,22 @@
 """One playbook through ansible-runner, locally (``connection: local``, inventory localhost),
 and what went wrong in Ansible's own words: the failed task and its message, from the
-runner's events."""
+runner's events.
+
+ansible-runner and PyYAML (and, through them, pexpect) are imported when a playbook runs, not
+with this module: a sentry that never runs one does not carry them (about 1.5 MB of its RSS).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import ansible_runner
 import psutil
-import yaml
 
 from minerfarm.ansible_support import ROLES_DIR, ansible_env, playbook_binary
 from minerfarm.protocol.playbooks import FAILED_TASK_MAX, RUN_MESSAGE_MAX, PlaybookRun
@@ -48,6 +51,8 @@ def run_playbook(private_dir: Path, playbook_yaml: str, extravars: dict[str, Any
         f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
     (ansible_home / "tmp").mkdir(parents=True, exist_ok=True)
     _write_extravars(private_dir, extravars)
+    import ansible_runner  # here, not at the top: see the module's docstring
+
     result = ansible_runner.run(
         private_data_dir=str(private_dir), playbook="main.yml",
         envvars=ansible_env(ansible_home), binary=str(playbook_binary(ansible_home)),
@@ -76,9 +81,15 @@ class _Unsafe(str):
     pass
 
 
-_UnsafeDumper: Any = type("_UnsafeDumper", (yaml.SafeDumper,), {})  # (untyped base class)
-_UnsafeDumper.add_representer(
-    _Unsafe, lambda dumper, value: dumper.represent_scalar("!unsafe", str(value)))
+@functools.cache
+def _unsafe_dumper() -> Any:
+    """A YAML dumper writing :class:`_Unsafe` text as ``!unsafe`` (built at the first run)."""
+    import yaml
+
+    dumper: Any = type("_UnsafeDumper", (yaml.SafeDumper,), {})  # (untyped base class)
+    dumper.add_representer(
+        _Unsafe, lambda dumper, value: dumper.represent_scalar("!unsafe", str(value)))
+    return dumper
 
 
 def _unsafe(value: Any) -> Any:
@@ -99,9 +110,11 @@ def _write_extravars(private_dir: Path, extravars: dict[str, Any]) -> None:
     from the commander (a catalog URL, a wallet): ``{{ lookup('pipe', ...) }}`` in one would
     run here. Unsafe text is used as it is, never templated. Written each run (runner keeps an
     existing file)."""
+    import yaml
+
     (private_dir / "env").mkdir(exist_ok=True)
     (private_dir / "env" / "extravars").write_text(
-        yaml.dump(_unsafe(extravars), Dumper=_UnsafeDumper, allow_unicode=True))
+        yaml.dump(_unsafe(extravars), Dumper=_unsafe_dumper(), allow_unicode=True))
 
 
 def _first_failure(events: Any) -> RunOutcome | None:
