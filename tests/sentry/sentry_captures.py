@@ -112,16 +112,6 @@ CASES = [
           "pool": "verus.alphatechit.co.uk:9997", "hashrate_hs": 206111.5149227829,
           "devices": devices(206111.5149227829), "shares": {"accepted": 15, "rejected": 0},
           "uptime_s": 1368, "running": True}),
-    # the early layout: one algorithm at the root, hashrate_total_now, gpu_hashrate[0]
-    Case("srbminer-0.1.8", "srbminer", {"status": "srbminer/multi_0.1.8_gpu_kadena.json"},
-         {"software": "srbminer", "version": "0.1.8", "algorithm": "kadena",
-          "pool": "kda-us.icemining.ca:3700", "hashrate_hs": 6290860755.620301,
-          "devices": devices(1052373939.1692787, 1052535911.4670709, 1038264624.0793476,
-                             1053226731.9473168, 1046890553.2711909, 1042258405.1337745),
-          "shares": {"accepted": 2171, "rejected": 19}, "uptime_s": 18359, "running": True},
-         # gpu_devices lists GPU0 only: temperature 55, bus_id 3 (fan_speed_rpm is no %)
-         gpus=({"index": 0, "software": "srbminer", "name": "radeon_rx_vega", "temp_c": 55,
-                "bus": 3, "hashrate_hs": 1052373939.1692787},)),
     Case("rigel-1.23.2", "rigel", {"status": "rigel/rigel_1.23.2_xelishashv3_api_root.json"},
          {"software": "rigel", "version": "1.23.2", "algorithm": "xelishashv3",
           "pool": "stratum.hashnomletz.com:13333",  # pools.xelishashv3[0] hostname:port

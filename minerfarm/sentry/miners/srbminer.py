@@ -1,5 +1,8 @@
-"""SRBMiner-MULTI: ``GET /`` on the ``--api-port`` (default 21550). Captured: 0.1.8 (6 AMD GPUs,
-the early layout) and 0.5.6 (CPU, the current layout).
+"""SRBMiner-MULTI: ``GET /`` on the ``--api-port`` (default 21550). Captured in
+``shared/fixtures``: 0.5.6 (CPU, the current layout). The early layout was read off a real
+0.1.8 reply (6 AMD GPUs) published in delawr0190/foreman-apps' tests; that capture is GPL and
+not in our fixtures, so the early layout is tested on a reply with its field names only
+(tests/sentry/test_srbminer_early.py).
 
 The current layout has ``algorithms[]``, each with its pool, shares and a ``hashrate`` object in
 H/s: ``now``/``1min``/``5min``/... and per-device maps ``cpu``/``gpu`` whose keys other than
@@ -28,12 +31,13 @@ from minerfarm.sentry.miners.gpustats import MinerGpu, present, reading
 
 SOFTWARE = "srbminer"
 _GPU_KEY = re.compile(r"^GPU(\d+)$")
+_EARLY_KEYS = {"hashrate_total_now", "hashrate_total_1min", "gpu_hashrate"}
 
 
 def parse(replies: Mapping[str, Any], received_at: float) -> Miner:
     reply = expect(replies.get("status"), "SRBMiner-MULTI's API", "algorithms",
-                   "hashrate_total_now", "miner_version")
-    if "algorithms" not in reply and "hashrate_total_now" in reply:
+                   "hashrate_total_now", "hashrate_total_1min", "miner_version")
+    if "algorithms" not in reply and _EARLY_KEYS & reply.keys():
         return _parse_early(reply)
     algorithms = v.objects(reply.get("algorithms"))
     algo = algorithms[0] if algorithms else {}
