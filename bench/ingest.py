@@ -9,8 +9,12 @@
    password with HTTP Basic from rotating loopback addresses (127.x.y.z, each under its own
    lockout), in the same run (goal: under 2x the quiet figure).
 
+5. With ``--nats``: [1] and [3] for a commander on the SQLite queue against one on PostgreSQL
+   and NATS JetStream, and [2] on JetStream too (:mod:`bench.nats_figures`).
+
 Usage: python bench/ingest.py [--seconds 10] [--backlog 1000000] [--connections 32]
        python bench/ingest.py --only-guessing [--guess-rate 200]
+       python bench/ingest.py --nats [--nats-rate 500] [--skip-http --skip-guessing]
 """
 
 from __future__ import annotations
@@ -259,6 +263,10 @@ def main() -> None:
     parser.add_argument("--only-guessing", action="store_true")
     parser.add_argument("--guess-rate", type=float, default=200.0,
                         help="reports/s while measuring [4]")
+    parser.add_argument("--nats", action="store_true",
+                        help="also measure JetStream (PostgreSQL and NATS on 127.0.0.1)")
+    parser.add_argument("--nats-rate", type=float, default=500.0,
+                        help="reports/s of the open-loop p99 in [5]")
     args = parser.parse_args()
     os.environ.setdefault("MINERFARM_PASSWORD", PASSWORD)
     print(f"minerfarm ingest benchmark - {platform.processor() or platform.machine()}, "
@@ -269,6 +277,14 @@ def main() -> None:
         http_figures(args.seconds, args.connections)
     if not args.skip_drain:
         asyncio.run(drain_figure(args.backlog))
+    if args.nats:
+        from bench import nats_figures
+
+        nats_figures.http_figures(args.seconds, args.connections, args.nats_rate, body_factory)
+        filled, rate = asyncio.run(nats_figures.jetstream_drain(args.backlog, sample_report))
+        print(f"[6] JetStream drain into PostgreSQL, backlog of {args.backlog:,} reports over "
+              f"1000 rigs (stream filled in {filled:.0f} s)")
+        print(f"    {rate:,.0f} reports/s   (goal >= 20,000 reports/s)")
     if not args.skip_guessing:
         guessing_figure(args.seconds, args.guess_rate)
 
