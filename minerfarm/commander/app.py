@@ -20,7 +20,9 @@ from quart_auth import QuartAuth
 from quart_schema import QuartSchema
 
 from minerfarm import __version__
-from minerfarm.commander import errors, headers, pages
+from minerfarm.commander import alerts, errors, headers, pages
+from minerfarm.commander.alerts.api import alerts_api
+from minerfarm.commander.alerts.pages import alert_pages
 from minerfarm.commander.api import sentry as sentry_api
 from minerfarm.commander.api.admin import admin_api
 from minerfarm.commander.api.ids import RowId
@@ -98,6 +100,8 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     app.register_blueprint(playbook_pages)
     app.register_blueprint(admin_api)
     app.register_blueprint(playbooks_api)
+    app.register_blueprint(alerts_api)
+    app.register_blueprint(alert_pages)
     app.register_blueprint(sentry_api.blueprint())
     fragments.install(app)
     errors.register(app)  # its body check runs first: the guard reads forms (CSRF) too
@@ -155,6 +159,8 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
         state.aggregator = FarmAggregator(state.settings.offline_after_s,
                                            state.settings.clock_skew_flag_s)
         await state.aggregator.follow(state.pubsub, state.sessions)
+        engine = await alerts.start(state)
+        tasks.append(asyncio.create_task(engine.run(), name="alerts"))
         tasks.append(asyncio.create_task(run_rollups(state.engine, state.settings),
                                          name="rollups"))
         tasks.append(asyncio.create_task(fragments.warm(app), name="dashboard-warm-up"))
@@ -174,6 +180,7 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         tasks.clear()
+        await alerts.stop(state)
         if state.queue is not None:
             await state.queue.close()
         await state.pubsub.close()
