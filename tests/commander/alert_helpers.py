@@ -39,7 +39,7 @@ def webhook() -> Iterator[Webhook]:
     hook = Webhook(free_port())
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             hook.received.append((self.path, json.loads(self.rfile.read(length) or b"{}")))
             self.send_response(200)
@@ -83,7 +83,7 @@ def smtp_server() -> Iterator[Mailbox]:
     box = Mailbox(free_port())
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             box.messages.append(message_from_bytes(envelope.content))
             return "250 OK"
 

@@ -4,6 +4,7 @@ receivers (a JSON webhook through apprise's ``json://``, a real SMTP server thro
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,6 @@ def test_hashrate_drop_and_miner_stopped(farm: CommanderProcess, hook: Webhook) 
         with farm.admin() as client:  # the baseline comes from the per-minute rollups
             wait_for(lambda: client.get(f"/api/v1/rigs/{rig_id}/reports").json()
                      .get("reports"), 5, "stored reports")
-        import time
         time.sleep(3)  # rolled up (every 1 s) and the baseline read (every 1 s)
         rig.fields = _gpu_rig(hashrate=1e7)
         drop = wait_for(lambda: _seen(hook.texts("hashrate"), "FIRING", "Hashrate drop",
@@ -151,7 +151,8 @@ def test_a_silenced_rig_does_not_notify(farm: CommanderProcess, hook: Webhook) -
 
 
 def _asic(number: int, online: bool) -> dict[str, Any]:
-    return {"ip": f"10.9.{number // 250}.{number % 250 + 1}", "mac": f"02:00:00:00:{number // 256:02x}:{number % 256:02x}",
+    return {"ip": f"10.9.{number // 250}.{number % 250 + 1}",
+            "mac": f"02:00:00:00:{number // 256:02x}:{number % 256:02x}",
             "make": "Antminer", "model": "S19", "hashrate_hs": 1e14 if online else None,
             "online": online}
 
@@ -168,7 +169,6 @@ def test_a_storm_of_offline_asics_is_one_message(farm: CommanderProcess, hook: W
         with farm.admin() as admin:
             wait_for(lambda: admin.get(f"/api/v1/rigs/{sentry_id}").json()
                      .get("asics"), 5, "the ASICs stored")
-        import time
         time.sleep(1)  # a few ticks see them online
         down = client.post("/api/v1/sentry/reports", json={"reports": [
             report(2, asics=[_asic(n, False) for n in range(200)])]})
