@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from minerfarm.commander.alerts.engine import AlertEngine
-from minerfarm.commander.alerts.rules import KINDS, Snapshot, breach
+from minerfarm.commander.alerts.engine import AlertEngine, _plain
+from minerfarm.commander.alerts.rules import KINDS, Rule, Snapshot, breach
 from minerfarm.commander.db.models import AlertRule
 
 
@@ -15,7 +15,7 @@ def _engine() -> AlertEngine:
     return AlertEngine.__new__(AlertEngine)
 
 
-def _run(rule: AlertRule, temps: list[float], step_s: float = 1.0) -> list[str]:
+def _run(rule: Rule, temps: list[float], step_s: float = 1.0) -> list[str]:
     engine = _engine()
     engine.tracks = {}
     start = datetime.now(UTC)
@@ -23,16 +23,16 @@ def _run(rule: AlertRule, temps: list[float], step_s: float = 1.0) -> list[str]:
     for n, temp in enumerate(temps):
         snap = Snapshot(rig_id=1, rig_name="rig", rig_kind="cpu_gpu", online=True,
                         gpu_temps=[temp])
-        change = engine._step(rule, KINDS[rule.kind], snap, start + timedelta(seconds=n * step_s))
+        change = engine._step(rule, rule.kind, snap, start + timedelta(seconds=n * step_s))
         out.append(change.state if change else "")
     return out
 
 
-def _rule(**fields: Any) -> AlertRule:
+def _rule(**fields: Any) -> Rule:
     values: dict[str, Any] = {"id": 1, "name": "hot", "kind": "temperature_above",
                               "threshold": 80.0, "hysteresis": None, "sensor": None,
                               "for_s": 2, **fields}
-    return AlertRule(**values)
+    return _plain(AlertRule(**values))
 
 
 def test_one_hot_sample_does_not_fire_and_one_cool_one_does_not_resolve() -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from minerfarm.commander.alerts import history
 from minerfarm.commander.alerts.notify import Notification, Notifier
-from minerfarm.commander.alerts.rules import KINDS, Snapshot, breach, value_text
+from minerfarm.commander.alerts.rules import KINDS, Kind, Rule, Snapshot, breach, value_text
 from minerfarm.commander.alerts.snapshots import snapshots
 from minerfarm.commander.dashboard.aggregator import FarmAggregator
 from minerfarm.commander.db.models import (
@@ -66,7 +66,7 @@ class Seen:
 @dataclass(frozen=True)
 class Change:
     key: Key
-    rule: AlertRule
+    rule: Rule
     snap: Snapshot
     state: str  # "firing" | "resolved" | "instant"
     value: float | None
@@ -79,7 +79,8 @@ class AlertEngine:
                  app_state: Any = None) -> None:
         self.settings, self.sessions, self.aggregator = settings, sessions, aggregator
         self.pubsub, self.notifier, self.app_state = pubsub, notifier, app_state
-        self.rules: list[AlertRule] = []
+        self.rules: list[Rule] = []
+        self._full = True  # evaluate every subject at the next tick (rules changed)
         self.tracks: dict[Key, Track] = {}
         self.seen: dict[tuple[int, str], Seen] = {}
         self.silences: list[AlertSilence] = []
@@ -93,13 +94,14 @@ class AlertEngine:
     async def reload(self) -> None:
         """Rules, channels and silences from the database (after any change to them)."""
         async with self.sessions() as session:
-            self.rules = [r for r in await session.scalars(select(AlertRule).order_by(
-                AlertRule.id)) if r.kind in KINDS]
+            self.rules = [_plain(r) for r in await session.scalars(select(AlertRule).order_by(
+                AlertRule.id)) if r.kind in KINDS and r.enabled]
             channels = {c.id: c.url for c in await session.scalars(select(AlertChannel))}
             self.silences = list(await session.scalars(select(AlertSilence).where(
                 AlertSilence.until > datetime.now(UTC))))
         self.notifier.set_channels(channels)
-        live = {r.id for r in self.rules if r.enabled}
+        live = {r.id for r in self.rules}
+        self._full = True
         for key in [k for k in self.tracks if k[0] not in live]:
             del self.tracks[key]  # their stored alerts are resolved by the API that removed them
 
@@ -133,7 +135,7 @@ class AlertEngine:
 
     async def refresh(self, now: datetime | None = None) -> None:
         now = now or datetime.now(UTC)
-        kinds = {r.kind for r in self.rules if r.enabled}
+        kinds = {r.kind.name for r in self.rules}
         async with self.sessions() as session:
             if "hashrate_below" in kinds:
                 self.baselines = await _baselines(session, now)
@@ -149,8 +151,10 @@ class AlertEngine:
             await session.execute(delete(AlertSilence).where(AlertSilence.until < now))
 
     # -- evaluation -----------------------------------------------------------------------
-    def _subjects(self, now: datetime) -> dict[int, list[Snapshot]]:
+    def _subjects(self, now: datetime) -> tuple[dict[int, list[Snapshot]], set[int]]:
+        """Every rig's snapshots, and the rigs whose snapshots changed since the last tick."""
         out: dict[int, list[Snapshot]] = {}
+        changed: set[int] = set()
         for rig_id, digest in self.aggregator.rigs.items():
             if digest.last_seen is None:
                 continue  # never reported: not "offline", just not set up yet
@@ -159,12 +163,13 @@ class AlertEngine:
             if built is None or built[0] != digest.version or built[1] != online:
                 built = (digest.version, online, snapshots(digest, online, self._boards))
                 self._built[rig_id] = built
+                changed.add(rig_id)
             for snap in built[2]:
                 self._clock_fields(snap, digest.last_seen, now)
             out[rig_id] = built[2]
         for rig_id in [r for r in self._built if r not in self.aggregator.rigs]:
             del self._built[rig_id]
-        return out
+        return out, changed
 
     def _clock_fields(self, snap: Snapshot, last_seen: datetime, now: datetime) -> None:
         seen = self.seen.get((snap.rig_id, snap.subject))
@@ -190,23 +195,29 @@ class AlertEngine:
         snap.playbook_failed = not snap.subject and snap.rig_id in self.failed_playbooks
 
     def evaluate(self, now: datetime) -> list[Change]:
-        subjects = self._subjects(now)
+        """One pass. A rule whose verdict only moves with reports (most) looks at the rigs
+        that reported since the last pass and at its own pending and firing alerts; one
+        that moves with the clock (no accepted share for N minutes) looks at every rig."""
+        subjects, changed = self._subjects(now)
+        full, self._full = self._full, False
+        tracked: dict[int, set[int]] = {}
+        for rule_id, rig_id, _subject in self.tracks:
+            tracked.setdefault(rule_id, set()).add(rig_id)
         changes: list[Change] = []
         for rule in self.rules:
-            if not rule.enabled:
-                continue
-            kind = KINDS[rule.kind]
-            wanted = subjects if rule.rig_ids is None else {
-                r: subjects[r] for r in rule.rig_ids if r in subjects}
-            for snaps in wanted.values():
-                for snap in snaps:
-                    change = self._step(rule, kind, snap, now)
+            rigs: Any = subjects if full or rule.kind.timed else \
+                changed | tracked.get(rule.id, set())
+            if rule.rig_ids is not None:
+                rigs = [r for r in rule.rig_ids if r in rigs]
+            for rig_id in rigs:
+                for snap in subjects.get(rig_id, ()):
+                    change = self._step(rule, rule.kind, snap, now)
                     if change is not None:
                         changes.append(change)
         changes.extend(self._gone(subjects))
         return changes
 
-    def _step(self, rule: AlertRule, kind: Any, snap: Snapshot, now: datetime) -> Change | None:
+    def _step(self, rule: Rule, kind: Kind, snap: Snapshot, now: datetime) -> Change | None:
         key = (rule.id, snap.rig_id, snap.subject)
         track = self.tracks.get(key)
         firing = track is not None and track.state == "firing"
@@ -243,6 +254,8 @@ class AlertEngine:
 
     def _gone(self, subjects: dict[int, list[Snapshot]]) -> list[Change]:
         """Firing alerts of rigs (or ASICs) no longer there: resolved, no notification."""
+        if not self.tracks:
+            return []
         present = {(s.rig_id, s.subject) for snaps in subjects.values() for s in snaps}
         rules = {r.id: r for r in self.rules}
         out = []
@@ -257,10 +270,10 @@ class AlertEngine:
                                   f"{rules[key[0]].name}: rig {key[1]} was removed"))
         return out
 
-    def _message(self, rule: AlertRule, snap: Snapshot, value: float | None,
+    def _message(self, rule: Rule, snap: Snapshot, value: float | None,
                  alert_id: int | None = None) -> str:
         where = snap.rig_name if snap.asic_ip is None else f"{snap.rig_name} ASIC {snap.asic_ip}"
-        return f"{rule.name} on {where}: {value_text(KINDS[rule.kind], value, rule.threshold)}"
+        return f"{rule.name} on {where}: {value_text(rule.kind, value, rule.threshold)}"
 
     def pending(self) -> list[tuple[Key, Track]]:
         return [(k, t) for k, t in self.tracks.items() if t.state == "pending"]
@@ -312,7 +325,7 @@ class AlertEngine:
         rule_id, rig_id, _subject = change.key
         if change.state == "removed" or self.silenced(rule_id, rig_id, now):
             return
-        kind = KINDS[change.rule.kind]
+        kind = change.rule.kind
         state = "firing" if change.state in ("firing", "instant") else "resolved"
         self.notifier.enqueue(list(change.rule.channel_ids or []), Notification(
             state=state, rule=change.rule.name, rig=change.snap.rig_name,
@@ -326,6 +339,12 @@ class AlertEngine:
                                       requested_by=f"rule:{rule_id}")
             except Exception:  # an action refused must not stop the other alerts
                 log.exception("alerts: action %s for rig %s failed", change.rule.action, rig_id)
+
+
+def _plain(rule: AlertRule) -> Rule:
+    return Rule(rule.id, rule.name, KINDS[rule.kind], rule.threshold, rule.hysteresis,
+                rule.sensor, rule.for_s, None if rule.rig_ids is None else frozenset(rule.rig_ids),
+                tuple(rule.channel_ids or ()), rule.action)
 
 
 async def _baselines(session: AsyncSession, now: datetime) -> dict[tuple[int, str], float]:

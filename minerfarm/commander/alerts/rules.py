@@ -68,6 +68,7 @@ class Kind:
     sensors: tuple[str, ...] = ()  # allowed ``sensor`` values; the first is the default
     online_only: bool = True  # figures of an offline subject are stale: no verdict
     instant: bool = False  # one notification, stored resolved at once ("back online")
+    timed: bool = False  # the verdict moves with the clock, not only with reports
     help: str = ""
 
 
@@ -142,7 +143,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          help="no report for offline_after_s (a rig or sentry), or the ASIC sentry reports "
               "the ASIC offline; the value is seconds since the last report"),
     Kind("back_online", "back online", "s", "true", _back_online, needs_threshold=False,
-         online_only=False, instant=True,
+         online_only=False, instant=True, timed=True,
          help="one notification when an offline rig or ASIC reports again"),
     Kind("hashrate_below", "hashrate (of its last hour's median)", "", "below",
          _hashrate_fraction, hysteresis=0.05,
@@ -158,6 +159,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("rejected_ratio_above", "rejected shares", "", "above", _rejected_ratio,
          hysteresis=0.01, help="threshold: rejected / (accepted + rejected), e.g. 0.05"),
     Kind("no_accepted_share", "no accepted share for", "min", "above", _no_share_minutes,
+         timed=True,
          help="threshold in minutes without the accepted count growing"),
     Kind("miner_not_running", "miners not running", "", "true", _miner_stopped,
          needs_threshold=False, help="a miner the rig reports says running: false"),
@@ -170,6 +172,22 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("clock_skew_above", "clock skew", "s", "above", _clock_skew, hysteresis=5.0,
          help="threshold in seconds between the rig's clock and the commander's"),
 )}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A stored rule as the engine reads it at every tick (plain attributes: cheap)."""
+
+    id: int
+    name: str
+    kind: Kind
+    threshold: float | None
+    hysteresis: float | None
+    sensor: str | None
+    for_s: float
+    rig_ids: frozenset[int] | None
+    channel_ids: tuple[int, ...]
+    action: str | None
 
 
 Verdict = tuple[bool | None, float | None]
