@@ -105,3 +105,13 @@ async def create_silence(data: SilenceIn) -> tuple[dict[str, Any], int]:
 async def delete_silence(silence_id: int) -> tuple[str, int]:
     await store.delete_silence(silence_id)
     return "", 204
+
+
+@alerts_api.get("/alert-engine")
+async def engine_figures() -> dict[str, Any]:
+    """What the engine has done since start: ticks, CPU seconds they took, notifications."""
+    engine = store.engine()
+    return {"ticks": engine.ticks, "cpu_s": round(engine.cpu_s, 3),
+            "rules": len(engine.rules), "tracked": len(engine.tracks),
+            "notifications_sent": engine.notifier.sent,
+            "notifications_failed": engine.notifier.failed}
