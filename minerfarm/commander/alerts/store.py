@@ -42,6 +42,7 @@ def _iso(moment: datetime | None) -> str | None:
 def channel_out(channel: AlertChannel) -> dict[str, Any]:
     described = describe_url(channel.url)
     service, masked = described if described else ("?", "(not understood)")
+    masked = masked.split("?", 1)[0]  # apprise's defaults (retry=0&wait=0.5...) say nothing
     return {"id": channel.id, "name": channel.name, "service": service, "url": masked,
             "created_at": _iso(channel.created_at)}
 
