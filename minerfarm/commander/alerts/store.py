@@ -145,6 +145,8 @@ async def save_rule(data: RuleIn | RulePatch, rule_id: int | None = None) -> Ale
             setattr(rule, name, value)
         if rule_id is None:
             session.add(rule)
+    if not rule.enabled:  # a rule switched off leaves nothing firing behind
+        await _resolve_all(Alert.rule_id == rule.id, f"rule {rule.name} was switched off")
     await engine().reload()
     return rule
 
