@@ -104,6 +104,7 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     app.register_blueprint(alert_pages)
     app.register_blueprint(sentry_api.blueprint())
     fragments.install(app)
+    alerts.install(app)
     errors.register(app)  # its body check runs first: the guard reads forms (CSRF) too
     guard.install(app)
     headers.install(app)

@@ -18,7 +18,7 @@ from tests.commander.alert_helpers import (
     smtp_server,
     webhook,
 )
-from tests.support import CommanderProcess, report, wait_for
+from tests.support import CommanderProcess, browser_login, report, wait_for
 
 pytestmark = pytest.mark.slow
 OFFLINE_AFTER_S = 3
@@ -88,6 +88,11 @@ def test_temperature_and_offline_reach_webhook_and_mail(farm: CommanderProcess, 
         with farm.admin() as client:
             alerts = client.get("/api/v1/alerts", params={"state": "firing"}).json()["alerts"]
         assert [a["rule_id"] for a in alerts if a["rig_id"] == rig_id] == [hot]
+        with farm.client() as browser:
+            browser_login(browser)
+            rig_page = browser.get(f"/rigs/{rig_id}").text
+            assert "Alerts</a> firing (1)" in rig_page and "GPU hot on rig-hot" in rig_page
+            assert "GPU hot on rig-hot" in browser.get("/alerts").text
         rig.fields = _gpu_rig(temp=60)
         wait_for(lambda: _seen(hook.texts("main"), "RESOLVED", "GPU hot", "rig-hot"), 10,
                  "the temperature alert resolved at the webhook")
@@ -205,7 +210,7 @@ def test_bad_rules_and_channels_are_refused_in_words(farm: CommanderProcess) -> 
 
 
 def test_the_alerts_page_shows_and_takes_forms(farm: CommanderProcess, tmp_path: Path) -> None:
-    from tests.support import browser_login, csrf_from
+    from tests.support import csrf_from
 
     with farm.client() as browser:
         browser_login(browser)

@@ -10,10 +10,24 @@
 
 from __future__ import annotations
 
-from minerfarm.commander.alerts.engine import AlertEngine
+from typing import Any
+
+from quart import Quart
+
+from minerfarm.commander.alerts.engine import AlertEngine, Track
 from minerfarm.commander.alerts.notify import Notifier
 from minerfarm.commander.alerts.store import ENGINE
-from minerfarm.commander.state import CommanderState
+from minerfarm.commander.state import EXTENSION, CommanderState
+
+
+def install(app: Quart) -> None:
+    """``firing_alerts(rig_id, subject=None)`` for the rig and ASIC pages' templates."""
+
+    def firing_alerts(rig_id: int, subject: str | None = None) -> list[Track]:
+        engine: Any = app.extensions[EXTENSION].extras.get(ENGINE)
+        return engine.firing_on(rig_id, subject) if isinstance(engine, AlertEngine) else []
+
+    app.jinja_env.globals["firing_alerts"] = firing_alerts
 
 
 async def start(state: CommanderState) -> AlertEngine:

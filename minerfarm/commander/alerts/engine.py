@@ -52,6 +52,7 @@ class Track:
     alert_id: int | None = None
     value: float | None = None
     started_at: datetime | None = None
+    message: str = ""
 
 
 @dataclass
@@ -112,7 +113,7 @@ class AlertEngine:
         async with self.sessions() as session:
             for alert in await session.scalars(select(Alert).where(Alert.state == "firing")):
                 self.tracks[(alert.rule_id, alert.rig_id, alert.subject)] = Track(
-                    "firing", None, alert.id, alert.value, alert.started_at)
+                    "firing", None, alert.id, alert.value, alert.started_at, alert.message)
         await self.refresh()
 
     def silenced(self, rule_id: int, rig_id: int, now: datetime) -> bool:
@@ -246,7 +247,8 @@ class AlertEngine:
                 del self.tracks[key]
                 return Change(key, rule, snap, "instant", value, self._message(rule, snap, value))
             track.state, track.since, track.started_at = "firing", None, now
-            return Change(key, rule, snap, "firing", value, self._message(rule, snap, value))
+            track.message = self._message(rule, snap, value)
+            return Change(key, rule, snap, "firing", value, track.message)
         if holds:
             track.since = None
             return None
@@ -279,6 +281,12 @@ class AlertEngine:
                  alert_id: int | None = None) -> str:
         where = snap.rig_name if snap.asic_ip is None else f"{snap.rig_name} ASIC {snap.asic_ip}"
         return f"{rule.name} on {where}: {value_text(rule.kind, value, rule.threshold)}"
+
+    def firing_on(self, rig_id: int, subject: str | None = None) -> list[Track]:
+        """What fires now on a rig (every subject of it, or one ASIC's), for its pages."""
+        return sorted((t for k, t in self.tracks.items() if t.state == "firing"
+                       and k[1] == rig_id and (subject is None or k[2] == subject)),
+                      key=lambda t: t.started_at or datetime.min.replace(tzinfo=UTC))
 
     def pending(self) -> list[tuple[Key, Track]]:
         return [(k, t) for k, t in self.tracks.items() if t.state == "pending"]
