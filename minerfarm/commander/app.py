@@ -20,7 +20,9 @@ from quart_auth import QuartAuth
 from quart_schema import QuartSchema
 
 from minerfarm import __version__
-from minerfarm.commander import errors, headers, pages, topics
+from minerfarm.commander import alerts, errors, headers, pages, topics
+from minerfarm.commander.alerts.api import alerts_api
+from minerfarm.commander.alerts.pages import alert_pages
 from minerfarm.commander.api import sentry as sentry_api
 from minerfarm.commander.api.admin import admin_api
 from minerfarm.commander.api.ids import RowId
@@ -105,9 +107,12 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     app.register_blueprint(admin_api)
     app.register_blueprint(playbooks_api)
     app.register_blueprint(tags_api)
+    app.register_blueprint(alerts_api)
+    app.register_blueprint(alert_pages)
     app.register_blueprint(sentry_api.blueprint())
     app.register_blueprint(metrics_route.blueprint())
     fragments.install(app)
+    alerts.install(app)
     errors.register(app)  # its body check runs first: the guard reads forms (CSRF) too
     guard.install(app)
     headers.install(app)
@@ -151,17 +156,16 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
         async def rollups() -> None:
             await run_rollups(engine, state.settings)
 
+        nats_parts = None
         if state.settings.nats_url:  # several commanders: queue, bus and jobs on NATS
             from minerfarm.commander.nats.wiring import open_nats
 
-            parts = await open_nats(state.settings, state.engine)
-            app.extensions["minerfarm.nats"] = parts
-            state.queue, state.pubsub = parts.queue, parts.pubsub
-            jobs = parts.jobs.run(rollups)
+            nats_parts = await open_nats(state.settings, state.engine)
+            app.extensions["minerfarm.nats"] = nats_parts
+            state.queue, state.pubsub = nats_parts.queue, nats_parts.pubsub
         else:
             state.queue = SqliteIngestQueue(state.settings.queue_path,
                                             state.settings.queue_synchronous)
-            jobs = rollups()
         state.consumer = IngestConsumer(state.queue, state.engine, state.pubsub,
                                         state.settings.ingest_batch)
         tasks.append(asyncio.create_task(state.consumer.run(), name="ingest-consumer"))
@@ -183,7 +187,17 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
         state.aggregator = FarmAggregator(state.settings.offline_after_s,
                                            state.settings.clock_skew_flag_s)
         await state.aggregator.follow(state.pubsub, state.sessions)
-        tasks.append(asyncio.create_task(jobs, name="rollups"))
+        alert_engine = await alerts.start(state)
+
+        async def singleton_jobs() -> None:  # one commander at a time, with NATS
+            await asyncio.gather(rollups(), alert_engine.run())
+
+        if nats_parts is not None:
+            tasks.append(asyncio.create_task(nats_parts.jobs.run(singleton_jobs),
+                                             name="singleton-jobs"))
+        else:
+            tasks.append(asyncio.create_task(alert_engine.run(), name="alerts"))
+            tasks.append(asyncio.create_task(rollups(), name="rollups"))
         tasks.append(asyncio.create_task(fragments.warm(app), name="dashboard-warm-up"))
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise walk it every few seconds under load
@@ -201,6 +215,7 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         tasks.clear()
+        await alerts.stop(state)
         if state.queue is not None:
             await state.queue.close()
         await state.pubsub.close()

@@ -132,6 +132,21 @@ class Settings:
     asic_retention_days: int = setting(
         30, "ASICs an ASIC sentry has not reported online for this many days are forgotten."
     )
+    farm_name: str = setting(
+        "minerfarm", "The farm's name, at the head of every notification (several farms may "
+        "share a channel)."
+    )
+    alert_tick_s: float = setting(
+        2.0, "How often the alert rules are evaluated over the farm model, in seconds (an "
+        "offline rig is noticed within offline_after_s plus this)."
+    )
+    alert_group_window_s: float = setting(
+        60.0, "Notifications to one channel are sent at most once per this many seconds; what "
+        "fires meanwhile (a switch dies: 500 ASICs offline) goes as one grouped message."
+    )
+    alert_retention_days: int = setting(
+        90, "Resolved alerts and their history older than this many days are deleted."
+    )
     live_queue: int = setting(
         2000, "Messages a live page may fall behind before it is told to reload (per websocket)."
     )

@@ -325,3 +325,79 @@ class RigTag(Base):
     rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"),
                                         primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class AlertChannel(Base):
+    """A notification channel: an apprise URL (its secrets are never shown back in full)."""
+
+    __tablename__ = "alert_channels"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AlertRule(Base):
+    """What to watch (``kind``, ``threshold``, ``for_s``), on which rigs (``rig_ids`` None =
+    every rig; ``selector`` is kept for tags), who to tell (``channel_ids``), what to do."""
+
+    __tablename__ = "alert_rules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    threshold: Mapped[float | None] = mapped_column(Float)
+    hysteresis: Mapped[float | None] = mapped_column(Float)
+    sensor: Mapped[str | None] = mapped_column(String(16))
+    for_s: Mapped[int] = mapped_column(Integer, default=0)
+    rig_ids: Mapped[list[int] | None] = mapped_column(JsonDocument)
+    selector: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    channel_ids: Mapped[list[int]] = mapped_column(JsonDocument, default=list)
+    action: Mapped[str | None] = mapped_column(String(32))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Alert(Base):
+    """One firing of a rule on a rig (or one of its ASICs): firing, then resolved.
+    ``subject`` is ``""`` for the rig itself, else the ASIC's identity."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_state", "state"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(Integer, index=True)
+    rig_id: Mapped[int] = mapped_column(Integer, index=True)
+    subject: Mapped[str] = mapped_column(String(64), default="")
+    asic_ip: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # "firing" | "resolved"
+    value: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    silenced: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AlertEvent(Base):
+    """An alert's history: each change of state (pending, firing, resolved, acknowledged)."""
+
+    __tablename__ = "alert_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    rule_id: Mapped[int] = mapped_column(Integer)
+    rig_id: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AlertSilence(Base):
+    """No notifications for a rig, a rule, or a rule on a rig, until ``until`` (maintenance)."""
+
+    __tablename__ = "alert_silences"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rig_id: Mapped[int | None] = mapped_column(Integer)
+    rule_id: Mapped[int | None] = mapped_column(Integer)
+    until: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str] = mapped_column(String(256), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

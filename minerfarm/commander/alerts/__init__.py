@@ -1,0 +1,47 @@
+"""Alerts: rules over the farm model, their lifecycle, notifications through apprise.
+
+- :mod:`.rules` - the rule kinds (one registry) and the :class:`~.rules.Snapshot` they read.
+- :mod:`.snapshots` - digests of the farm model to snapshots.
+- :mod:`.engine` - the tick: pending -> firing -> resolved, stored, notified.
+- :mod:`.history` - every state change of an alert is recorded through one function.
+- :mod:`.notify` - per-channel outboxes, grouping, retries; apprise in a thread.
+- :mod:`.store`, :mod:`.api`, :mod:`.pages` - what the admin API and the Alerts page do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Quart
+
+from minerfarm.commander.alerts.engine import AlertEngine, Track
+from minerfarm.commander.alerts.notify import Notifier
+from minerfarm.commander.alerts.store import ENGINE
+from minerfarm.commander.state import EXTENSION, CommanderState
+
+
+def install(app: Quart) -> None:
+    """``firing_alerts(rig_id, subject=None)`` for the rig and ASIC pages' templates."""
+
+    def firing_alerts(rig_id: int, subject: str | None = None) -> list[Track]:
+        engine: Any = app.extensions[EXTENSION].extras.get(ENGINE)
+        return engine.firing_on(rig_id, subject) if isinstance(engine, AlertEngine) else []
+
+    app.jinja_env.globals["firing_alerts"] = firing_alerts
+
+
+async def start(state: CommanderState) -> AlertEngine:
+    """Build and load the engine (after the farm model is loaded); the caller runs ``run``."""
+    assert state.sessions is not None and state.aggregator is not None
+    notifier = Notifier(state.settings.farm_name, state.settings.alert_group_window_s)
+    engine = AlertEngine(state.settings, state.sessions, state.aggregator, state.pubsub,
+                         notifier, app_state=state)
+    await engine.start()
+    state.extras[ENGINE] = engine
+    return engine
+
+
+async def stop(state: CommanderState) -> None:
+    engine = state.extras.pop(ENGINE, None)
+    if isinstance(engine, AlertEngine):
+        await engine.notifier.close()

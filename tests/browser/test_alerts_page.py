@@ -1,0 +1,53 @@
+"""The Alerts page in a real browser, under the strict CSP: a channel and a rule added through
+its forms, the test button's refusal shown in words, a silence, and no CSP violation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.pages import logged_in
+from tests.browser.test_csp import Violations
+from tests.support import CommanderProcess
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def page(chromium: Browser, commander: CommanderProcess) -> Iterator[Page]:
+    opened = logged_in(chromium, commander)
+    violations = Violations(opened)
+    yield opened
+    assert violations.seen == []
+
+
+def test_channels_rules_and_silences_through_the_forms(page: Page,
+                                                       commander: CommanderProcess) -> None:
+    commander.create_rig("rig-browser-alerts")
+    page.goto(f"{commander.url}/alerts")
+    channel = page.locator("#channel-form")
+    channel.locator("input[name=name]").fill("nobody listens")
+    channel.locator("input[name=url]").fill("json://127.0.0.1:9/hook")
+    channel.locator("button[type=submit]").click()
+    expect(page.locator("#channels")).to_contain_text("nobody listens")
+    page.locator("#channels button", has_text="Send a test").first.click()
+    expect(page.locator("p.error")).to_contain_text("refused the test message")
+
+    page.goto(f"{commander.url}/alerts")
+    rule = page.locator("#rule-form")
+    rule.locator("input[name=name]").fill("Too hot")
+    rule.locator("select[name=kind]").select_option("temperature_above")
+    rule.locator("input[name=threshold]").fill("85")
+    rule.locator("label.check", has_text="rig-browser-alerts").locator("input").check()
+    rule.locator("button[type=submit]").click()
+    expect(page.locator("p.notice")).to_have_text("Saved.")
+    expect(page.locator("#rules")).to_contain_text("Too hot")
+    expect(page.locator("#rules")).to_contain_text("1 chosen")
+
+    silence = page.locator("#silence-form")
+    silence.locator("select[name=rig_id]").select_option(label="rig-browser-alerts")
+    silence.locator("input[name=reason]").fill("new thermal paste")
+    silence.locator("button[type=submit]").click()
+    expect(page.locator("#silences")).to_contain_text("new thermal paste")
