@@ -12,7 +12,6 @@ Needs PostgreSQL and NATS (JetStream) on 127.0.0.1, as on this machine.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 import tempfile
 import time
