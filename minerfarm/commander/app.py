@@ -21,6 +21,9 @@ from quart_schema import QuartSchema
 
 from minerfarm import __version__
 from minerfarm.commander import errors, headers, pages
+from minerfarm.commander.actions.api import actions_api
+from minerfarm.commander.actions.pages import action_pages
+from minerfarm.commander.actions.service import ActionService
 from minerfarm.commander.api import sentry as sentry_api
 from minerfarm.commander.api.admin import admin_api
 from minerfarm.commander.api.ids import RowId
@@ -78,10 +81,13 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
         QUART_AUTH_SALT="minerfarm admin session",
         BODY_TIMEOUT=settings.body_timeout_s,
     )
+    pubsub = pubsub or InProcessPubSub()
     state = CommanderState(
         settings=settings, password=password, fingerprint=fingerprint,
         limiter=LoginLimiter(settings.login_attempts, settings.login_backoff_max_s),
-        pubsub=pubsub or InProcessPubSub(), token_cache=TokenCache(),
+        pubsub=pubsub, token_cache=TokenCache(),
+        # (state.db exists once serving: the lambda reads it then)
+        actions=ActionService(lambda: state.db(), pubsub, settings),
     )
     app.extensions[EXTENSION] = state
     # Quart types asgi_app with its own scope unions; the fast path speaks plain ASGI dicts.
@@ -98,6 +104,8 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     app.register_blueprint(playbook_pages)
     app.register_blueprint(admin_api)
     app.register_blueprint(playbooks_api)
+    app.register_blueprint(actions_api)
+    app.register_blueprint(action_pages)
     app.register_blueprint(sentry_api.blueprint())
     fragments.install(app)
     errors.register(app)  # its body check runs first: the guard reads forms (CSRF) too

@@ -10,6 +10,7 @@ from typing import Any
 
 from quart import redirect, render_template, request, url_for
 
+from minerfarm.commander.actions.panel import action_panel
 from minerfarm.commander.dashboard.charts import RANGES, series
 from minerfarm.commander.ingest import deadletter
 from minerfarm.commander.pages import fragments
@@ -24,13 +25,17 @@ def _live_context() -> dict[str, Any]:
             "now_epoch": int(time.time())}
 
 
-async def render_index(kind: str, error: str | None = None) -> str:
+async def render_index(kind: str, error: str | None = None,
+                       action_results: list[dict[str, Any]] | None = None) -> str:
     template = "asics.html" if kind == "asic" else "rigs.html"
     farm = fragments.aggregator()
     engine = commander_state().engine
     dead = await deadletter.count(engine) if engine is not None else 0
+    action_rigs = sorted(((d.id, d.name) for d in farm.rigs.values() if d.kind == "cpu_gpu"),
+                         key=lambda rig: rig[1].lower())
     return await render_template(template, rows=await fragments.index_rows(farm, kind),
                                  farm=farm.totals(), error=error, dead_letters=dead,
+                                 action_rigs=action_rigs, action_results=action_results,
                                  **_live_context())
 
 
@@ -49,13 +54,16 @@ async def rig_detail(rig_id: int) -> Any:
     return await render_rig(rig_id)
 
 
-async def render_rig(rig_id: int, error: str | None = None, status: int = 200) -> Any:
+async def render_rig(rig_id: int, error: str | None = None, status: int = 200, *,
+                     action_notice: str | None = None, action_error: str | None = None) -> Any:
     farm = fragments.aggregator()
     digest = farm.rigs.get(rig_id)
     if digest is None:
         return redirect(url_for("pages.index"))
+    panel = await action_panel(rig_id) if digest.kind == "cpu_gpu" else None
     page = await render_template("rig.html", rig=digest, online=farm.is_online(digest),
-                                 error=error, **_live_context())
+                                 error=error, panel=panel, action_notice=action_notice,
+                                 action_error=action_error, **_live_context())
     return page, status
 
 
