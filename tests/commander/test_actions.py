@@ -103,7 +103,7 @@ async def test_delivered_by_the_long_poll_and_acknowledged(farm: Farm) -> None:
     assert (row["status"], row["message"]) == ("done", "restarted (pid 42)")
     assert row["delivered_at"] and row["acked_at"]
 
-    other_id, other = await farm.rig("other")
+    _, other = await farm.rig("other")
     stolen = await farm.client.post(f"/api/v1/sentry/actions/{action['id']}", headers=other,
                                     json={"outcome": "failed"})
     assert stolen.status_code == 404

@@ -5,6 +5,7 @@ command is a harmless one that records each run) and the commander's history say
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -118,8 +119,8 @@ def test_restart_miner_and_a_reboot_loop_stopped_by_the_limit(
             answer = api.post(f"/api/v1/rigs/{rig_id}/actions", json={"kind": "reboot"})
             answers.append(answer.status_code)
             if answer.status_code == 202:
-                acked = wait_for(lambda a=answer: _action(api, rig_id,  # type: ignore[misc]
-                                                          a.json()["action"]["id"]),
+                acked = wait_for(functools.partial(_action, api, rig_id,
+                                                   answer.json()["action"]["id"]),
                                  20, "the reboot is acknowledged")
                 assert acked["status"] == "done", acked
             else:
