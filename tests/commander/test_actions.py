@@ -140,6 +140,7 @@ async def test_where_actions_cannot_run(farm: Farm) -> None:
     assert (await farm.ask(999999, "restart_miner")).status_code == 404
     assert (await farm.ask(rig_id, "format_disk")).status_code == 422
     assert (await farm.ask(rig_id, "restart_miner", miner="xmrig; reboot")).status_code == 422
+    assert (await farm.ask(rig_id, "reapply_playbooks", miner="3")).status_code == 422
     assert await farm.history(rig_id) == []
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from quart import Blueprint, g
 from quart_schema import validate_request
 
@@ -28,6 +28,12 @@ class ActionIn(BaseModel):
     # restart_miner: the miner's playbook id (absent: every miner of the rig)
     miner: Annotated[str, Field(min_length=1, max_length=MINER_MAX, pattern=r"^[0-9]+$"),
                      Clean] | None = None
+
+    @model_validator(mode="after")
+    def _miner_only_to_restart(self) -> ActionIn:
+        if self.miner is not None and self.kind != "restart_miner":
+            raise ValueError("miner: only a restart_miner action names a miner")
+        return self
 
 
 class BulkActionIn(BaseModel):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minerfarm.commander import topics
@@ -194,11 +194,12 @@ class ActionService:
 
     async def history(self, rig_id: int, limit: int = 50) -> list[dict[str, Any]]:
         """The rig's audit log, newest first (expired actions marked as such)."""
-        async with self.db() as session, session.begin():
-            await self._expire(session, rig_id)
-            rows = await session.scalars(
+        async with self.db() as session:
+            rows = list(await session.scalars(
                 select(RigAction).where(RigAction.rig_id == rig_id)
-                .order_by(RigAction.id.desc()).limit(limit))
+                .order_by(RigAction.id.desc()).limit(limit)))
+            if self._expire([r for r in rows if r.status == "pending"]):
+                await session.commit()
             return [action_out(row) for row in rows]
 
     async def kinds(self, rig_id: int) -> frozenset[str] | None:
@@ -222,27 +223,34 @@ class ActionService:
         self._kinds_seen[rig_id] = text
 
     async def deliver(self, rig_id: int) -> list[Action]:
-        """The rig's actions not acknowledged yet, oldest first, marked delivered."""
-        now = self.clock()
-        async with self.db() as session, session.begin():
-            await self._expire(session, rig_id)
+        """The rig's actions not acknowledged yet, oldest first, marked delivered. Only reads
+        while there are none (every long-poll asks)."""
+        async with self.db() as session:
             rows = list(await session.scalars(
                 select(RigAction).where(RigAction.rig_id == rig_id,
                                         RigAction.status == "pending")
                 .order_by(RigAction.id)))
-            for row in rows:
+            if not rows:
+                return []
+            expired = self._expire(rows)
+            now = self.clock()
+            live = [row for row in rows if row not in expired]
+            for row in live:
                 row.delivered_at = row.delivered_at or now
-            return [Action(id=r.id, kind=r.kind, miner=r.miner, requested_at=r.requested_at)
-                    for r in rows]
+            actions = [Action(id=r.id, kind=r.kind, miner=r.miner, requested_at=r.requested_at)
+                       for r in live]
+            await session.commit()
+            return actions
 
-    async def _expire(self, session: AsyncSession, rig_id: int) -> None:
+    def _expire(self, pending: list[RigAction]) -> list[RigAction]:
+        """Mark those of ``pending`` older than the expiry; the ones marked."""
         expiry = self.settings.action_expiry_s
-        await session.execute(
-            update(RigAction).where(RigAction.rig_id == rig_id, RigAction.status == "pending",
-                                    RigAction.requested_at < self.clock() - timedelta(
-                                        seconds=expiry))
-            .values(status="expired", message=f"the rig's sentry did not acknowledge it "
-                                              f"within {expiry} s"))
+        cutoff = self.clock() - timedelta(seconds=expiry)
+        old = [row for row in pending if row.requested_at < cutoff]
+        for row in old:
+            row.status = "expired"
+            row.message = f"the rig's sentry did not acknowledge it within {expiry} s"
+        return old
 
     async def acknowledge(self, rig_id: int, action_id: int,
                           ack: ActionAck) -> dict[str, Any] | None:
