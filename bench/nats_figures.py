@@ -12,6 +12,7 @@ Needs PostgreSQL and NATS (JetStream) on 127.0.0.1, as on this machine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import tempfile
 import time
@@ -47,10 +48,8 @@ async def _delete_streams(prefix: str) -> None:
 
     client = await nats.connect(NATS_URL)
     for name in (f"{prefix.upper()}_REPORTS", f"KV_{prefix}_leases"):
-        try:
+        with contextlib.suppress(Exception):  # gone already
             await client.jetstream().delete_stream(name)
-        except Exception:
-            pass
     await client.close()
 
 

@@ -21,6 +21,9 @@ from quart_schema import QuartSchema
 
 from minerfarm import __version__
 from minerfarm.commander import alerts, errors, headers, pages, topics
+from minerfarm.commander.actions.api import actions_api
+from minerfarm.commander.actions.pages import action_pages
+from minerfarm.commander.actions.service import ActionService
 from minerfarm.commander.alerts.api import alerts_api
 from minerfarm.commander.alerts.pages import alert_pages
 from minerfarm.commander.api import sentry as sentry_api
@@ -85,11 +88,14 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
         QUART_AUTH_SALT="minerfarm admin session",
         BODY_TIMEOUT=settings.body_timeout_s,
     )
+    pubsub = pubsub or InProcessPubSub()
     state = CommanderState(
         settings=settings, password=password, fingerprint=fingerprint,
         limiter=LoginLimiter(settings.login_attempts, settings.login_backoff_max_s),
-        pubsub=pubsub or InProcessPubSub(), token_cache=TokenCache(),
+        pubsub=pubsub, token_cache=TokenCache(),
         metrics_token=MetricsToken(settings.data_dir),
+        # (state.db exists once serving: the lambda reads it then)
+        actions=ActionService(lambda: state.db(), pubsub, settings),
     )
     app.extensions[EXTENSION] = state
     # Quart types asgi_app with its own scope unions; the fast path speaks plain ASGI dicts.
@@ -109,6 +115,8 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     app.register_blueprint(tags_api)
     app.register_blueprint(alerts_api)
     app.register_blueprint(alert_pages)
+    app.register_blueprint(actions_api)
+    app.register_blueprint(action_pages)
     app.register_blueprint(sentry_api.blueprint())
     app.register_blueprint(metrics_route.blueprint())
     fragments.install(app)
@@ -163,6 +171,7 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
             nats_parts = await open_nats(state.settings, state.engine)
             app.extensions["minerfarm.nats"] = nats_parts
             state.queue, state.pubsub = nats_parts.queue, nats_parts.pubsub
+            state.actions.pubsub = nats_parts.pubsub  # wakes long-polls on every commander
         else:
             state.queue = SqliteIngestQueue(state.settings.queue_path,
                                             state.settings.queue_synchronous)

@@ -147,6 +147,20 @@ class Settings:
     alert_retention_days: int = setting(
         90, "Resolved alerts and their history older than this many days are deleted."
     )
+    action_limit_per_hour: int = setting(
+        3, "Remote actions (restart a miner, re-apply playbooks, reboot) one rig may be sent "
+        "in any hour; beyond that the commander gives up on the rig (recorded and notified "
+        "once) until the hour has passed."
+    )
+    action_backoff_s: int = setting(
+        60, "Seconds between two remote actions of the same kind on one rig; doubles with each "
+        "action of the hour (60, 120, 240 ...), so a failing rule cannot loop."
+    )
+    action_expiry_s: int = setting(
+        600, "A remote action its rig's sentry has not acknowledged within this many seconds "
+        "is marked expired and no longer delivered (a rig offline for long does not reboot "
+        "when it comes back)."
+    )
     live_queue: int = setting(
         2000, "Messages a live page may fall behind before it is told to reload (per websocket)."
     )

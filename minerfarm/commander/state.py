@@ -10,6 +10,7 @@ from quart import current_app
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+    from minerfarm.commander.actions.service import ActionService
     from minerfarm.commander.auth.password import AdminPassword
     from minerfarm.commander.auth.ratelimit import LoginLimiter
     from minerfarm.commander.auth.tokens import TokenCache
@@ -29,6 +30,7 @@ class CommanderState:
     limiter: LoginLimiter
     pubsub: PubSub
     token_cache: TokenCache
+    actions: ActionService  # remote actions on CPU/GPU rigs (alert rules call it too)
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = None
     queue: IngestQueue | None = None

@@ -34,3 +34,9 @@ def miner_logs(rig_id: int) -> str:
 def rig_operational_stats(kind: str, rig_id: int) -> str:
     """One rig reporting (for its detail page)."""
     return f"{_PREFIX[kind]}_operational_stats:{rig_id}"
+
+
+def rig_actions(rig_id: int) -> str:
+    """Remote actions of a CPU/GPU rig requested or acknowledged (wakes its sentry's
+    long-poll)."""
+    return f"rig_actions:{rig_id}"

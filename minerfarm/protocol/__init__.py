@@ -9,6 +9,8 @@ See ``shared/design/protocol.md`` (the contract). Modules:
 - :mod:`minerfarm.protocol.errors` - the JSON error shape.
 - :mod:`minerfarm.protocol.playbooks` - the playbook documents (desired playbooks, run reports,
   miner log lines), their size limits, and the placeholders.
+- :mod:`minerfarm.protocol.actions` - remote actions (restart a miner, re-apply playbooks,
+  reboot) and their acknowledgements.
 - :mod:`minerfarm.protocol.discovery` - finding the commander on the LAN (mDNS).
 
 Only the wire is here: the sentries' client, enrollment, spool and uplink are

@@ -4,6 +4,7 @@ and the placeholders it fills in when it runs one.
 - ``GET /api/v1/sentry/playbooks`` answers :class:`DesiredPlaybooks` (or 304).
 - ``POST /api/v1/sentry/playbook-runs`` takes one :class:`PlaybookRun` per playbook applied.
 - ``POST /api/v1/sentry/logs`` takes a :class:`LogBatch` of miner console lines.
+- Remote actions ride on the first: :mod:`minerfarm.protocol.actions`.
 
 Each size limit is one constant here; a sender cuts to it, the commander refuses beyond it.
 What the sentry receives is read leniently (unknown keys ignored: a newer commander may add
@@ -22,6 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from minerfarm.protocol.actions import Action
 from minerfarm.protocol.bounds import Clean, PlaybookId, to_utc
 
 REVISION_MAX = 64  # characters of a revision
@@ -78,11 +80,14 @@ class DesiredPlaybook(BaseModel):
 
 
 class DesiredPlaybooks(BaseModel):
-    """``GET /playbooks``: the rig's revision and every playbook it should run."""
+    """``GET /playbooks``: the rig's revision and every playbook it should run; ``actions``
+    (additive) only for a sentry that named the kinds it executes
+    (:mod:`minerfarm.protocol.actions`)."""
 
     model_config = ConfigDict(extra="ignore")
     revision: str
     playbooks: list[DesiredPlaybook]
+    actions: list[Action] = Field(default_factory=list)
 
 
 class PlaybookRun(BaseModel):

@@ -42,6 +42,10 @@ class SentryConfig(AgentConfig):
     interval_s: Annotated[float, Field(gt=0)] = 10.0
     spool_max_age_s: Annotated[float, Field(gt=0)] = DEFAULT_MAX_AGE_S
     spool_max_bytes: Annotated[int, Field(gt=0)] = DEFAULT_MAX_BYTES
+    # Remote actions: a reboot only where this says so; the command is an argv, never a shell.
+    allow_reboot: bool = False
+    reboot_command: list[str] = Field(default_factory=lambda: ["systemctl", "reboot"],
+                                      min_length=1)
 
 
 def _not_enrolled(directory: Path) -> NotEnrolled:

@@ -18,6 +18,7 @@ from typing import Any
 from minerfarm.agent.session import enroll_into, open_client, open_uplink, report
 from minerfarm.agent.spool import Spool
 from minerfarm.aio import alongside
+from minerfarm.sentry.actions.executor import ActionPolicy
 from minerfarm.sentry.config import FILES, SPOOL_FILE, load_config
 from minerfarm.sentry.playbooks.agent import PlaybookAgent
 from minerfarm.sentry.playbooks.client import PlaybookClient
@@ -48,7 +49,8 @@ async def run_sentry(directory: Path, options: RunOptions,
     spool = Spool(directory / SPOOL_FILE, max_age_s=config.spool_max_age_s,
                   max_bytes=config.spool_max_bytes)
     client = open_client(PlaybookClient, link, directory, interval)
-    playbooks = PlaybookAgent(client, directory)
+    playbooks = PlaybookAgent(client, directory, actions=ActionPolicy(
+        allow_reboot=config.allow_reboot, reboot_command=tuple(config.reboot_command)))
     uplink = open_uplink(client, spool, interval, options.max_retry_s)
     runtime = SentryRuntime(uplink, [ConfigMiners(config.miners), playbooks, *extra_sources],
                             interval_s=interval)

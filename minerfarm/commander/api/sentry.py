@@ -1,7 +1,8 @@
 """The sentry API (``/api/v1/sentry``), protocol v1: every request carries a rig token.
 
 :func:`blueprint` builds it (one per app): ``hello`` and ``reports`` here, and the routes of
-the features that talk to sentries, each added explicitly (:mod:`..playbooks.sentry_api`).
+the features that talk to sentries, each added explicitly (:mod:`..playbooks.sentry_api`,
+:mod:`..actions.sentry_api`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from quart import Blueprint, Response, g, request
 from quart_schema import document_request, document_response, validate_response
 from sqlalchemy import select
 
+from minerfarm.commander.actions import sentry_api as actions
 from minerfarm.commander.api.schemas import Hello
 from minerfarm.commander.auth.guard import SENTRY_BLUEPRINT
 from minerfarm.commander.auth.tokens import rig_for_bearer
@@ -32,6 +34,7 @@ def blueprint() -> Blueprint:
     sentry_api.add_url_rule("/hello", view_func=hello, methods=["GET"])
     sentry_api.add_url_rule("/reports", view_func=post_reports, methods=["POST"])
     playbooks.register(sentry_api)
+    actions.register(sentry_api)
     return sentry_api
 
 

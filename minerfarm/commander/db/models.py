@@ -401,3 +401,34 @@ class AlertSilence(Base):
     until: Mapped[datetime] = mapped_column(UtcDateTime)
     reason: Mapped[str] = mapped_column(String(256), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RigAction(Base):
+    """A remote action on a CPU/GPU rig, and its audit log: who asked, what, when, and what
+    became of it (``status``: ``pending`` until the sentry acknowledges it with ``done``,
+    ``failed`` or ``refused``; ``expired`` when it never did in time; ``gave_up`` is the loop
+    protection's own record of having stopped repeating)."""
+
+    __tablename__ = "rig_actions"
+    __table_args__ = (Index("ix_rig_actions_rig_requested", "rig_id", "requested_at"),
+                      {"sqlite_autoincrement": True})
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    miner: Mapped[str | None] = mapped_column(String(128))
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    message: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RigActionKinds(Base):
+    """The action kinds a rig's sentry said it executes (its long-poll's ``actions=``)."""
+
+    __tablename__ = "rig_action_kinds"
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    kinds: Mapped[str] = mapped_column(String(128))
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -11,6 +11,7 @@ from typing import Any
 
 from quart import render_template, request
 
+from minerfarm.commander.actions.panel import action_panel
 from minerfarm.commander.dashboard.charts import RANGES, series
 from minerfarm.commander.dashboard.index_query import SORTS, STATES, IndexQuery, index_view
 from minerfarm.commander.ingest import deadletter
@@ -35,7 +36,8 @@ def _done_notice() -> str | None:
     return f"Deleted {count} rig{'s' if count != 1 else ''}."
 
 
-async def render_index(kind: str, error: str | None = None) -> str:
+async def render_index(kind: str, error: str | None = None,
+                       action_results: list[dict[str, Any]] | None = None) -> str:
     farm = fragments.aggregator()
     engine = commander_state().engine
     dead = await deadletter.count(engine) if engine is not None else 0
@@ -45,10 +47,13 @@ async def render_index(kind: str, error: str | None = None) -> str:
             farm=farm.totals(), error=error, dead_letters=dead, **_live_context())
     query = IndexQuery.parse(request.args)
     view = index_view(farm, kind, query, datetime.now(UTC))
+    action_rigs = sorted(((d.id, d.name) for d in farm.rigs.values() if d.kind == "cpu_gpu"),
+                         key=lambda rig: rig[1].lower())
     return await render_template(
         "rigs.html", rows=await fragments.index_rows(farm, view.rows), view=view, query=query,
         states=STATES, sorts=SORTS, farm=farm.totals(), error=error or query.problem or None,
-        notice=_done_notice(), dead_letters=dead, **_live_context())
+        notice=_done_notice(), dead_letters=dead, action_rigs=action_rigs,
+        action_results=action_results, **_live_context())
 
 
 @routes.get("/")
@@ -66,15 +71,18 @@ async def rig_detail(rig_id: int) -> Any:
     return await render_rig(rig_id)
 
 
-async def render_rig(rig_id: int, error: str | None = None, status: int = 200,
+async def render_rig(rig_id: int, error: str | None = None, status: int = 200, *,
+                     action_notice: str | None = None, action_error: str | None = None,
                      **typed: str) -> Any:
     """``typed``: what a refused form had in it, shown again (``tags_typed``)."""
     farm = fragments.aggregator()
     digest = farm.rigs.get(rig_id)
     if digest is None:
         return await gone.rig_gone(rig_id)
+    panel = await action_panel(rig_id) if digest.kind == "cpu_gpu" else None
     page = await render_template("rig.html", rig=digest, online=farm.is_online(digest),
-                                 error=error, **typed, **_live_context())
+                                 error=error, panel=panel, action_notice=action_notice,
+                                 action_error=action_error, **typed, **_live_context())
     return page, status
 
 

@@ -2,7 +2,8 @@
 playbook revision at once instead of at its next 60 s poll.
 
 It subscribes to the rig's topic (:func:`topics.rig`, where every playbook change is published)
-*before* re-reading the revision, so a change between the two is not missed.
+*before* re-reading the revision, so a change between the two is not missed. For a sentry that
+takes remote actions it also wakes on a new action (:func:`topics.rig_actions`).
 """
 
 from __future__ import annotations
@@ -26,18 +27,25 @@ async def current_rig(rig_id: int) -> Rig:
     return rig
 
 
-async def wait_for_revision_change(rig: Rig, known: str, wait_s: float) -> Rig:
-    """The rig as it is when its revision differs from ``known``, or after ``wait_s``."""
+async def wait_for_revision_change(rig: Rig, known: str, wait_s: float,
+                                   actions: bool = False) -> Rig:
+    """The rig as it is when its revision differs from ``known``, or after ``wait_s``; with
+    ``actions``, also as soon as an action is requested for it (or one was pending)."""
     state = commander_state()
-    async with state.pubsub.subscribe([topics.rig(rig.kind, rig.id)], maxsize=16) as updates:
+    watched = [topics.rig(rig.kind, rig.id)] + ([topics.rig_actions(rig.id)] if actions else [])
+    async with state.pubsub.subscribe(watched, maxsize=16) as updates:
         current = await current_rig(rig.id)
         if str(current.playbook_revision) != known:
+            return current
+        if actions and await state.actions.deliver(rig.id):
             return current
 
         async def changed() -> None:
             async for message in updates:
                 if message.event == "deleted" or "playbook_revision" in message.data \
-                        or message.event == "overflow":
+                        or message.event == "overflow" or (
+                            message.topic == watched[-1] and message.event == "created"
+                            and actions):
                     return
 
         with contextlib.suppress(TimeoutError):

@@ -17,6 +17,7 @@ from minerfarm.commander.playbooks.longpoll import MAX_WAIT_S, current_rig, wait
 from minerfarm.commander.playbooks.store import desired_playbooks
 from minerfarm.commander.state import commander_state
 from minerfarm.protocol import playbooks as wire
+from minerfarm.protocol.actions import ACTIONS_PARAM, Action, parse_kinds
 
 
 def register(sentry_api: Blueprint) -> None:
@@ -30,17 +31,32 @@ async def get_playbooks() -> Any:
 
     ``?wait=S`` (at most 60): a long-poll; while the revision is the one named, the answer waits
     up to S seconds for it to change (then 200), else 304.
+
+    ``?actions=restart_miner,...`` (additive): the kinds of remote action this sentry runs.
+    Its unacknowledged actions come in ``actions``; while there are some the answer is a 200
+    at once, even for the revision it has, and a new one ends the wait.
     """
     known = request.headers.get("If-None-Match", "").strip('"')
+    takes = request.args.get(ACTIONS_PARAM)
+    service = commander_state().actions
     rig = await current_rig(g.rig.id)  # g.rig may be up to a few seconds old: read afresh
-    if known == str(rig.playbook_revision):
+    actions: list[Action] = []
+    if takes is not None:
+        await service.sentry_kinds(rig.id, parse_kinds(takes))
+        actions = await service.deliver(rig.id)
+    if known == str(rig.playbook_revision) and not actions:
         wait = _wait_seconds(request.args.get("wait"))
         if wait > 0:
-            rig = await wait_for_revision_change(rig, known, wait)
+            rig = await wait_for_revision_change(rig, known, wait, actions=takes is not None)
+            if takes is not None:
+                actions = await service.deliver(rig.id)
     revision = str(rig.playbook_revision)
-    if known == revision:
+    if known == revision and not actions:
         return "", 304, {"ETag": f'"{revision}"'}
-    answer = (await desired_playbooks(rig)).model_dump(mode="json")
+    desired = await desired_playbooks(rig)
+    desired.actions = actions
+    # (an older sentry is answered exactly as before)
+    answer = desired.model_dump(mode="json", exclude={"actions"} if takes is None else None)
     return answer, 200, {"ETag": f'"{revision}"'}
 
 

@@ -1,6 +1,7 @@
 """The playbook side of a sentry, in one object for the run loop:
 
-- ``run()``: the watcher (apply revisions) and the log shipper; stops the miners on exit;
+- ``run()``: the watcher (apply revisions, run remote actions) and the log shipper; stops the
+  miners on exit;
 - ``miners()``: a :class:`~minerfarm.sentry.targets.MinerSource` of the running miners, read
   by the adapter their catalog entry names (``api_kind``) on ``api_port``;
 - ``remove_everything()``: a :class:`~minerfarm.sentry.removal.RigRemovalHook` (410): stop the
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from minerfarm.aio import Backoff, task_group
 from minerfarm.protocol.playbooks import API_HOST
+from minerfarm.sentry.actions.executor import ActionExecutor, ActionPolicy
 from minerfarm.sentry.miners import REGISTRY
 from minerfarm.sentry.playbooks.applier import Applier
 from minerfarm.sentry.playbooks.client import PlaybookClient
@@ -31,13 +33,15 @@ log = logging.getLogger(__name__)
 class PlaybookAgent:
     def __init__(self, client: PlaybookClient, directory: Path, *, poll_s: float = 60.0,
                  wait_s: float = 30.0, backoff: Backoff | None = None,
-                 log_interval_s: float = 2.0) -> None:
+                 log_interval_s: float = 2.0, actions: ActionPolicy | None = None) -> None:
         self.layout = Layout(directory)
         self.shipper = LogShipper(client, interval_s=log_interval_s)
         self.supervisor = Supervisor(self.shipper.add, backoff)
         self.applier = Applier(self.layout, self.supervisor)
+        self.executor = ActionExecutor(self.applier, actions or ActionPolicy(),
+                                       state_file=self.layout.actions)
         self.watcher = PlaybookWatcher(client, self.applier, poll_s=poll_s, wait_s=wait_s,
-                                       state_file=self.layout.applied)
+                                       state_file=self.layout.applied, actions=self.executor)
 
     async def run(self) -> None:
         try:

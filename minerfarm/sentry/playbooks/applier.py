@@ -63,6 +63,14 @@ class Applier:
                      len(runs), len(ready))
             return runs
 
+    async def restart_miners(self, playbook_id: int | None = None) -> list[int]:
+        """Restart one playbook's miner (None: every miner); the ids restarted. Never while a
+        revision is being applied."""
+        async with self._lock:
+            wanted = [spec.playbook_id for spec in self.supervisor.running()
+                      if playbook_id is None or spec.playbook_id == playbook_id]
+            return [i for i in wanted if await self.supervisor.restart(i)]
+
     async def _run(self, playbook: DesiredPlaybook) -> RunOutcome:
         private_dir = self.layout.playbook_dir(playbook.id) / "runner"
         cancel = threading.Event()

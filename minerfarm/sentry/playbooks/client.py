@@ -5,20 +5,26 @@ tree as :class:`~minerfarm.agent.client.CommanderClient`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import httpx
 from pydantic import ValidationError
 
 from minerfarm.agent.client import CommanderClient, CommanderUnreachable
+from minerfarm.protocol.actions import ACTIONS_PARAM, ActionAck
 from minerfarm.protocol.playbooks import DesiredPlaybooks, LogBatch, PlaybookRun
 
 
 class PlaybookClient(CommanderClient):
-    async def wait_for_playbooks(self, revision: str | None,
-                                 wait_s: float) -> DesiredPlaybooks | None:
+    async def wait_for_playbooks(self, revision: str | None, wait_s: float,
+                                 actions: Sequence[str] = ()) -> DesiredPlaybooks | None:
         """The rig's playbooks; with a known revision the commander holds the answer up to
-        ``wait_s`` for it to change. None: still current (304)."""
+        ``wait_s`` for it to change. None: still current (304). ``actions``: the remote
+        action kinds this sentry runs (the answer then carries the pending ones)."""
         headers = {"If-None-Match": f'"{revision}"'} if revision is not None else {}
         params = {"wait": f"{wait_s:g}"} if revision is not None and wait_s > 0 else {}
+        if actions:
+            params[ACTIONS_PARAM] = ",".join(actions)
         answer = await self._request("GET", "/playbooks", headers=headers, params=params,
                                      timeout=httpx.Timeout(wait_s + 15.0))
         if answer.status_code == 304:
@@ -37,3 +43,7 @@ class PlaybookClient(CommanderClient):
 
     async def post_logs(self, batch: LogBatch) -> None:
         await self._request("POST", "/logs", json=batch.model_dump(mode="json"))
+
+    async def post_action_ack(self, action_id: int, ack: ActionAck) -> None:
+        await self._request("POST", f"/actions/{int(action_id)}",
+                            json=ack.model_dump(mode="json", exclude_none=True))

@@ -6,6 +6,7 @@
 ``playbooks/.ansible/``               Ansible's home and temp files
 ``logs/playbook-<id>.log``            the miner's console (rotated)
 ``playbook-state/applied.json``      the last revision applied (a restarted sentry resumes it)
+``playbook-state/actions.json``      remote actions run, with their outcomes (each runs once)
 
 All of these (:meth:`Layout.state_dirs`) are removed when the rig is.
 """
@@ -60,6 +61,10 @@ class Layout:
     @property
     def applied(self) -> Path:
         return self.root / "playbook-state" / "applied.json"
+
+    @property
+    def actions(self) -> Path:
+        return self.root / "playbook-state" / "actions.json"
 
     def log_file(self, playbook_id: int) -> Path:
         return self.logs / f"playbook-{int(playbook_id)}.log"

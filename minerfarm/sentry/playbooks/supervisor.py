@@ -108,6 +108,15 @@ class Supervisor:
         self._miners[spec.playbook_id] = _Supervised(spec, self.sink, self.backoff.fresh(),
                                                    self.stable_s)
 
+    async def restart(self, playbook_id: int) -> bool:
+        """Stop the playbook's miner and start it again (a fresh backoff); False: none runs."""
+        miner = self._miners.pop(playbook_id, None)
+        if miner is None:
+            return False
+        await miner.stop()
+        self.start(miner.spec)
+        return True
+
     async def stop_all(self) -> None:
         miners, self._miners = list(self._miners.values()), {}
         await asyncio.gather(*(m.stop() for m in miners))

@@ -5,41 +5,57 @@ and each playbook's outcome sent with ``POST /playbook-runs`` (kept and resent w
 commander is unreachable). ``TokenInvalid`` and ``RigRemoved`` propagate to the run loop.
 
 The last applied revision is saved (``state_file``): a restarted sentry applies it at once, so
-the miners run again even while the commander is unreachable, then asks for newer ones."""
+the miners run again even while the commander is unreachable, then asks for newer ones.
+
+With an :class:`~minerfarm.sentry.actions.executor.ActionExecutor` it names the action kinds
+it runs in the long-poll, runs the actions an answer carries (after applying its revision, if
+new; an unchanged revision is not applied again) and acknowledges each (kept and resent while
+the commander is unreachable)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
 from minerfarm.agent.client import CommanderUnreachable, RequestRejected
 from minerfarm.aio import Backoff
+from minerfarm.protocol.actions import ActionAck
 from minerfarm.protocol.playbooks import DesiredPlaybooks, PlaybookRun
 from minerfarm.sentry.playbooks.applier import Applier
+
+if TYPE_CHECKING:
+    from minerfarm.sentry.actions.executor import ActionExecutor
 
 log = logging.getLogger(__name__)
 
 
 class PlaybookFeed(Protocol):
-    async def wait_for_playbooks(self, revision: str | None,
-                                 wait_s: float) -> DesiredPlaybooks | None: ...
+    async def wait_for_playbooks(self, revision: str | None, wait_s: float,
+                                 actions: Sequence[str] = ()) -> DesiredPlaybooks | None: ...
 
     async def post_playbook_run(self, run: PlaybookRun) -> None: ...
+
+    async def post_action_ack(self, action_id: int, ack: ActionAck) -> None: ...
 
 
 class PlaybookWatcher:
     def __init__(self, client: PlaybookFeed, applier: Applier, *, poll_s: float = 60.0,
                  wait_s: float = 30.0, retry_max_s: float = 60.0,
-                 state_file: Path | None = None) -> None:
+                 state_file: Path | None = None,
+                 actions: ActionExecutor | None = None) -> None:
         self.client, self.applier, self.state_file = client, applier, state_file
         self.poll_s, self.wait_s, self.retry_max_s = poll_s, wait_s, retry_max_s
+        self.actions = actions
         self.revision: str | None = None
+        self.desired: DesiredPlaybooks | None = None  # the revision last applied
         self._unsent: list[PlaybookRun] = []
+        self._unacked: list[tuple[int, ActionAck]] = []
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -52,7 +68,8 @@ class PlaybookWatcher:
             started = loop.time()
             try:
                 await self._send_runs()
-                desired = await self.client.wait_for_playbooks(self.revision, self.wait_s)
+                await self._send_acks()
+                desired = await self._wait()
             except CommanderUnreachable as exc:
                 delay = retry.next()
                 log.info("playbooks: %s; retrying in %.0f s", exc, delay)
@@ -64,20 +81,55 @@ class PlaybookWatcher:
                 if answered_in < self.wait_s / 2:  # no long-poll there: plain polling
                     await asyncio.sleep(max(0.0, self.poll_s - answered_in))
                 continue
-            await self._apply(desired)
+            if desired.revision != self.revision or not desired.actions:
+                await self._apply(desired)
+            await self._run_actions(desired)
 
-    async def _apply(self, desired: DesiredPlaybooks, save: bool = True) -> None:
+    async def _wait(self) -> DesiredPlaybooks | None:
+        kinds = self.actions.kinds if self.actions is not None else ()
+        if kinds:
+            return await self.client.wait_for_playbooks(self.revision, self.wait_s, kinds)
+        return await self.client.wait_for_playbooks(self.revision, self.wait_s)
+
+    async def _apply(self, desired: DesiredPlaybooks, save: bool = True) -> list[PlaybookRun]:
         revision = desired.revision
+        desired = desired.model_copy(update={"actions": []})  # (never saved, never rerun)
         log.info("playbook revision %s: applying %d playbooks", revision,
                  len(desired.playbooks))
-        self._unsent.extend(await self.applier.apply(desired))
-        self.revision = revision  # applied (or failed and reported): not retried in a loop
+        runs = await self.applier.apply(desired)
+        self._unsent.extend(runs)
+        self.revision, self.desired = revision, desired  # not retried in a loop if it failed
         if save:
             await asyncio.to_thread(self._save, desired)
         try:
             await self._send_runs()
         except CommanderUnreachable as exc:
             log.info("playbook runs kept for later: %s", exc)
+        return runs
+
+    async def reapply(self) -> list[PlaybookRun] | None:
+        """The last applied revision, applied again (None: none was yet)."""
+        return await self._apply(self.desired, save=False) if self.desired is not None else None
+
+    async def _run_actions(self, desired: DesiredPlaybooks) -> None:
+        if self.actions is None or not desired.actions:
+            return
+        for action in desired.actions:
+            self._unacked.append((action.id, await self.actions.execute(action, self.reapply)))
+        try:
+            await self._send_acks()
+        except CommanderUnreachable as exc:
+            log.info("action acknowledgements kept for later: %s", exc)
+
+    async def _send_acks(self) -> None:
+        while self._unacked:
+            action_id, ack = self._unacked[0]
+            try:
+                await self.client.post_action_ack(action_id, ack)
+            except RequestRejected as exc:
+                log.warning("commander refused the acknowledgement of action %s: %s",
+                            action_id, exc)
+            self._unacked.pop(0)
 
     async def _send_runs(self) -> None:
         while self._unsent:
