@@ -38,6 +38,9 @@ async def start(state: CommanderState) -> AlertEngine:
                          notifier, app_state=state)
     await engine.start()
     state.extras[ENGINE] = engine
+    actions = getattr(state, "actions", None)
+    if actions is not None:  # the watchdog's loop protection gave up: tell the rule's channels
+        actions.on_gave_up.append(engine.gave_up)
     return engine
 
 

@@ -354,6 +354,21 @@ class AlertEngine:
                 log.exception("alerts: action %s for rig %s failed", change.rule.action, rig_id)
 
 
+    async def gave_up(self, event: Any) -> None:
+        """The watchdog stopped acting on a rig (``actions.GaveUp``): said once, on the
+        channels of the rule that asked for the action."""
+        requested_by = str(getattr(event, "requested_by", ""))
+        rule_id = requested_by.removeprefix("rule:")
+        rule = next((r for r in self.rules if str(r.id) == rule_id), None)
+        if rule is None:
+            return
+        self.notifier.enqueue(list(rule.channel_ids or []), Notification(
+            state="gave up", rule=rule.name, rig=str(event.rig_name),
+            value=f"{event.kind} was sent {event.actions_in_hour} times in the last hour; "
+                  f"no more until the hour has passed: look at the rig",
+            at=event.at))
+
+
 def _plain(rule: AlertRule) -> Rule:
     return Rule(rule.id, rule.name, KINDS[rule.kind], rule.threshold, rule.hysteresis,
                 rule.sensor, rule.for_s, None if rule.rig_ids is None else frozenset(rule.rig_ids),
