@@ -38,6 +38,7 @@ from minerfarm.commander.db.models import (
 )
 from minerfarm.commander.pubsub import PubSub
 from minerfarm.commander.settings import Settings
+from minerfarm.commander.tags.rules import matches, parse_selector
 
 log = logging.getLogger(__name__)
 Key = tuple[int, int, str]  # (rule id, rig id, subject)
@@ -215,6 +216,9 @@ class AlertEngine:
                 changed | tracked.get(rule.id, set())
             if rule.rig_ids is not None:
                 rigs = [r for r in rule.rig_ids if r in rigs]
+            if rule.tags:  # tagged now: a rig tagged later is watched from then on
+                farm = self.aggregator.rigs
+                rigs = [r for r in rigs if r in farm and matches(farm[r].tags, list(rule.tags))]
             for rig_id in rigs:
                 for snap in subjects.get(rig_id, ()):
                     change = self._step(rule, rule.kind, snap, now)
@@ -372,7 +376,8 @@ class AlertEngine:
 def _plain(rule: AlertRule) -> Rule:
     return Rule(rule.id, rule.name, KINDS[rule.kind], rule.threshold, rule.hysteresis,
                 rule.sensor, rule.for_s, None if rule.rig_ids is None else frozenset(rule.rig_ids),
-                tuple(rule.channel_ids or ()), rule.action)
+                tuple(rule.channel_ids or ()), rule.action,
+                tuple(parse_selector((rule.selector or {}).get("tags") or "")))
 
 
 async def _baselines(session: AsyncSession, now: datetime) -> dict[tuple[int, str], float]:

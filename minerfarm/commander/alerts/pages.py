@@ -97,6 +97,7 @@ async def create_rule() -> ResponseReturnValue:
         "sensor": form.get("sensor") or None, "action": form.get("action") or None,
         "channel_ids": [int(i) for i in form.getlist("channel_ids") if i.isdigit()],
         "rig_ids": [int(i) for i in form.getlist("rig_ids") if i.isdigit()] or None,
+        "selector": {"tags": form["tags"].strip()} if form.get("tags", "").strip() else None,
     }
     try:
         await store.save_rule(RuleIn(**values))

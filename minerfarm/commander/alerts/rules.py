@@ -188,6 +188,7 @@ class Rule:
     rig_ids: frozenset[int] | None
     channel_ids: tuple[int, ...]
     action: str | None
+    tags: tuple[str, ...] = ()  # the rule's tag selector: rigs carrying all of them
 
 
 Verdict = tuple[bool | None, float | None]

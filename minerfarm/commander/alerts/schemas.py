@@ -7,13 +7,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from minerfarm.commander.alerts.rules import ACTIONS, KINDS
+from minerfarm.commander.tags.rules import parse_selector
 from minerfarm.protocol.bounds import RowIdValue
 
 Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
 Figure = Annotated[float, Field(ge=-1e18, le=1e18, allow_inf_nan=False)]
 Seconds = Annotated[int, Field(ge=0, le=30 * 86400)]
-# Selectors other than rig ids (tags, ...) register here; an empty registry refuses them all.
-SELECTORS: dict[str, Any] = {}
+# Selectors other than rig ids, each with its parser (a ValueError says what is wrong):
+# {"tags": "site:berlin rack:a3"} takes the rigs carrying every one of those tags.
+SELECTORS: dict[str, Any] = {"tags": parse_selector}
 
 
 class Strict(BaseModel):
@@ -50,9 +52,15 @@ def check_rule(values: dict[str, Any]) -> dict[str, Any]:
     if sensor is not None and sensor not in kind.sensors:
         allowed = ", ".join(kind.sensors) or "none"
         raise ValueError(f"sensor: {kind.name} takes {allowed}")
-    unknown = sorted(set(values.get("selector") or {}) - set(SELECTORS))
+    selector = values.get("selector") or {}
+    unknown = sorted(set(selector) - set(SELECTORS))
     if unknown:
-        raise ValueError(f"selector: {', '.join(unknown)} is not known (use rig_ids)")
+        raise ValueError(f"selector: {', '.join(unknown)} is not known (use tags or rig_ids)")
+    for name, value in selector.items():
+        try:
+            SELECTORS[name](value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"selector.{name}: {exc}") from None
     if values.get("action") not in (None, *ACTIONS):
         raise ValueError(f"action: one of {', '.join(ACTIONS)}")
     return values
