@@ -36,6 +36,10 @@ from minerfarm.commander.datadir import ensure_data_dir, session_secret
 from minerfarm.commander.db.engine import make_engine, make_sessionmaker
 from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.db.models import read_json
+from minerfarm.commander.events.api import events_api
+from minerfarm.commander.events.pages import event_pages
+from minerfarm.commander.events.recorder import EventRecorder
+from minerfarm.commander.health.assess import HealthLimits
 from minerfarm.commander.ingest.consumer import IngestConsumer
 from minerfarm.commander.ingest.fastpath import ReportsFastPath
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
@@ -98,6 +102,8 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     app.register_blueprint(playbook_pages)
     app.register_blueprint(admin_api)
     app.register_blueprint(playbooks_api)
+    app.register_blueprint(events_api)
+    app.register_blueprint(event_pages)
     app.register_blueprint(sentry_api.blueprint())
     fragments.install(app)
     errors.register(app)  # its body check runs first: the guard reads forms (CSRF) too
@@ -152,9 +158,15 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
                 zeroconf_advert.advertised_addresses(state.settings.host)))
             advertiser.start()
             app.extensions["minerfarm.zeroconf"] = advertiser
-        state.aggregator = FarmAggregator(state.settings.offline_after_s,
-                                           state.settings.clock_skew_flag_s)
+        state.aggregator = FarmAggregator(
+            state.settings.offline_after_s, state.settings.clock_skew_flag_s,
+            HealthLimits(state.settings.gpu_hot_c, state.settings.gpu_mem_hot_c))
         await state.aggregator.follow(state.pubsub, state.sessions)
+        state.events = EventRecorder(state.engine, state.pubsub, state.aggregator,
+                                     state.settings.event_retention_days,
+                                     min(5.0, max(0.5, state.settings.offline_after_s / 6)))
+        state.events.start()  # after the farm model: it reads the digests the model applied
+        tasks.append(asyncio.create_task(state.events.run(), name="events"))
         tasks.append(asyncio.create_task(run_rollups(state.engine, state.settings),
                                          name="rollups"))
         tasks.append(asyncio.create_task(fragments.warm(app), name="dashboard-warm-up"))

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from minerfarm.commander.auth.ratelimit import LoginLimiter
     from minerfarm.commander.auth.tokens import TokenCache
     from minerfarm.commander.dashboard.aggregator import FarmAggregator
+    from minerfarm.commander.events.recorder import EventRecorder
     from minerfarm.commander.ingest.consumer import IngestConsumer
     from minerfarm.commander.ingest.queue import SqliteIngestQueue
     from minerfarm.commander.pubsub import PubSub
@@ -33,6 +34,7 @@ class CommanderState:
     queue: SqliteIngestQueue | None = None
     consumer: IngestConsumer | None = None
     aggregator: FarmAggregator | None = None
+    events: EventRecorder | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def db(self) -> AsyncSession:

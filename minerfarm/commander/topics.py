@@ -34,3 +34,8 @@ def miner_logs(rig_id: int) -> str:
 def rig_operational_stats(kind: str, rig_id: int) -> str:
     """One rig reporting (for its detail page)."""
     return f"{_PREFIX[kind]}_operational_stats:{rig_id}"
+
+
+def rig_events(rig_id: int) -> str:
+    """New events of a rig or of its ASICs (its event log, its pages)."""
+    return f"rig_events:{rig_id}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import socket
 import sys
 import tempfile
@@ -49,7 +48,7 @@ def _closed_port() -> int:
 
 
 class _Slow(SimpleHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         threading.Event().wait(5)  # longer than the task's timeout
 
     def log_message(self, *_: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from quart import redirect, render_template, request, url_for
 
 from minerfarm.commander.dashboard.charts import RANGES, series
+from minerfarm.commander.events import store as events
 from minerfarm.commander.ingest import deadletter
 from minerfarm.commander.pages import fragments
 from minerfarm.commander.pages.routes import Routes
@@ -19,7 +20,7 @@ from minerfarm.commander.state import commander_state
 routes = Routes()
 
 
-def _live_context() -> dict[str, Any]:
+def live_context() -> dict[str, Any]:
     return {"offline_after_s": commander_state().settings.offline_after_s,
             "now_epoch": int(time.time())}
 
@@ -31,7 +32,7 @@ async def render_index(kind: str, error: str | None = None) -> str:
     dead = await deadletter.count(engine) if engine is not None else 0
     return await render_template(template, rows=await fragments.index_rows(farm, kind),
                                  farm=farm.totals(), error=error, dead_letters=dead,
-                                 **_live_context())
+                                 **live_context())
 
 
 @routes.get("/")
@@ -54,8 +55,10 @@ async def render_rig(rig_id: int, error: str | None = None, status: int = 200) -
     digest = farm.rigs.get(rig_id)
     if digest is None:
         return redirect(url_for("pages.index"))
+    async with commander_state().db() as session:
+        recent = await events.recent(session, rig_id)
     page = await render_template("rig.html", rig=digest, online=farm.is_online(digest),
-                                 error=error, **_live_context())
+                                 error=error, events=recent, **live_context())
     return page, status
 
 
@@ -65,9 +68,11 @@ async def asic_detail(rig_id: int, identity: str) -> Any:
     digest = farm.rigs.get(rig_id)
     if digest is None or digest.kind != "asic":
         return redirect(url_for("pages.asic_index"))
+    async with commander_state().db() as session:
+        recent = await events.recent(session, rig_id, asic=identity)
     return await render_template("asic.html", rig=digest, asic=digest.asic(identity),
                                  identity=identity, online=farm.is_online(digest),
-                                 **_live_context())
+                                 events=recent, **live_context())
 
 
 @routes.get("/rigs/<int:rig_id>/series")

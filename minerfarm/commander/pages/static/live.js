@@ -45,7 +45,7 @@
       }
       const into = op.into && document.getElementById(op.into);
       if (into) {
-        into.insertAdjacentHTML("beforeend", op.html);
+        into.insertAdjacentHTML(op.at === "start" ? "afterbegin" : "beforeend", op.html);
         watchRow(document.getElementById(op.id));
       }
     } else if (op.op === "remove") {
