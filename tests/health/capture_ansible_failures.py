@@ -55,6 +55,14 @@ class _Slow(SimpleHTTPRequestHandler):
         pass
 
 
+class _Unavailable(SimpleHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_error(503, "Service Unavailable")
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *_: Any) -> None:
         pass
@@ -99,10 +107,12 @@ def main() -> None:
     good = hashlib.sha256(b"not really a tarball").hexdigest()
     server, base = _serve(functools.partial(_Quiet, directory=str(files)))
     slow, slow_base = _serve(_Slow)
+    down, down_base = _serve(_Unavailable)
     cases = [
         _install(work, "dns", "https://no-such-host.invalid/miner.tar.gz", good),
         _install(work, "refused", f"http://127.0.0.1:{_closed_port()}/miner.tar.gz", good),
         _install(work, "not_found", f"{base}/missing.tar.gz", good),
+        _install(work, "http_503", f"{down_base}/miner.tar.gz", good),
         _install(work, "checksum", f"{base}/miner.tar.gz", "0" * 64),
         _install(work, "no_checksum", f"{base}/miner.tar.gz", ""),
         _install(work, "unpack", f"{base}/miner.tar.gz", good),
@@ -117,6 +127,7 @@ def main() -> None:
     ]
     server.shutdown()
     slow.shutdown()
+    down.shutdown()
     OUT.write_text(json.dumps(cases, indent=2) + "\n")
     for case in cases:
         print(case["case"], case["status"], case["failed_task"], "|",
