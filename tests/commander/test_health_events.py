@@ -157,3 +157,31 @@ async def test_events_are_stored_paged_and_sent_live(served: Any) -> None:
 
     events = await _until(offline, "an offline event", timeout=10)
     assert len(events) == 1 and events[0]["message"].startswith("offline: no report since")
+
+
+async def test_stored_reports_read_as_labelled_summaries_with_raw_json_behind_a_toggle(
+        served: Any) -> None:
+    client = served.test_client()
+    await _login(client)
+    rig_id, sentry = await _rig(client, "summaries")
+    miner = {"software": "xmrig", "version": "6.22.1", "coin": "XMR", "hashrate_hs": 4884.25,
+             "pool": "pool.example:3333", "shares": {"accepted": 12, "rejected": 1},
+             "running": True}
+    gpu = {"index": 0, "name": "RTX 3070", "temp_c": 64.4, "power_w": 118.0}
+    answer = await client.post("/api/v1/sentry/reports", headers=sentry, json={
+        "reports": [report(1, miners=[miner], gpus=[gpu])]})
+    assert answer.status_code == 202
+
+    async def shown() -> str | None:
+        page = await _page(client, f"/rigs/{rig_id}/reports")
+        return page if 'id="report-1"' in page else None
+
+    page = await _until(shown, "the report on the reports page")
+    entry = re.search(r'<article class="report" id="report-1">.*?</article>', page, re.S)
+    assert entry
+    labelled = entry.group(0).split('<details class="raw">')[0]
+    assert "<dt>xmrig 6.22.1</dt>" in labelled
+    assert "4.88 kH/s XMR · shares 12 accepted / 1 rejected · pool pool.example:3333" in labelled
+    assert "<dt>GPU 0</dt><dd>RTX 3070 · 64 °C · 118 W</dd>" in labelled
+    assert "{" not in labelled  # no JSON outside the toggle
+    assert "<summary>raw</summary><pre>{" in entry.group(0)
