@@ -27,6 +27,7 @@ from minerfarm.commander.pubsub import Message, PubSub
 log = logging.getLogger(__name__)
 PENDING_MAX = 100_000  # events waiting for the writer; beyond, the oldest are dropped (logged)
 PRUNE_EVERY_S = 3600.0
+FAILURES_MAX = 60  # writes of one batch (every few seconds: minutes of a database outage)
 
 
 class EventRecorder:
@@ -40,6 +41,7 @@ class EventRecorder:
         self.dropped = 0
         self.wake = asyncio.Event()
         self.written = 0
+        self.failures = 0
 
     def start(self) -> None:
         """Seed the memory from the farm model (loaded), then follow the bus."""
@@ -110,8 +112,15 @@ class EventRecorder:
         try:
             rows = await store.write(self.engine, batch)
         except Exception:
-            self.pending[:0] = batch  # kept for the next round (the database may be back)
+            self.failures += 1
+            if self.failures < FAILURES_MAX:
+                self.pending[:0] = batch  # kept for the next round (the database may be back)
+            else:
+                log.error("events: %d events dropped after %d failed writes", len(batch),
+                          self.failures)
+                self.failures = 0
             raise
+        self.failures = 0
         self.written += len(rows)
         for row in rows:
             await self.pubsub.publish(topics.rig_events(row.rig_id), "created",

@@ -100,6 +100,10 @@
         el.textContent = online ? "online" : "offline";
         const row = el.closest("tr");
         if (row) row.classList.toggle("stale", !online);
+        // a silent rig is offline, not "degraded": its health badge waits for a report
+        el.parentElement.querySelectorAll(".health, .health-label").forEach(function (badge) {
+          badge.hidden = !online;
+        });
       }
     });
   }
