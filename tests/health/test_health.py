@@ -101,3 +101,24 @@ def test_clock_skew_is_a_problem_and_problems_keep_their_since() -> None:
     assert "behind" in first.problems[1].label
     later = assess(digest, None, LIMITS, datetime.now(UTC), previous=first)
     assert [p.since for p in later.problems] == [p.since for p in first.problems]
+
+
+def test_the_farm_model_follows_runs_and_forgets_them_when_the_playbooks_change() -> None:
+    from minerfarm.commander import topics
+    from minerfarm.commander.dashboard.aggregator import FarmAggregator
+    from minerfarm.commander.pubsub import Message
+
+    farm = FarmAggregator(offline_after_s=30)
+    index = topics.rig_index("cpu_gpu")
+    farm.observe(Message(index, "created", {"id": 1, "name": "r", "kind": "cpu_gpu"}))
+    farm.observe(Message(index, "updated", {
+        "id": 1, "playbook_run": "failed", "playbook_id": 4, "revision": "2",
+        "failed_task": "install_miner : Download x", "at": datetime.now(UTC).isoformat(),
+        "message": "Request failed\nHTTP Error 404: File not found\nurl: http://h/x.tgz"}))
+    digest = farm.rigs[1]
+    assert digest.health.state == "degraded"
+    assert digest.health.first is not None
+    assert digest.health.first.label == "could not download (404, no such file)"
+    version = digest.version
+    farm.observe(Message(index, "updated", {"id": 1, "playbook_revision": 3}))
+    assert digest.health.problems == () and digest.version != version

@@ -22,6 +22,7 @@ from minerfarm.commander.dashboard.digest import RigDigest
 from minerfarm.commander.dashboard.totals import FarmTotals, RunningTotals, share_of
 from minerfarm.commander.db.models import Rig
 from minerfarm.commander.health.assess import HealthLimits, assess
+from minerfarm.commander.health.model import PlaybookStatus
 from minerfarm.commander.health.runs import latest_statuses, outcome_from_message
 from minerfarm.commander.pubsub import Message, PubSub
 from minerfarm.commander.reports.figures import usable_report
@@ -113,6 +114,8 @@ class FarmAggregator:
             return self._observe_report(message.topic, rig_id, data)
         if "playbook_run" in data:
             return self._observe_run(rig_id, data)
+        if "playbook_revision" in data:
+            return self._observe_revision(rig_id, str(data["playbook_revision"]))
         digest = self.rigs.get(rig_id)
         if digest is None and "name" in data:
             self.rigs[rig_id] = RigDigest(rig_id, data["name"], data["kind"])
@@ -155,6 +158,18 @@ class FarmAggregator:
         if digest is None or outcome is None:
             return None
         digest.playbooks.record(outcome)
+        self._assess(digest)
+        digest.touch()
+        self._changed(rig_id)
+        return rig_id
+
+    def _observe_revision(self, rig_id: int, revision: str) -> int | None:
+        """The rig's playbooks changed: the runs of the revision before no longer say what it
+        runs (a failed playbook that was deleted must not stay a problem)."""
+        digest = self.rigs.get(rig_id)
+        if digest is None or digest.playbooks.revision in (None, revision):
+            return None
+        digest.playbooks = PlaybookStatus(revision)
         self._assess(digest)
         digest.touch()
         self._changed(rig_id)
