@@ -41,6 +41,10 @@ from minerfarm.commander.datadir import ensure_data_dir, session_secret, shared_
 from minerfarm.commander.db.engine import make_engine, make_sessionmaker
 from minerfarm.commander.db.migrate import upgrade_async
 from minerfarm.commander.db.models import read_json
+from minerfarm.commander.events.api import events_api
+from minerfarm.commander.events.pages import event_pages
+from minerfarm.commander.events.recorder import EventRecorder
+from minerfarm.commander.health.assess import HealthLimits
 from minerfarm.commander.ingest.consumer import IngestConsumer
 from minerfarm.commander.ingest.fastpath import ReportsFastPath
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
@@ -117,6 +121,8 @@ def create_app(settings: Settings, password: AdminPassword | None = None,
     app.register_blueprint(alert_pages)
     app.register_blueprint(actions_api)
     app.register_blueprint(action_pages)
+    app.register_blueprint(events_api)
+    app.register_blueprint(event_pages)
     app.register_blueprint(sentry_api.blueprint())
     app.register_blueprint(metrics_route.blueprint())
     fragments.install(app)
@@ -193,18 +199,32 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
             [topics.rig_index(kind) for kind in ("cpu_gpu", "asic")],
             lambda message: state.token_cache.clear()
             if message.event in ("updated", "deleted") else None)
-        state.aggregator = FarmAggregator(state.settings.offline_after_s,
-                                           state.settings.clock_skew_flag_s)
+        state.aggregator = FarmAggregator(
+            state.settings.offline_after_s, state.settings.clock_skew_flag_s,
+            HealthLimits(state.settings.gpu_hot_c, state.settings.gpu_mem_hot_c))
         await state.aggregator.follow(state.pubsub, state.sessions)
+        events = state.events = EventRecorder(
+            state.engine, state.pubsub, state.aggregator, state.settings.event_retention_days,
+            min(5.0, max(0.5, state.settings.offline_after_s / 6)))
+        events.start()  # after the farm model: it reads the digests the model applied
         alert_engine = await alerts.start(state)
 
+        async def write_events() -> None:
+            events.writing = True
+            try:
+                await events.run()
+            finally:
+                events.writing = False
+
         async def singleton_jobs() -> None:  # one commander at a time, with NATS
-            await asyncio.gather(rollups(), alert_engine.run())
+            await asyncio.gather(rollups(), alert_engine.run(), write_events())
 
         if nats_parts is not None:
+            events.writing = False  # until this commander holds the lease
             tasks.append(asyncio.create_task(nats_parts.jobs.run(singleton_jobs),
                                              name="singleton-jobs"))
         else:
+            tasks.append(asyncio.create_task(events.run(), name="events"))
             tasks.append(asyncio.create_task(alert_engine.run(), name="alerts"))
             tasks.append(asyncio.create_task(rollups(), name="rollups"))
         tasks.append(asyncio.create_task(fragments.warm(app), name="dashboard-warm-up"))

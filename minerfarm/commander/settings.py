@@ -161,6 +161,18 @@ class Settings:
         "is marked expired and no longer delivered (a rig offline for long does not reboot "
         "when it comes back)."
     )
+    gpu_hot_c: int = setting(
+        85, "A GPU hotter than this (°C) makes its rig degraded, named on the index row and "
+        "the rig's page."
+    )
+    gpu_mem_hot_c: int = setting(
+        100, "The same for a GPU's memory temperature, where the sentry reports one "
+        "(mem_temp_c)."
+    )
+    event_retention_days: int = setting(
+        30, "Rig and ASIC events (online/offline, miners started or stopped, playbooks "
+        "applied or failed) older than this many days are deleted."
+    )
     live_queue: int = setting(
         2000, "Messages a live page may fall behind before it is told to reload (per websocket)."
     )

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from minerfarm.commander.auth.ratelimit import LoginLimiter
     from minerfarm.commander.auth.tokens import TokenCache
     from minerfarm.commander.dashboard.aggregator import FarmAggregator
+    from minerfarm.commander.events.recorder import EventRecorder
     from minerfarm.commander.ingest.consumer import IngestConsumer
     from minerfarm.commander.ingest.queue import IngestQueue
     from minerfarm.commander.metrics.token import MetricsToken
@@ -38,6 +39,7 @@ class CommanderState:
     aggregator: FarmAggregator | None = None
     metrics_token: MetricsToken | None = None
     websockets_open: int = 0  # live pages, for /metrics
+    events: EventRecorder | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def db(self) -> AsyncSession:

@@ -40,3 +40,8 @@ def rig_actions(rig_id: int) -> str:
     """Remote actions of a CPU/GPU rig requested or acknowledged (wakes its sentry's
     long-poll)."""
     return f"rig_actions:{rig_id}"
+
+
+def rig_events(rig_id: int) -> str:
+    """New events of a rig or of its ASICs (its event log, its pages)."""
+    return f"rig_events:{rig_id}"

@@ -123,6 +123,10 @@ class Miner(WireModel):
     shares: Shares | None = None
     uptime_s: NonNegFloat | None = None
     running: bool | None = None
+    # Additive to v1: where the sentry reads the miner's API, and why it got no answer there
+    # (absent: it answered). A miner that answers ``running: false`` is paused, not dead.
+    api_url: Annotated[str, Field(max_length=1024), Clean] | None = None
+    api_error: ShortText | None = None
 
 
 class Board(WireModel):

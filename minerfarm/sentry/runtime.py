@@ -76,12 +76,13 @@ async def read_target(target: MinerTarget, timeout_s: float) -> tuple[Miner, lis
                                                  timeout_s=timeout_s)
     except MinerUnreachable as exc:
         log.info("miner %s at %s: %s", target.software, target.api_url, exc)
-        miner = Miner(software=target.software, running=False)
+        miner = Miner(software=target.software, running=False, api_error=str(exc)[:256])
     except MinerApiError as exc:
         log.warning("miner %s at %s: %s", target.software, target.api_url, exc)
         miner = Miner(software=target.software)
     if target.playbook_id is not None:
         miner.playbook_id = target.playbook_id
+    miner.api_url = target.api_url[:1024]
     return miner, gpus
 
 

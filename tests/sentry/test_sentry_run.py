@@ -43,9 +43,9 @@ def test_reports_arrive_and_every_report_of_an_outage_arrives_once_in_order(
     config_dir = tmp_path / "sentry"
     assert enroll(commander, config_dir, token).returncode == 0
     with simulated_miners() as miners:
+        miners_down_url = f"http://127.0.0.1:{free_port()}"
         write_sentry_config(config_dir, miners=[
-            *miners, {"software": "xmrig", "api_url": f"http://127.0.0.1:{free_port()}",
-                      "playbook_id": 7}])
+            *miners, {"software": "xmrig", "api_url": miners_down_url, "playbook_id": 7}])
         sentry = spawn("sentry", "run", "--interval", INTERVAL, "--max-retry-delay", "1",
                        "--config-dir", str(config_dir), log=tmp_path / "sentry.log")
         try:
@@ -57,7 +57,11 @@ def test_reports_arrive_and_every_report_of_an_outage_arrives_once_in_order(
             assert trex["hashrate_hs"] > 0
             assert xmrig["software"] == "xmrig" and xmrig["hashrate_hs"] == 4884.25
             # a miner that does not answer: not running, and no invented zeros
-            assert down == {"software": "xmrig", "playbook_id": 7, "running": False}
+            # and the URL it was read at, with why it gave no answer
+            reason = down.pop("api_error")
+            assert "refused" in reason.lower() or "connect" in reason.lower(), reason
+            assert down == {"software": "xmrig", "playbook_id": 7, "running": False,
+                            "api_url": miners_down_url}
 
             commander.stop()
             outage_start = time.time()

@@ -21,6 +21,9 @@ from minerfarm.commander import topics
 from minerfarm.commander.dashboard.digest import RigDigest
 from minerfarm.commander.dashboard.totals import FarmTotals, RunningTotals, share_of
 from minerfarm.commander.db.models import Rig
+from minerfarm.commander.health.assess import HealthLimits, assess
+from minerfarm.commander.health.model import PlaybookStatus
+from minerfarm.commander.health.runs import latest_statuses, outcome_from_message
 from minerfarm.commander.pubsub import Message, PubSub
 from minerfarm.commander.reports.figures import usable_report
 from minerfarm.commander.tags.store import all_tags
@@ -35,9 +38,11 @@ def all_topics() -> list[str]:
 
 
 class FarmAggregator:
-    def __init__(self, offline_after_s: float, skew_flag_s: float = 300.0) -> None:
+    def __init__(self, offline_after_s: float, skew_flag_s: float = 300.0,
+                 limits: HealthLimits | None = None) -> None:
         self.offline_after = timedelta(seconds=offline_after_s)
         self.skew_flag_s = skew_flag_s
+        self.limits = limits or HealthLimits()
         self.rigs: dict[int, RigDigest] = {}
         self._gone: set[int] = set()  # deleted: a late report must not bring them back
         self.version = 0
@@ -54,14 +59,18 @@ class FarmAggregator:
             async with sessions() as session:
                 rows = list(await session.scalars(select(Rig)))
                 tags = await all_tags(session)
+                runs = await latest_statuses(session)
             fresh: dict[int, RigDigest] = {}
             for rig in rows:
                 digest = RigDigest(rig.id, rig.name, rig.kind, tags=tuple(tags.get(rig.id, ())))
+                if rig.id in runs:
+                    digest.playbooks = runs[rig.id]
                 # Stored by any version: brought to the protocol's shape, or shown as no report.
                 stats = usable_report(rig.latest_stats, f"rig {rig.id}'s latest report")
                 if stats is not None and rig.last_seen is not None:
                     digest.apply_stats(stats, rig.last_seen, rig.last_seq or 0,
                                        self.skew_flag_s)
+                self._assess(digest)
                 fresh[rig.id] = digest
             self.rigs = fresh
             self._rebuilt_at = -1.0  # rebuild the totals at the next ask
@@ -105,6 +114,10 @@ class FarmAggregator:
             return rig_id
         if "stats" in data:
             return self._observe_report(message.topic, rig_id, data)
+        if "playbook_run" in data:
+            return self._observe_run(rig_id, data)
+        if "playbook_revision" in data:
+            return self._observe_revision(rig_id, str(data["playbook_revision"]))
         digest = self.rigs.get(rig_id)
         if digest is not None and "tags" in data:
             digest.retag(list(data["tags"]))
@@ -134,6 +147,7 @@ class FarmAggregator:
             if isinstance(stats, str):  # RawJson: orjson wants a plain str
                 stats = orjson.loads(str(stats))
             digest.apply_stats(stats, seen, data["seq"], self.skew_flag_s)
+            self._assess(digest)
         except (ValueError, TypeError, AttributeError, KeyError):
             # Validated on the way in, so this is a bug: one rig's report must not stop the
             # farm's pages (this runs inside the publisher).
@@ -142,6 +156,32 @@ class FarmAggregator:
             return None
         self._changed(rig_id)
         return rig_id
+
+    def _observe_run(self, rig_id: int, data: dict[str, Any]) -> int | None:
+        digest, outcome = self.rigs.get(rig_id), outcome_from_message(data)
+        if digest is None or outcome is None:
+            return None
+        digest.playbooks.record(outcome)
+        self._assess(digest)
+        digest.touch()
+        self._changed(rig_id)
+        return rig_id
+
+    def _observe_revision(self, rig_id: int, revision: str) -> int | None:
+        """The rig's playbooks changed: the runs of the revision before no longer say what it
+        runs (a failed playbook that was deleted must not stay a problem)."""
+        digest = self.rigs.get(rig_id)
+        if digest is None or digest.playbooks.revision in (None, revision):
+            return None
+        digest.playbooks = PlaybookStatus(revision)
+        self._assess(digest)
+        digest.touch()
+        self._changed(rig_id)
+        return rig_id
+
+    def _assess(self, digest: RigDigest) -> None:
+        digest.health = assess(digest, digest.playbooks, self.limits, datetime.now(UTC),
+                               digest.health)
 
     async def follow(self, pubsub: PubSub, sessions: async_sessionmaker[Any]) -> None:
         """Observe the topics from now on, then load (started by the app, once)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from minerfarm.commander.health.model import PlaybookStatus, RigHealth
 from minerfarm.commander.reports.figures import (
     asic_identity,
     asic_temp,
@@ -121,6 +122,10 @@ class RigDigest:
     # The rig's clock minus the commander's, in seconds (positive: ahead), from the latest
     # report's ``ts`` and its receive time; None while within the flag limit or unknown.
     clock_skew_s: float | None = None
+    # What the pages say of the rig's state and problems (:mod:`..health`), kept by the farm
+    # model after each report or playbook run; and the outcomes of its latest playbook runs.
+    health: RigHealth = field(default_factory=RigHealth)
+    playbooks: PlaybookStatus = field(default_factory=PlaybookStatus)
     # Unique across digests (not per rig): a cached fragment can never match a new rig that
     # was given a deleted rig's id.
     version: int = field(default_factory=lambda: next(_VERSIONS))
@@ -171,6 +176,10 @@ class RigDigest:
                 rates[key] = rates.get(key, 0.0) + line.hashrate_hs
         self._rates = (self.version, dict(sorted(rates.items())))
         return self._rates[1]
+
+    def touch(self) -> None:
+        """Something shown changed without a report (its health, after a playbook run)."""
+        self.version = next(_VERSIONS)
 
     def rename(self, name: str) -> None:
         self.name = name

@@ -243,6 +243,23 @@ class PlaybookRun(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class RigEvent(Base):
+    """A rig's (or one of its ASICs') event log: online/offline, miners, playbooks, alerts
+    (kinds: :mod:`minerfarm.commander.events.kinds`)."""
+
+    __tablename__ = "rig_events"
+    __table_args__ = (Index("ix_rig_events_rig_at", "rig_id", "at"),
+                      Index("ix_rig_events_at", "at"), {"sqlite_autoincrement": True})
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"))
+    asic: Mapped[str | None] = mapped_column(String(64))  # the ASIC's identity (MAC or ip:)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(String(1024))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+
+
 class MinerLogLine(Base):
     """A line of a miner's console output, shipped by the sentry."""
 

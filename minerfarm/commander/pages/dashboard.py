@@ -14,6 +14,7 @@ from quart import render_template, request
 from minerfarm.commander.actions.panel import action_panel
 from minerfarm.commander.dashboard.charts import RANGES, series
 from minerfarm.commander.dashboard.index_query import SORTS, STATES, IndexQuery, index_view
+from minerfarm.commander.events import store as events
 from minerfarm.commander.ingest import deadletter
 from minerfarm.commander.pages import fragments, gone
 from minerfarm.commander.pages.routes import Routes
@@ -22,7 +23,7 @@ from minerfarm.commander.state import commander_state
 routes = Routes()
 
 
-def _live_context() -> dict[str, Any]:
+def live_context() -> dict[str, Any]:
     return {"offline_after_s": commander_state().settings.offline_after_s,
             "now_epoch": int(time.time())}
 
@@ -44,7 +45,7 @@ async def render_index(kind: str, error: str | None = None,
     if kind == "asic":
         return await render_template(
             "asics.html", rows=await fragments.index_rows(farm, farm.of_kind(kind)),
-            farm=farm.totals(), error=error, dead_letters=dead, **_live_context())
+            farm=farm.totals(), error=error, dead_letters=dead, **live_context())
     query = IndexQuery.parse(request.args)
     view = index_view(farm, kind, query, datetime.now(UTC))
     action_rigs = sorted(((d.id, d.name) for d in farm.rigs.values() if d.kind == "cpu_gpu"),
@@ -53,7 +54,7 @@ async def render_index(kind: str, error: str | None = None,
         "rigs.html", rows=await fragments.index_rows(farm, view.rows), view=view, query=query,
         states=STATES, sorts=SORTS, farm=farm.totals(), error=error or query.problem or None,
         notice=_done_notice(), dead_letters=dead, action_rigs=action_rigs,
-        action_results=action_results, **_live_context())
+        action_results=action_results, **live_context())
 
 
 @routes.get("/")
@@ -80,9 +81,12 @@ async def render_rig(rig_id: int, error: str | None = None, status: int = 200, *
     if digest is None:
         return await gone.rig_gone(rig_id)
     panel = await action_panel(rig_id) if digest.kind == "cpu_gpu" else None
+    async with commander_state().db() as session:
+        recent = await events.recent(session, rig_id)
     page = await render_template("rig.html", rig=digest, online=farm.is_online(digest),
                                  error=error, panel=panel, action_notice=action_notice,
-                                 action_error=action_error, **typed, **_live_context())
+                                 action_error=action_error, events=recent, **typed,
+                                 **live_context())
     return page, status
 
 
@@ -92,9 +96,11 @@ async def asic_detail(rig_id: int, identity: str) -> Any:
     digest = farm.rigs.get(rig_id)
     if digest is None or digest.kind != "asic":
         return await gone.rig_gone(rig_id, "asic")
+    async with commander_state().db() as session:
+        recent = await events.recent(session, rig_id, asic=identity)
     return await render_template("asic.html", rig=digest, asic=digest.asic(identity),
                                  identity=identity, online=farm.is_online(digest),
-                                 **_live_context())
+                                 events=recent, **live_context())
 
 
 @routes.get("/rigs/<int:rig_id>/series")

@@ -1,7 +1,8 @@
 """Live pages: one websocket per open page, subscribed only to that page's topics.
 
 The server sends JSON frames ``{"ops": [...]}`` that ``static/live.js`` applies:
-``replace`` (an element by id, or append it into ``into``), ``remove``, ``redirect``,
+``replace`` (an element by id, or append it into ``into``; at its start with ``"at": "start"``),
+``remove``, ``redirect``,
 ``points`` (chart samples) and ``reload`` (the page fell behind: its queue overflowed).
 The index pages' websocket is in :mod:`live_index`.
 Fragments come from the same macros as the pages. Messages that arrive while a frame is being
@@ -23,6 +24,7 @@ from quart_auth import current_user
 
 from minerfarm.commander import topics
 from minerfarm.commander.auth.sessions import session_ended
+from minerfarm.commander.events import store as events
 from minerfarm.commander.pages import fragments
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.pubsub import OVERFLOW, Message
@@ -32,6 +34,7 @@ from minerfarm.commander.state import commander_state
 routes = Routes()
 
 Op = dict[str, Any]
+EVENTS = "events/_list.html"
 FRAME_INTERVAL_S = 0.05
 Render = Callable[[list[Message]], Awaitable[list[Op]]]
 
@@ -110,7 +113,21 @@ def _rig_topics(rig_id: int) -> tuple[str, list[str]] | None:
     if digest is None:
         return None
     kind = digest.kind
-    return kind, [topics.rig(kind, rig_id), topics.rig_operational_stats(kind, rig_id)]
+    return kind, [topics.rig(kind, rig_id), topics.rig_operational_stats(kind, rig_id),
+                  topics.rig_events(rig_id)]
+
+
+async def _events_section(rig_id: int, url: str, asic: str | None = None) -> Op:
+    """The page's recent-events section, afresh (a new event arrived)."""
+    async with commander_state().db() as session:
+        recent = await events.recent(session, rig_id, asic=asic)
+    html = await fragments.macro(EVENTS, "recent_events", rig_id, recent, url)
+    return {"op": "replace", "id": "rig-events", "html": html}
+
+
+def _has_events(batch: list[Message], asic: str | None = None) -> bool:
+    return any("event_id" in m.data and (asic is None or m.data.get("asic") == asic)
+               for m in batch)
 
 
 async def _gone(kind: str) -> None:
@@ -146,6 +163,9 @@ async def live_rig(rig_id: int) -> None:
             ops.append({"op": "replace", "id": "rig-body",
                         "html": await fragments.macro(fragments.DETAIL, "rig_body", digest)})
             ops.append(_points(rollup_figures(digest.stats), digest.last_seen))
+        if _has_events(batch):
+            ops.append(await _events_section(
+                rig_id, url_for("event_pages.rig_events", rig_id=rig_id)))
         return ops
 
     await serve(names, render)
@@ -170,6 +190,9 @@ async def live_asic(rig_id: int, identity: str) -> None:
         ops: list[Op] = [{"op": "replace", "id": "asic-body", "html": html}]
         if asic is not None and any("stats" in m.data for m in batch):
             ops.append(_points(asic_figures(asic), digest.last_seen))
+        if _has_events(batch, identity):
+            ops.append(await _events_section(rig_id, url_for(
+                "event_pages.asic_events", rig_id=rig_id, identity=identity), identity))
         return ops
 
     await serve(names, render)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +10,7 @@ import orjson
 from quart import render_template, request, url_for
 
 from minerfarm.commander.db.models import Report
-from minerfarm.commander.pages import fragments, gone
+from minerfarm.commander.pages import fragments, gone, summaries
 from minerfarm.commander.pages.formatting import celsius, watts
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.reports.figures import (
@@ -35,6 +35,8 @@ class LogEntry:
     seq: int
     summary: str
     json: str
+    # Labelled lines for the page: (label, text), e.g. ("xmrig", "4.88 kH/s RandomX · ...")
+    lines: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _when(name: str) -> datetime | None:
@@ -70,9 +72,11 @@ def _entry(report: Report, identity: str | None) -> LogEntry:
         payload = next((a for a in objects(payload.get("asics")) if asic_identity(a) == identity),
                        {"note": "this ASIC is not in this report"})
         summary = _summary(asic_figures(payload)) if "ip" in payload else "absent"
+        lines = summaries.asic_lines(payload) if "ip" in payload else []
     else:
         summary = _summary(rollup_figures(payload))
-    return LogEntry(report.ts, report.seq, summary, _dump(payload))
+        lines = summaries.report_lines(payload)
+    return LogEntry(report.ts, report.seq, summary, _dump(payload), lines)
 
 
 def _dump(payload: Any) -> str:

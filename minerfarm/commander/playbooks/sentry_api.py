@@ -4,6 +4,7 @@ checked by that blueprint before any of these runs (``g.rig``)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from quart import Blueprint, g, request
@@ -12,6 +13,7 @@ from quart_schema import validate_request
 from minerfarm.commander import topics
 from minerfarm.commander.db.models import PlaybookRun
 from minerfarm.commander.errors import ApiError
+from minerfarm.commander.health.runs import message_data
 from minerfarm.commander.playbooks.console import store_and_prune
 from minerfarm.commander.playbooks.longpoll import MAX_WAIT_S, current_rig, wait_for_revision_change
 from minerfarm.commander.playbooks.store import desired_playbooks
@@ -72,12 +74,15 @@ def _wait_seconds(value: str | None) -> float:
 @validate_request(wire.PlaybookRun)
 async def post_playbook_run(data: wire.PlaybookRun) -> tuple[dict[str, Any], int]:
     """What happened when the sentry applied a revision (Ansible's failed task, message)."""
+    run = PlaybookRun(rig_id=g.rig.id, received_at=datetime.now(UTC), **data.model_dump())
     async with commander_state().db() as session, session.begin():
-        session.add(PlaybookRun(rig_id=g.rig.id, **data.model_dump()))
-    await commander_state().pubsub.publish(
-        topics.rig(g.rig.kind, g.rig.id), "updated",
-        {"id": g.rig.id, "playbook_run": data.status, "playbook_id": data.playbook_id}
-    )
+        session.add(run)
+    # On the index topic too: the farm model (rig health, the event log) and the index rows
+    # follow it; the rig's own topic wakes its open pages.
+    published = message_data(run)
+    pubsub = commander_state().pubsub
+    await pubsub.publish(topics.rig_index(g.rig.kind), "updated", published)
+    await pubsub.publish(topics.rig(g.rig.kind, g.rig.id), "updated", published)
     return {"accepted": 1}, 202
 
 

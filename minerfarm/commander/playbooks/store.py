@@ -142,10 +142,11 @@ async def delete_playbook(rig_id: int, playbook_id: int) -> None:
 
 
 async def _announce(rig: Rig) -> None:
-    await commander_state().pubsub.publish(
-        topics.rig(rig.kind, rig.id), "updated",
-        {"id": rig.id, "playbook_revision": rig.playbook_revision},
-    )
+    data = {"id": rig.id, "playbook_revision": rig.playbook_revision}
+    pubsub = commander_state().pubsub
+    # The index topic too: the farm model forgets the old revision's failures (rig health)
+    await pubsub.publish(topics.rig_index(rig.kind), "updated", data)
+    await pubsub.publish(topics.rig(rig.kind, rig.id), "updated", data)
 
 
 async def desired_playbooks(rig: Rig) -> DesiredPlaybooks:

@@ -11,6 +11,7 @@ import sys
 import threading
 from typing import Any
 
+from minerfarm.ansible_support.failures import explain
 from minerfarm.protocol.playbooks import API_HOST, DesiredPlaybook, DesiredPlaybooks, PlaybookRun
 from minerfarm.sentry.playbooks.layout import Layout
 from minerfarm.sentry.playbooks.runner import RunOutcome, run_playbook
@@ -45,22 +46,34 @@ class Applier:
                                 [self.layout.miners, self.layout.playbooks])
         await asyncio.to_thread(shutil.rmtree, self.layout.playbooks, True)
 
-    async def apply(self, desired: DesiredPlaybooks) -> list[PlaybookRun]:
+    async def apply(self, desired: DesiredPlaybooks,
+                    only: set[int] | None = None) -> list[PlaybookRun]:
+        """Apply the revision: every playbook, after removing everything; with ``only``, just
+        those playbooks again (a retry of failed ones: the miners that run keep running)."""
         async with self._lock:
             revision = desired.revision
-            await self.remove_all()
+            if only is None:
+                await self.remove_all()
             runs: list[PlaybookRun] = []
             ready: list[MinerSpec] = []
             for playbook in desired.playbooks:
+                if only is not None and playbook.id not in only:
+                    continue
                 outcome = await self._run(playbook)
                 runs.append(outcome.report(revision, playbook.id))
                 spec = self._spec(playbook)
                 if outcome.status == "success" and spec.script.exists():
                     ready.append(spec)
+                elif outcome.status == "failed":
+                    words = explain(outcome.failed_task, outcome.message)
+                    log.warning("playbook %s (%s) of revision %s failed: %s", playbook.id,
+                                playbook.name or "unnamed", revision, words.sentence)
             for spec in ready:
                 self.supervisor.start(spec)
-            log.info("revision %s applied: %d playbooks, %d miners started", revision,
-                     len(runs), len(ready))
+            failed = sum(1 for run in runs if run.status == "failed")
+            (log.warning if failed else log.info)(
+                "revision %s applied: %d playbooks, %d failed, %d miners started", revision,
+                len(runs), failed, len(ready))
             return runs
 
     async def restart_miners(self, playbook_id: int | None = None) -> list[int]:

@@ -130,7 +130,14 @@ def _first_failure(events: Any) -> RunOutcome | None:
 
 
 def _message(res: dict[str, Any]) -> str:
+    """Ansible's words: the message, the server's answer and URL of a failed download
+    (get_url's ``Request failed`` says nothing more), stderr."""
     parts = [str(res.get("msg") or "")]
+    response = str(res.get("response") or "")
+    if response and response not in parts[0]:
+        parts.append(response)
+    if res.get("url"):
+        parts.append(f"url: {res['url']}")
     for key in ("stderr", "module_stderr"):
         if res.get(key):
             parts.append(str(res[key]).strip())

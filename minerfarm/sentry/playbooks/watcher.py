@@ -48,7 +48,8 @@ class PlaybookWatcher:
     def __init__(self, client: PlaybookFeed, applier: Applier, *, poll_s: float = 60.0,
                  wait_s: float = 30.0, retry_max_s: float = 60.0,
                  state_file: Path | None = None,
-                 actions: ActionExecutor | None = None) -> None:
+                 actions: ActionExecutor | None = None,
+                 reapply: Backoff | None = None) -> None:
         self.client, self.applier, self.state_file = client, applier, state_file
         self.poll_s, self.wait_s, self.retry_max_s = poll_s, wait_s, retry_max_s
         self.actions = actions
@@ -56,6 +57,11 @@ class PlaybookWatcher:
         self.desired: DesiredPlaybooks | None = None  # the revision last applied
         self._unsent: list[PlaybookRun] = []
         self._unacked: list[tuple[int, ActionAck]] = []
+        # Failed playbooks of the current revision are applied again with backoff (a download
+        # server that was down, a full disk freed) until they succeed or the revision changes.
+        self.retry_failed = reapply or Backoff(base_s=30.0, max_s=1800.0)
+        self.failed: set[int] = set()
+        self._reapply_at: float | None = None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -65,31 +71,73 @@ class PlaybookWatcher:
             log.info("resuming playbook revision %s", saved.revision)
             await self._apply(saved, save=False)
         while True:
+            if self._reapply_at is not None and loop.time() >= self._reapply_at:
+                await self._reapply_failed()
+            wait = min(self.wait_s, self._until_reapply(loop))
             started = loop.time()
             try:
                 await self._send_runs()
                 await self._send_acks()
-                desired = await self._wait()
+                desired = await self._wait(wait)
             except CommanderUnreachable as exc:
-                delay = retry.next()
+                delay = min(retry.next(), max(0.0, self._until_reapply(loop)))
                 log.info("playbooks: %s; retrying in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
                 continue
             retry.reset()
             if desired is None:
                 answered_in = loop.time() - started
-                if answered_in < self.wait_s / 2:  # no long-poll there: plain polling
-                    await asyncio.sleep(max(0.0, self.poll_s - answered_in))
+                if answered_in < wait / 2:  # no long-poll there: plain polling
+                    await asyncio.sleep(max(0.0, min(self.poll_s - answered_in,
+                                                     self._until_reapply(loop))))
                 continue
             if desired.revision != self.revision or not desired.actions:
                 await self._apply(desired)
             await self._run_actions(desired)
 
-    async def _wait(self) -> DesiredPlaybooks | None:
+    async def _wait(self, wait: float) -> DesiredPlaybooks | None:
         kinds = self.actions.kinds if self.actions is not None else ()
         if kinds:
-            return await self.client.wait_for_playbooks(self.revision, self.wait_s, kinds)
-        return await self.client.wait_for_playbooks(self.revision, self.wait_s)
+            return await self.client.wait_for_playbooks(self.revision, wait, kinds)
+        return await self.client.wait_for_playbooks(self.revision, wait)
+
+    def _until_reapply(self, loop: asyncio.AbstractEventLoop) -> float:
+        if self._reapply_at is None:
+            return self.wait_s if self.wait_s > self.poll_s else self.poll_s
+        return max(0.0, self._reapply_at - loop.time())
+
+    def _track(self, runs: list[PlaybookRun], loop: asyncio.AbstractEventLoop) -> None:
+        """Which playbooks failed, and when to try them again."""
+        for run in runs:
+            if run.playbook_id is None:
+                continue
+            if run.status == "failed":
+                self.failed.add(run.playbook_id)
+            else:
+                self.failed.discard(run.playbook_id)
+        if not self.failed:
+            self._reapply_at = None
+            self.retry_failed.reset()
+            return
+        delay = self.retry_failed.next()
+        self._reapply_at = loop.time() + delay
+        log.warning("playbooks %s failed; applying them again in %.0f s",
+                    ", ".join(map(str, sorted(self.failed))), delay)
+
+    async def _reapply_failed(self) -> None:
+        desired, failed = self.desired, set(self.failed)
+        self._reapply_at = None
+        if desired is None or not failed:
+            return
+        log.info("playbook revision %s: applying playbooks %s again", desired.revision,
+                 ", ".join(map(str, sorted(failed))))
+        runs = await self.applier.apply(desired, only=failed)
+        self._unsent.extend(runs)
+        self._track(runs, asyncio.get_running_loop())
+        try:
+            await self._send_runs()
+        except CommanderUnreachable as exc:
+            log.info("playbook runs kept for later: %s", exc)
 
     async def _apply(self, desired: DesiredPlaybooks, save: bool = True) -> list[PlaybookRun]:
         revision = desired.revision
@@ -98,7 +146,10 @@ class PlaybookWatcher:
                  len(desired.playbooks))
         runs = await self.applier.apply(desired)
         self._unsent.extend(runs)
-        self.revision, self.desired = revision, desired  # not retried in a loop if it failed
+        self.revision = revision  # applied; what failed is retried with backoff, not at once
+        self.desired, self.failed = desired, set()
+        self.retry_failed.reset()
+        self._track(runs, asyncio.get_running_loop())
         if save:
             await asyncio.to_thread(self._save, desired)
         try:

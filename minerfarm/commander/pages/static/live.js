@@ -50,7 +50,7 @@
       }
       const into = op.into && document.getElementById(op.into);
       if (into) {
-        into.insertAdjacentHTML("beforeend", op.html);
+        into.insertAdjacentHTML(op.at === "start" ? "afterbegin" : "beforeend", op.html);
         watchRow(document.getElementById(op.id));
       }
     } else if (op.op === "remove") {
@@ -122,6 +122,10 @@
         el.textContent = online ? "online" : "offline";
         const row = el.closest("tr");
         if (row) row.classList.toggle("stale", !online);
+        // a silent rig is offline, not "degraded": its health badge waits for a report
+        el.parentElement.querySelectorAll(".health, .health-label").forEach(function (badge) {
+          badge.hidden = !online;
+        });
       }
     });
   }
