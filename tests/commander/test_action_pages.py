@@ -53,7 +53,7 @@ def test_rig_page_buttons_csrf_result_and_history(commander: CommanderProcess) -
         assert "Remote actions" not in browser.get(f"/rigs/{asic_id}").text
 
         index = browser.get("/").text
-        assert 'id="bulk-actions"' in index and "page-actions" in index
+        assert 'formaction="/actions"' in index and "page-actions" in index
         nothing = browser.post("/actions", data={"csrf_token": token, "kind": "restart_miner"})
         assert nothing.status_code == 422 and "pick at least one rig" in nothing.text
         bulk = browser.post("/actions", data={"csrf_token": token, "kind": "restart_miner",

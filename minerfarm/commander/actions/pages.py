@@ -10,6 +10,7 @@ from quart import Blueprint, request
 
 from minerfarm.commander.actions.api import STATUS, ActionIn, BulkActionIn
 from minerfarm.commander.errors import validation_message
+from minerfarm.commander.pages.bulk import chosen_from_form
 from minerfarm.commander.pages.dashboard import render_index, render_rig
 from minerfarm.commander.pages.fragments import aggregator
 from minerfarm.commander.state import commander_state
@@ -36,8 +37,9 @@ async def rig_action(rig_id: int) -> Any:
 @action_pages.post("/actions")
 async def bulk_action() -> Any:
     form = await request.form
+    picked = [d.id for d in await chosen_from_form()]  # ticked, or all matching the filters
     try:
-        data = BulkActionIn(kind=form.get("kind", ""), rig_ids=form.getlist("rig_ids"))
+        data = BulkActionIn(kind=form.get("kind", ""), rig_ids=picked)
     except ValidationError as exc:
         message = validation_message(exc)[0]
         if "rig_ids" in message:

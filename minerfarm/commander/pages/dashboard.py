@@ -48,12 +48,10 @@ async def render_index(kind: str, error: str | None = None,
             farm=farm.totals(), error=error, dead_letters=dead, **live_context())
     query = IndexQuery.parse(request.args)
     view = index_view(farm, kind, query, datetime.now(UTC))
-    action_rigs = sorted(((d.id, d.name) for d in farm.rigs.values() if d.kind == "cpu_gpu"),
-                         key=lambda rig: rig[1].lower())
     return await render_template(
         "rigs.html", rows=await fragments.index_rows(farm, view.rows), view=view, query=query,
         states=STATES, sorts=SORTS, farm=farm.totals(), error=error or query.problem or None,
-        notice=_done_notice(), dead_letters=dead, action_rigs=action_rigs,
+        notice=_done_notice(), dead_letters=dead,
         action_results=action_results, **live_context())
 
 
