@@ -42,6 +42,10 @@ def rig_actions(rig_id: int) -> str:
     return f"rig_actions:{rig_id}"
 
 
+ALERTS = "alerts"
+"""Alerts changing state (pending, firing, resolved, acknowledged), farm-wide."""
+
+
 def rig_events(rig_id: int) -> str:
     """New events of a rig or of its ASICs (its event log, its pages)."""
     return f"rig_events:{rig_id}"

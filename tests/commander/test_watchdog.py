@@ -59,6 +59,11 @@ def test_a_rule_restarts_the_miner_until_the_limit_then_gives_up_once(
                 wait_for(lambda n=stops: len(admin.get("/api/v1/alerts", params={
                     "state": "resolved"}).json()["alerts"]) >= n, 20, "the alert to resolve")
         kinds = [(a["kind"], a["status"]) for a in reversed(by_rule())]
+        # each firing and resolution is in the rig's event log too
+        logged = wait_for(lambda: [e["message"] for e in admin.get(
+            f"/api/v1/rigs/{rig_id}/events", params={"kind": "alert"}).json()["events"]
+            if "resolved" in e["message"]] or None, 10, "the alerts in the event log")
+        assert any("Miner down" in m for m in logged), logged
     assert kinds == [("restart_miner", "pending"), ("restart_miner", "pending"),
                      ("restart_miner", "gave_up")]
     gave_up = wait_for(lambda: [t for t in hook.texts("ops") if "GAVE UP" in t], 20,

@@ -1,5 +1,5 @@
 """Every change of an alert's state goes through :func:`record`: its history row, the log, and
-the ``alerts`` topic (the Alerts page; the event log may follow the same function)."""
+the ``alerts`` topic (the Alerts page, and the rigs' event logs, which follow it)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from minerfarm.commander import topics
 from minerfarm.commander.db.models import AlertEvent
 
 log = logging.getLogger(__name__)
-TOPIC = "alerts"
+TOPIC = topics.ALERTS
 
 
 def record(session: AsyncSession, *, alert_id: int | None, rule_id: int, rig_id: int,

@@ -57,6 +57,18 @@ class EventRecorder:
                                                     outcome.message)
             self.memory[rig_id] = memory
         self.pubsub.observe(all_topics(), self.observe)
+        self.pubsub.observe([topics.ALERTS], self.observe_alert)
+
+    def observe_alert(self, message: Message) -> None:
+        """An alert firing, resolved or acknowledged goes in its rig's event log too."""
+        data = message.data
+        rig_id, state = data.get("rig_id"), data.get("state")
+        if not isinstance(rig_id, int) or state not in ("firing", "resolved", "acknowledged"):
+            return
+        self._add([store.NewEvent(rig_id, "alert", f"alert {state}: {data.get('message', '')}",
+                                  datetime.now(UTC), details={
+                                      "alert_id": data.get("id"), "rule_id": data.get("rule_id"),
+                                      "state": state})])
 
     # -- the bus (synchronous, cheap) ------------------------------------------------------
     def observe(self, message: Message) -> None:
