@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.commander.alert_helpers import ReportingRig, Webhook, webhook
-from tests.support import CommanderProcess, wait_for
+from tests.support import CommanderProcess, browser_login, wait_for
 
 pytestmark = pytest.mark.slow
 RUNNING = {"miners": [{"software": "xmrig", "hashrate_hs": 1e4, "running": True}]}
@@ -55,6 +55,13 @@ def test_a_rule_restarts_the_miner_until_the_limit_then_gives_up_once(
             for stops in (1, 2, 3):
                 rig.fields = STOPPED
                 wait_for(lambda n=stops: len(by_rule()) >= n, 20, f"the action of stop {stops}")
+                if stops == 1:  # the firing alert is one of the rig's problems
+                    with farm.client() as browser:
+                        browser_login(browser)
+                        wait_for(lambda: "alert: Miner down" in browser.get(
+                            f"/rigs/{rig_id}").text, 10, "the alert on the rig's page")
+                        # the row names the first problem (the miner) and counts the alert
+                        assert "(+1)" in browser.get("/").text
                 rig.fields = RUNNING
                 wait_for(lambda n=stops: len(admin.get("/api/v1/alerts", params={
                     "state": "resolved"}).json()["alerts"]) >= n, 20, "the alert to resolve")

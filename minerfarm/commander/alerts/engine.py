@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from minerfarm.commander import topics
 from minerfarm.commander.alerts import history
 from minerfarm.commander.alerts.notify import Notification, Notifier
 from minerfarm.commander.alerts.rules import KINDS, Kind, Rule, Snapshot, breach, value_text
@@ -292,6 +293,19 @@ class AlertEngine:
                        and k[1] == rig_id and (subject is None or k[2] == subject)),
                       key=lambda t: t.started_at or datetime.min.replace(tzinfo=UTC))
 
+    async def _publish_firing(self, rig_id: int) -> None:
+        """The rig's firing alerts, whole, on its index and own topics: every commander's farm
+        model lists them among the rig's problems, and its pages show them live."""
+        digest = self.aggregator.rigs.get(rig_id)
+        if digest is None:
+            return
+        data = {"id": rig_id, "alerts": [
+            {"id": t.alert_id, "message": t.message,
+             "since": t.started_at.isoformat() if t.started_at else None}
+            for t in self.firing_on(rig_id) if t.alert_id is not None]}
+        await self.pubsub.publish(topics.rig_index(digest.kind), "updated", data)
+        await self.pubsub.publish(topics.rig(digest.kind, rig_id), "updated", data)
+
     def pending(self) -> list[tuple[Key, Track]]:
         return [(k, t) for k, t in self.tracks.items() if t.state == "pending"]
 
@@ -305,6 +319,8 @@ class AlertEngine:
         published = await self._store(changes, now)
         for data in published:
             await self.pubsub.publish(history.TOPIC, "updated", data)
+        for rig_id in sorted({change.key[1] for change in changes}):
+            await self._publish_firing(rig_id)
         for change in changes:
             await self._notify_and_act(change, now)
         return changes

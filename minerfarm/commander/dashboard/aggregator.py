@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from minerfarm.commander import topics
 from minerfarm.commander.dashboard.digest import RigDigest
 from minerfarm.commander.dashboard.totals import FarmTotals, RunningTotals, share_of
-from minerfarm.commander.db.models import Rig
+from minerfarm.commander.db.models import Alert, Rig
 from minerfarm.commander.health.assess import HealthLimits, assess
 from minerfarm.commander.health.model import PlaybookStatus
 from minerfarm.commander.health.runs import latest_statuses, outcome_from_message
@@ -60,11 +60,16 @@ class FarmAggregator:
                 rows = list(await session.scalars(select(Rig)))
                 tags = await all_tags(session)
                 runs = await latest_statuses(session)
+                firing = list(await session.execute(select(
+                    Alert.id, Alert.rig_id, Alert.message, Alert.started_at).where(
+                    Alert.state == "firing")))
             fresh: dict[int, RigDigest] = {}
             for rig in rows:
                 digest = RigDigest(rig.id, rig.name, rig.kind, tags=tuple(tags.get(rig.id, ())))
                 if rig.id in runs:
                     digest.playbooks = runs[rig.id]
+                digest.alerts = {a.id: (a.message, a.started_at) for a in firing
+                                 if a.rig_id == rig.id}
                 # Stored by any version: brought to the protocol's shape, or shown as no report.
                 stats = usable_report(rig.latest_stats, f"rig {rig.id}'s latest report")
                 if stats is not None and rig.last_seen is not None:
@@ -118,6 +123,8 @@ class FarmAggregator:
             return self._observe_run(rig_id, data)
         if "playbook_revision" in data:
             return self._observe_revision(rig_id, str(data["playbook_revision"]))
+        if "alerts" in data:
+            return self._observe_alerts(rig_id, data["alerts"])
         digest = self.rigs.get(rig_id)
         if digest is not None and "tags" in data:
             digest.retag(list(data["tags"]))
@@ -174,6 +181,25 @@ class FarmAggregator:
         if digest is None or digest.playbooks.revision in (None, revision):
             return None
         digest.playbooks = PlaybookStatus(revision)
+        self._assess(digest)
+        digest.touch()
+        self._changed(rig_id)
+        return rig_id
+
+    def _observe_alerts(self, rig_id: int, alerts: Any) -> int | None:
+        """What fires on the rig now (the alert engine sends the whole list on a change)."""
+        digest = self.rigs.get(rig_id)
+        if digest is None or not isinstance(alerts, list):
+            return None
+        firing: dict[int, tuple[str, datetime | None]] = {}
+        for alert in alerts:
+            if isinstance(alert, dict) and isinstance(alert.get("id"), int):
+                since = alert.get("since")
+                firing[alert["id"]] = (str(alert.get("message", "")),
+                                       datetime.fromisoformat(since) if since else None)
+        if firing == digest.alerts:
+            return None
+        digest.alerts = firing
         self._assess(digest)
         digest.touch()
         self._changed(rig_id)

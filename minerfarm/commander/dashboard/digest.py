@@ -126,6 +126,9 @@ class RigDigest:
     # model after each report or playbook run; and the outcomes of its latest playbook runs.
     health: RigHealth = field(default_factory=RigHealth)
     playbooks: PlaybookStatus = field(default_factory=PlaybookStatus)
+    # Alerts firing on the rig or its ASICs (alert id -> (message, since)), from the alert
+    # engine's messages; the health lists them as problems.
+    alerts: dict[int, tuple[str, datetime | None]] = field(default_factory=dict)
     # Unique across digests (not per rig): a cached fragment can never match a new rig that
     # was given a deleted rig's id.
     version: int = field(default_factory=lambda: next(_VERSIONS))

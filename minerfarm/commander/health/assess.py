@@ -10,6 +10,7 @@ seen in the previous health with the same kind and key keeps its ``since``.
   (:mod:`minerfarm.ansible_support.failures`).
 - ``gpu_hot``: a GPU (or its memory, where a sentry reports ``mem_temp_c``) above the limit.
 - ``clock_skew``: the rig's clock is off the commander's by more than the flag limit.
+- ``alert``: an alert rule fires on the rig or one of its ASICs (:mod:`..alerts`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ def assess(digest: RigDigest, playbooks: PlaybookStatus | None, limits: HealthLi
         found += _playbook_problems(playbooks)
     if digest.clock_skew_s is not None:
         found.append(_skew_problem(digest.clock_skew_s))
+    found += [Problem("alert", str(alert_id), "alert: " + message.split(" on ", 1)[0],
+                      f"Alert firing: {message}.", since)
+              for alert_id, (message, since) in sorted(digest.alerts.items())]
     since = {(p.kind, p.key): p.since for p in previous.problems} if previous else {}
     stamped = [Problem(p.kind, p.key, p.label, p.sentence,
                        p.since or since.get((p.kind, p.key)) or now) for p in found]

@@ -13,11 +13,12 @@ from typing import Literal
 
 State = Literal["waiting", "online", "degraded", "offline"]
 ProblemKind = Literal["miner_not_running", "miner_api_dead", "playbook_failed", "clock_skew",
-                      "gpu_hot"]
+                      "gpu_hot", "alert"]
 # In the order the pages list them: the likely cause first (a failed playbook leaves its
 # miner dead), the index row shows the first.
 PROBLEM_KINDS: tuple[ProblemKind, ...] = ("playbook_failed", "miner_api_dead",
-                                          "miner_not_running", "gpu_hot", "clock_skew")
+                                          "miner_not_running", "gpu_hot", "clock_skew",
+                                          "alert")
 
 
 @dataclass(frozen=True)
