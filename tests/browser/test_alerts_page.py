@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.pages import logged_in
 from tests.browser.test_csp import Violations
-from tests.support import CommanderProcess
+from tests.support import CommanderProcess, report
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ def page(chromium: Browser, commander: CommanderProcess) -> Iterator[Page]:
 
 def test_channels_rules_and_silences_through_the_forms(page: Page,
                                                        commander: CommanderProcess) -> None:
-    commander.create_rig("rig-browser-alerts")
+    _, token = commander.create_rig("rig-browser-alerts")
     page.goto(f"{commander.url}/alerts")
     channel = page.locator("#channel-form")
     channel.locator("input[name=name]").fill("nobody listens")
@@ -40,11 +40,22 @@ def test_channels_rules_and_silences_through_the_forms(page: Page,
     rule.locator("input[name=name]").fill("Too hot")
     rule.locator("select[name=kind]").select_option("temperature_above")
     rule.locator("input[name=threshold]").fill("85")
+    rule.locator("input[name=for_s]").fill("0")
     rule.locator("label.check", has_text="rig-browser-alerts").locator("input").check()
     rule.locator("button[type=submit]").click()
     expect(page.locator("p.notice")).to_have_text("Saved.")
     expect(page.locator("#rules")).to_contain_text("Too hot")
     expect(page.locator("#rules")).to_contain_text("1 chosen")
+
+    # the page is live: a rig getting hot shows in the firing section without a reload
+    expect(page.locator("#firing")).to_contain_text("Nothing is firing")
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+    with commander.sentry(token) as sentry:
+        hot = {"reports": [report(1, gpus=[{"index": 0, "temp_c": 93}])]}
+        assert sentry.post("/api/v1/sentry/reports", json=hot).status_code == 202
+    expect(page.locator("#firing")).to_contain_text("Too hot", timeout=15_000)
+    page.locator("#firing button", has_text="Acknowledge").click()  # its form works live too
+    expect(page.locator("#firing")).to_contain_text("acknowledged")
 
     silence = page.locator("#silence-form")
     silence.locator("select[name=rig_id]").select_option(label="rig-browser-alerts")

@@ -11,11 +11,16 @@ from quart import Blueprint, redirect, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from minerfarm.commander import topics
 from minerfarm.commander.alerts import store
 from minerfarm.commander.alerts.rules import KINDS
 from minerfarm.commander.alerts.schemas import ChannelIn, RuleIn, SilenceIn
 from minerfarm.commander.db.models import Rig
 from minerfarm.commander.errors import ApiError, validation_message
+from minerfarm.commander.pages.dashboard import live_context
+from minerfarm.commander.pages.fragments import macro
+from minerfarm.commander.pages.live import serve
+from minerfarm.commander.pubsub import Message
 from minerfarm.commander.state import commander_state
 
 alert_pages = Blueprint("alert_pages", __name__, template_folder="templates")
@@ -35,8 +40,28 @@ async def _page(error: str | None = None, form: dict[str, Any] | None = None,
         pending=store.pending_out(), rules=rules, rule_names={r.id: r.name for r in rules},
         channels=[store.channel_out(c) for c in await store.list_channels()],
         silences=await store.list_silences(),
-        notice=DONE.get(request.args.get("done", "")))
+        notice=DONE.get(request.args.get("done", "")), **live_context())
     return html, status
+
+
+async def _names() -> tuple[dict[int, str], dict[int, str]]:
+    async with commander_state().db() as session:
+        rigs = {r.id: r.name for r in await session.scalars(select(Rig).order_by(Rig.name))}
+    return rigs, {r.id: r.name for r in await store.list_rules()}
+
+
+@alert_pages.websocket("/live/alerts")
+async def live_alerts() -> None:
+    """The firing section, rendered again whenever an alert changes state."""
+
+    async def render(batch: list[Message]) -> list[dict[str, Any]]:
+        rigs, rule_names = await _names()
+        html = await macro("alerts/_firing.html", "firing_section",
+                           await store.list_alerts("firing"), store.pending_out(), rigs,
+                           rule_names)
+        return [{"op": "replace", "id": "firing", "html": html}]
+
+    await serve([topics.ALERTS], render)
 
 
 def _done(word: str) -> ResponseReturnValue:

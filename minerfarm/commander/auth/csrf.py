@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import secrets
 
-from quart import current_app, g, request
+from quart import current_app, g, has_websocket_context, request, websocket
 from quart.wrappers import Response
 from quart_auth import current_user
 
@@ -34,7 +34,12 @@ def _sign(seed: str) -> str:
 
 
 def csrf_token() -> str:
-    """The token for this browser and session (sets the cookie on the response if it had none)."""
+    """The token for this browser and session (sets the cookie on the response if it had none).
+    In a live page's websocket (a fragment with a form, rendered again) it is the token of the
+    browser's cookie, which the page it opened from set."""
+    if has_websocket_context():
+        cookie = websocket.cookies.get(COOKIE)
+        return _sign(cookie) if cookie else ""
     seed = request.cookies.get(COOKIE) or g.get("new_csrf_seed")
     if not seed:
         seed = g.new_csrf_seed = secrets.token_urlsafe(32)
