@@ -31,3 +31,13 @@ def test_every_setting_reads_its_type_from_the_environment() -> None:
         value = getattr(Settings.from_env({env: samples[kind]}), item.name)
         expected = {"bool": bool, "int": int, "float": float, "str": str}.get(kind)
         assert expected is None or type(value) is expected, (env, value)
+
+
+def test_every_picture_the_readme_shows_exists() -> None:
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    pictures = set(re.findall(r"(docs/[\w./-]+\.png)", readme))
+    assert len(pictures) > 30
+    missing = sorted(p for p in pictures if not (REPO / p).is_file())
+    assert not missing, f"the README shows pictures that are not there: {missing}"
