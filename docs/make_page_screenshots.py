@@ -18,12 +18,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_screenshots import gpu_rig, history, populate, post  # noqa: E402
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from make_screenshots import gpu_rig, history, populate, post
+from playwright.sync_api import Page, sync_playwright
 
-from tests.browser.conftest import ARGS, CHROMIUM  # noqa: E402
-from tests.browser.pages import logged_in  # noqa: E402
-from tests.support import CommanderProcess, wait_for  # noqa: E402
+from tests.browser.conftest import ARGS, CHROMIUM
+from tests.browser.pages import logged_in
+from tests.support import CommanderProcess, wait_for
 
 OUT = Path(__file__).resolve().parent / "pages"
 SIZES = {"": {"width": 1280, "height": 800}, "-phone": {"width": 390, "height": 844}}
