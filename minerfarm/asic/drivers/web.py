@@ -59,6 +59,7 @@ class WebAuth:
 
 
 NO_AUTH = WebAuth()
+DIGEST_ROOT = WebAuth("digest", Login("root", "root"))  # Antminer stock, Elphapex CGI
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +146,8 @@ class WebTransport:
         replies = Replies()
         failure: AsicError | None = None
         for request, outcome in zip(requests, outcomes, strict=True):
-            if isinstance(outcome, AsicReplyInvalid) and request.optional:
-                continue
+            if isinstance(outcome, AsicReplyInvalid | AsicUnreachable) and request.optional:
+                continue  # an older firmware without it, or no web server at all
             if isinstance(outcome, AsicError):
                 replies.errors[request.name] = f"{request.name!r} failed: {outcome}"
                 failure = failure or outcome
