@@ -18,6 +18,7 @@ from minerfarm.protocol.tokens import TokenFormatError
 from minerfarm.protocol.units import humanize_hs
 
 from . import discovery, drivers
+from .concurrency import raise_fd_limit
 from .config import (
     CONFIG_DIR_ENV,
     AsicEntry,
@@ -84,6 +85,8 @@ def scan(cidrs: Sequence[str], port: int, web_port: int, as_json: bool, concurre
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="CIDR") from exc
 
+    raise_fd_limit()
+
     async def run() -> list[discovery.Found]:
         extra: list[str] = []
         if zeroconf:
@@ -137,7 +140,8 @@ def add(ip: str, kind: str | None, port: int | None, web_port: int | None, name:
                                        login=_login(address, config_dir)))
     try:
         config = load_config(config_dir)
-        new = config.add(AsicEntry(ip=address, port=port, web_port=web_port,
+        new = config.add(AsicEntry(ip=address, port=port or drivers.DEFAULT_PORT,
+                                   web_port=web_port,
                                    type=backend.name, name=name))
         path = save_config(config, config_dir)
     except AsicError as exc:
@@ -174,8 +178,7 @@ def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
         state = "" if reading is None else (
             humanize_hs(reading.hashrate_hs) if reading.online else
             "OFFLINE " + "; ".join(reading.errors))
-        rows.append((entry.ip, str(entry.port or "-"), entry.type or "?", entry.name or "",
-                     state))
+        rows.append((entry.ip, str(entry.port), entry.type or "?", entry.name or "", state))
     _table(("IP", "PORT", "TYPE", "NAME", "STATE" if poll else ""), rows)
     click.echo(f"{len(config.asics)} ASIC(s) in {config_path(config_dir)}", err=True)
 

@@ -26,7 +26,7 @@ from minerfarm.agent.configfile import ConfigDir, ConfigFile
 from minerfarm.agent.link import AgentConfig
 from minerfarm.agent.session import AgentFiles
 
-from .drivers import BACKEND_NAMES, Login
+from .drivers import BACKEND_NAMES, DEFAULT_PORT, Login
 from .errors import AsicConfigError
 
 RIG_KIND = "asic"
@@ -74,13 +74,14 @@ class Credentials(BaseModel):
 class AsicEntry(MiningOverride):
     """One watched ASIC. ``type`` is a backend name; ``None`` = identify on first poll.
     ``coin``/``algorithm`` override the sentry's and the model facts for this ASIC.
-    ``port``: its main API's port (RPC, or the web port of a web-only family), ``None`` = the
-    family's default (4028; AxeOS, Goldshell, Elphapex 80); ``web_port``: the web port of a
-    family that has both (Antminer CGI, Braiins OS REST; default 80)."""
+    ``port``: its main API's port: RPC, or the web port of a web-only family (AxeOS,
+    Goldshell, Elphapex; their default 80 applies while ``port`` is RPC's 4028);
+    ``web_port``: the web port of a family that has both (Antminer CGI, Braiins OS REST;
+    default 80)."""
 
     model_config = ConfigDict(extra="allow")
     ip: str
-    port: Port | None = None
+    port: Port = DEFAULT_PORT
     web_port: Port | None = None
     type: str | None = None
     name: str | None = None

@@ -131,7 +131,7 @@ async def scan(cidrs: Iterable[str], port: int = DEFAULT_PORT, *,
     answered = await sweep(cidrs, port, concurrency=concurrency,
                            connect_timeout=connect_timeout, other_ports=[web_port])
     candidates = sorted(set(answered) | set(extra_hosts), key=ipaddress.ip_address)
-    session = WebSession(min(concurrency, 128) * 4)
+    session = WebSession()
 
     async def one(ip: str) -> Found:
         return await identify_host(ip, port, identify_timeout, web_port=web_port,

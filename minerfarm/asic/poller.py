@@ -48,7 +48,7 @@ class Poller:
         self.concurrency = concurrency
         self.mining = mining or MiningOverride()
         self._round = asyncio.Lock()
-        self.session = WebSession(concurrency)
+        self.session = WebSession()
         own = {e.ip: e.credentials for e in asics if e.credentials is not None}
         find = credentials or own.get
         self._watched = []
@@ -83,7 +83,10 @@ class Poller:
         try:
             async with asyncio.timeout(self.timeout):  # starts once a worker picks it up
                 if watched.backend is None:
-                    watched.backend = await drivers.identify(watched.endpoint)
+                    # a deadline inside the timeout: "not identified, because..." beats
+                    # "no answer" when part of the device did answer
+                    watched.backend = await drivers.identify(watched.endpoint,
+                                                             deadline=self.timeout * 0.6)
                 asic = await drivers.read(watched.endpoint, watched.backend)
         except TimeoutError:
             return drivers.offline(ip, f"no answer within {self.timeout:g}s", watched.last)

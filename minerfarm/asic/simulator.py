@@ -34,7 +34,6 @@ import ipaddress
 import json
 import os
 import re
-import resource
 import signal
 import sys
 import time
@@ -43,7 +42,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .concurrency import raise_fd_limit
 from .websim import WebProfile, WebState, serve_http
+
+__all__ = ["PROFILES", "Profile", "SimulatedAsic", "Simulator", "addresses", "fleet",
+           "raise_fd_limit"]
 
 DEFAULT_PORT = 4028
 _REQUEST_LIMIT = 8192
@@ -388,13 +391,6 @@ def fleet(start: str, count: int, *, port: int = DEFAULT_PORT, web_port: int | N
             position -= 1
             asics[position].fault = fault
     return asics
-
-
-def raise_fd_limit() -> None:
-    """Thousands of sockets need more than the usual 1024 descriptors."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 async def _serve(args: argparse.Namespace) -> None:

@@ -4,17 +4,21 @@ figures computed by hand from the captures in shared/fixtures/miner-apis."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from minerfarm.asic import discovery, drivers
 from minerfarm.asic.drivers import Replies, probe
-from minerfarm.asic.simulator import PROFILES, SimulatedAsic, fleet
+from minerfarm.asic.simulator import PROFILES, SimulatedAsic, captures_dir, fleet
 from minerfarm.protocol.reports import Asic
 
 G, M, T = 1e9, 1e6, 1e12
 RPC_PORT, WEB_PORT = 14028, 18080  # NAT-style overrides: no test needs port 80
+# BOS names its builds by date: read from the capture (tests hold no date literals)
+BOS_VERSION = json.loads((captures_dir() / "braiins/bos_26.04_s21pro_rest_miner_details.json")
+                         .read_text())["bos_version"]["current"]
 
 WEB_EXPECTED: dict[str, dict[str, Any]] = {
     "bitaxe-gamma": {  # axeos_v2.12.2_gamma601_system_info.json + axeos_gamma_system_asic.json
@@ -81,8 +85,7 @@ WEB_EXPECTED: dict[str, dict[str, Any]] = {
     },
     "braiins-s21pro": {  # bos_26.04_* REST replies (no 26.04 RPC capture: RPC not served)
         "type": "braiins", "make": "Antminer", "model": "S21 Pro", "mac": "02:8F:77:EC:E7:E0",
-        "firmware_version": "2026-04-14-0-912d084c-26.04-plus",
-        "software_version": "Braiins OS 2026-04-14-0-912d084c-26.04-plus",
+        "firmware_version": BOS_VERSION, "software_version": f"Braiins OS {BOS_VERSION}",
         "hashrate_hs": 247350.7543407177 * G,   # miner_stats real_hashrate last_1m
         "expected_hashrate_hs": 234000 * G,     # sticker_hashrate
         "boards": [(81347.9502098183 * G, 50.375, 65.375),

@@ -96,14 +96,18 @@ async def test_braiins_token_logs_in_once_and_again_after_a_401(
         await wrong.call(braiins_rest.REQUESTS[0])
 
 
-async def test_goldshell_jwt_only_once_refused(subnet: str, simulate,
-                                               session: WebSession) -> None:
+async def test_goldshell_jwt_kept_and_renewed(subnet: str, simulate,
+                                             session: WebSession) -> None:
     asic = await start(simulate, subnet, "goldshell-ck5")
+    assert asic.web is not None
     web = WebTransport(asic.host, WEB_PORT, session, goldshell.BACKEND.auth)
     assert (await web.call(goldshell.STATUS))["model"] == "Goldshell-CK5"
-    assert asic.web is not None and asic.web.requests == 3  # 401, login, retry
+    assert asic.web.requests == 2  # login (default admin login), then the call
     await web.call(goldshell.STATUS)
-    assert asic.web.requests == 4  # the token is kept
+    assert asic.web.requests == 3  # the token is kept
+    asic.web.tokens.clear()
+    assert (await web.call(goldshell.STATUS))["firmware"] == "2.0.1"
+    assert asic.web.requests == 6  # 401, login again, retry
 
 
 async def test_sealminer_cookie_session(subnet: str, simulate, session: WebSession) -> None:

@@ -46,7 +46,7 @@ from .base import Backend
 from .endpoint import Endpoint
 from .facts import algorithm_for, default_coin
 from .transport import DEFAULT_PORT, Replies, RpcTransport
-from .web import Login, WebRequest, WebSession
+from .web import Login, WebSession
 
 # Order matters: Braiins runs on Antminer hardware, so it is asked before stock Antminer.
 BACKENDS: tuple[Backend, ...] = (
@@ -63,6 +63,7 @@ BACKENDS: tuple[Backend, ...] = (
 )
 BACKEND_NAMES: tuple[str, ...] = tuple(backend.name for backend in BACKENDS)
 _BY_NAME = {backend.name: backend for backend in BACKENDS}
+WEB_PROBE_DELAY_S = 0.3
 
 __all__ = ["BACKENDS", "BACKEND_NAMES", "DEFAULT_PORT", "Backend", "Endpoint", "Login",
            "Replies", "RpcTransport", "WebSession", "backend_named", "identify", "offline",
@@ -79,21 +80,25 @@ def backend_named(name: str) -> Backend:
 
 async def identify(target: Endpoint | RpcTransport, *, deadline: float | None = None
                    ) -> Backend:
-    """Which backend speaks to this ASIC: RPC and every web probe at once (see the module
-    doc), all within ``deadline`` seconds (default: the endpoint's timeout)."""
+    """Which backend speaks to this ASIC: RPC and every web probe (see the module doc), all
+    within ``deadline`` seconds (default: the endpoint's timeout). The web probes start
+    once RPC has failed, or after :data:`WEB_PROBE_DELAY_S` at the latest (most of a fleet
+    answers RPC at once, and six web requests per ASIC would double a cold round's work)."""
     endpoint = target if isinstance(target, Endpoint) else Endpoint.of_rpc(target)
-    probes: dict[tuple[int, str], tuple[Backend, WebRequest]] = {}
-    for backend in BACKENDS:
-        if backend.probe is not None:
-            probes.setdefault((endpoint.web_port_for(backend), backend.probe.path),
-                              (backend, backend.probe))
-    rpc = asyncio.ensure_future(_identify_rpc(endpoint.rpc()))
-    web = {key: asyncio.ensure_future(endpoint.web(backend).call(request))
-           for key, (backend, request) in probes.items()}
-    tasks: set[asyncio.Future[Any]] = {rpc, *web.values()}
     loop = asyncio.get_running_loop()
     ends = loop.time() + (deadline or endpoint.timeout)
+    rpc = asyncio.ensure_future(_identify_rpc(endpoint.rpc()))
+    web: dict[tuple[int, str], asyncio.Future[Any]] = {}
+    tasks: set[asyncio.Future[Any]] = {rpc}
     try:
+        await asyncio.wait({rpc}, timeout=min(WEB_PROBE_DELAY_S, ends - loop.time()))
+        if rpc.done() and isinstance(_outcome(rpc), Backend):
+            return rpc.result()
+        for backend in BACKENDS:
+            key = (endpoint.web_port_for(backend), backend.probe.path) if backend.probe else None
+            if key is not None and backend.probe is not None and key not in web:
+                web[key] = asyncio.ensure_future(endpoint.web(backend).call(backend.probe))
+        tasks |= set(web.values())
         pending = set(tasks)
         while pending:  # the first answer that names a firmware wins
             done, pending = await asyncio.wait(pending, timeout=max(0.0, ends - loop.time()),
@@ -142,7 +147,7 @@ def _not_identified(endpoint: Endpoint, failures: list[Any]) -> AsicError:
         return AsicUnreachable(f"{reason}; no known web API answers either")
     if isinstance(rpc_failure, AsicNotIdentified) and not denied:
         return rpc_failure
-    hint = f" ({denied[0]})" if denied else ""
+    hint = f" ({denied[0] if denied else answered[0]})"
     return AsicNotIdentified(f"{endpoint.host} answers, but is no known ASIC firmware "
                              f"({', '.join(BACKEND_NAMES)}){hint}")
 

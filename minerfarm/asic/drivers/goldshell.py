@@ -5,8 +5,8 @@ Reads ``/mcb/status`` (``model`` "Goldshell-CK5", ``firmware``), ``/mcb/cgminer?
 mojibake degree sign: the hottest is the board's ``temp_c``, which sensor is the chip is not
 documented; ``fanspeed`` "2940 rpm / ..." repeated on every board; shares. ``time`` is not
 known to be seconds: no uptime), ``/mcb/pools`` (``active``) and ``/mcb/setting`` (``name``
-is the MAC). Login: a JWT from ``/user/login`` (default admin / 123456789), asked for only
-once a request gets 401.
+is the MAC). Login: a JWT from ``/user/login`` (default admin / 123456789), before the first
+request (which of the endpoints demand it is not documented).
 """
 
 from __future__ import annotations

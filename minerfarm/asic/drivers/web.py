@@ -9,7 +9,7 @@ auth state on it. How a firmware logs in is data (:class:`WebAuth`):
 - ``braiins``: Braiins OS REST, ``POST /api/v1/auth/login`` -> ``token``, sent as the
   ``Authorization`` header; logged in before the first request, again after a 401;
 - ``goldshell``: ``GET /user/login?...&cipher=false`` -> ``"JWT Token"``, sent as
-  ``Bearer``; logged in only once a request is refused with 401;
+  ``Bearer``; logged in before the first request (as pyasic does), again after a 401;
 - ``cookie``: SealMiner, form ``POST /cgi-bin/login.php`` -> a session cookie.
 
 The login is the ASIC's (or its subnet's) credentials from the config, else the vendor's
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from ..errors import AsicAuthFailed, AsicError, AsicReplyInvalid, AsicUnreachabl
 from .transport import Replies
 
 MAX_REPLY_BYTES = 1 << 20  # the largest capture is ~30 kB (Braiins miner errors)
+_SESSIONS = ("braiins", "goldshell", "cookie")  # schemes that log in for a token/cookie
 Scheme = Literal["none", "basic", "digest", "braiins", "goldshell", "cookie"]
 SCHEMES: tuple[str, ...] = ("none", "basic", "digest", "braiins", "goldshell", "cookie")
 
@@ -75,28 +77,36 @@ class WebRequest:
 
 
 class WebSession:
-    """One HTTP client for many ASICs; created on first use, closed by :meth:`aclose`."""
+    """The HTTP clients of many ASICs: one small client per ASIC host (httpcore's pool scans
+    all its connections for every request, so one pool for a fleet costs O(n^2)), sharing
+    one TLS context. Created on first use, closed by :meth:`aclose`.
 
-    def __init__(self, max_connections: int = 256) -> None:
-        self.max_connections = max_connections
-        self._client: httpx.AsyncClient | None = None
+    No keep-alive: ESP32 and CGI servers serve one connection at a time, and a poll every
+    30 s would hold idle sockets open on thousands of devices. No pool limit: the caller
+    bounds how many ASICs are read at once (an identification holds up to six requests).
+    """
 
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            # No keep-alive: ESP32 and CGI servers serve one connection at a time, and a
-            # poll every 30 s would hold idle sockets open on thousands of devices.
-            self._client = httpx.AsyncClient(
-                verify=False,  # noqa: S501 (self-signed ASIC certificates; see the doc)
-                trust_env=False, follow_redirects=False,
-                limits=httpx.Limits(max_connections=self.max_connections,
-                                    max_keepalive_connections=0))
-        return self._client
+    def __init__(self) -> None:
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._tls: ssl.SSLContext | None = None
+
+    def client(self, host: str) -> httpx.AsyncClient:
+        client = self._clients.get(host)
+        if client is None:
+            if self._tls is None:
+                self._tls = ssl.create_default_context()
+                self._tls.check_hostname = False  # self-signed ASIC certificates (module doc)
+                self._tls.verify_mode = ssl.CERT_NONE
+            client = httpx.AsyncClient(
+                verify=self._tls, trust_env=False, follow_redirects=False,
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=0))
+            self._clients[host] = client
+        return client
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
 
 
 @dataclass(slots=True)
@@ -129,10 +139,10 @@ class WebTransport:
     async def call(self, request: WebRequest) -> Any:
         """One request's decoded JSON; raises an :class:`~..errors.AsicError`."""
         scheme = self.auth.scheme
-        if scheme in ("braiins", "cookie") and self._token is None:
+        if scheme in _SESSIONS and self._token is None:
             await self._log_in()
         status, body = await self._send(request)
-        if status == 401 and scheme in ("braiins", "goldshell", "cookie"):
+        if status == 401 and scheme in _SESSIONS:
             self._token = None
             await self._log_in()
             status, body = await self._send(request)
@@ -140,9 +150,19 @@ class WebTransport:
 
     async def requests(self, requests: Sequence[WebRequest]) -> Replies:
         """Every request at once; a failed one lands in ``errors`` (an optional one that
-        is not found is left out); raises if nothing at all could be read."""
-        outcomes = await asyncio.gather(*(self.call(r) for r in requests),
-                                        return_exceptions=True)
+        is not found is left out); raises if nothing at all could be read. A firmware that
+        needs a session logs in once first: if that fails, every request fails with it."""
+        login: AsicError | None = None
+        if self.auth.scheme in _SESSIONS and self._token is None:
+            try:
+                await self._log_in()
+            except AsicError as exc:
+                login = exc
+        if login is not None:
+            outcomes: list[Any] = [login] * len(requests)
+        else:
+            outcomes = await asyncio.gather(*(self.call(r) for r in requests),
+                                            return_exceptions=True)
         replies = Replies()
         failure: AsicError | None = None
         for request, outcome in zip(requests, outcomes, strict=True):
@@ -167,7 +187,7 @@ class WebTransport:
             key = "Cookie" if scheme == "cookie" else "Authorization"
             all_headers[key] = f"Bearer {self._token}" if scheme == "goldshell" else self._token
         with _translated(self.where, request.path, self.timeout):
-            async with self.session.client.stream(
+            async with self.session.client(self.host).stream(
                     request.method, self.url(request.path), headers=all_headers,
                     json=request.body, content=data, auth=self._auth(),
                     timeout=httpx.Timeout(self.timeout)) as response:
