@@ -63,7 +63,7 @@ BACKENDS: tuple[Backend, ...] = (
 )
 BACKEND_NAMES: tuple[str, ...] = tuple(backend.name for backend in BACKENDS)
 _BY_NAME = {backend.name: backend for backend in BACKENDS}
-WEB_PROBE_DELAY_S = 0.3
+WEB_PROBE_DELAY_S = 0.5
 
 __all__ = ["BACKENDS", "BACKEND_NAMES", "DEFAULT_PORT", "Backend", "Endpoint", "Login",
            "Replies", "RpcTransport", "WebSession", "backend_named", "identify", "offline",
