@@ -1,10 +1,11 @@
 """Finding ASICs: a subnet scan in two stages, and zeroconf browsing.
 
-Stage 1 sweeps TCP connects to the RPC port (4028) and the web port (80) over every host of
-the CIDRs with short timeouts; stage 2 identifies (RPC and web APIs at once, see
-:func:`~minerfarm.asic.drivers.identify`) and reads only what answered. Both stages run in a bounded
-worker pool (:func:`~minerfarm.asic.concurrency.bounded_map`): hosts are generated lazily and
-only ``concurrency`` tasks exist, whatever the size of the range.
+Stage 1 sweeps TCP connects to the RPC port (4028), then to the web port (80) of the hosts
+that refused it, over every host of the CIDRs with short timeouts; stage 2 identifies (RPC
+and web APIs at once, see :func:`~minerfarm.asic.drivers.identify`) and reads only what
+answered. Both stages run in a bounded worker pool
+(:func:`~minerfarm.asic.concurrency.bounded_map`): hosts are generated lazily and only
+``concurrency`` tasks exist, whatever the size of the range.
 """
 
 from __future__ import annotations
@@ -71,28 +72,41 @@ def _unique_hosts(networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
 
 
 async def port_open(ip: str, port: int, connect_s: float) -> bool:
+    return await port_state(ip, port, connect_s) == "open"
+
+
+async def port_state(ip: str, port: int, connect_s: float) -> str:
+    """``"open"``, ``"refused"`` (the host is there, the port is not) or ``"silent"``."""
     try:
         async with asyncio.timeout(connect_s):
             _, writer = await asyncio.open_connection(ip, port)
+    except ConnectionRefusedError:
+        return "refused"
     except (OSError, TimeoutError):
-        return False
+        return "silent"
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
-    return True
+    return "open"
 
 
 async def sweep(cidrs: Iterable[str], port: int = DEFAULT_PORT, *,
                 concurrency: int = SWEEP_CONCURRENCY,
                 connect_timeout: float = CONNECT_TIMEOUT,
                 other_ports: Iterable[int] = ()) -> list[str]:
-    """Stage 1: the hosts of ``cidrs`` accepting TCP on ``port`` (or one of ``other_ports``,
-    tried at the same time)."""
+    """Stage 1: the hosts of ``cidrs`` accepting TCP on ``port``, or on one of
+    ``other_ports``, asked in turn only while the host answers the previous port with a
+    refusal (a silent address is no host: it costs one timeout, not one per port)."""
     ports = list(dict.fromkeys([port, *other_ports]))
 
     async def check(ip: str) -> str | None:
-        opened = await asyncio.gather(*(port_open(ip, p, connect_timeout) for p in ports))
-        return ip if any(opened) else None
+        for each in ports:
+            state = await port_state(ip, each, connect_timeout)
+            if state == "open":
+                return ip
+            if state == "silent":
+                return None
+        return None
 
     return [ip for ip in await bounded_map(check, hosts(cidrs), concurrency) if ip]
 

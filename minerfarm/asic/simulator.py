@@ -158,6 +158,10 @@ PROFILES: dict[str, Profile] = {
                     "/api/v1/pools": "braiins/bos_26.04_rest_pools.json",
                     "/api/v1/miner/errors": "braiins/bos_26.04_rest_miner_errors.json",
                 }, auth="braiins", login=("root", ""))),
+        Profile("braiins-25.03", "braiins", {}, note="Braiins OS 25.03 legacy GraphQL boards "
+                "(no other 25.03 capture: RPC is not served)",
+                web=WebProfile({"/graphql": "braiins/bos_25.03_graphql_boards.json"},
+                               auth="graphql", login=("root", ""))),
     )
 }
 

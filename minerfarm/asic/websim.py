@@ -4,7 +4,8 @@ Each path of a profile answers its capture's bytes (``application/json``), anyth
 404. Auth is demanded as the firmware does (:class:`WebProfile` ``auth``): HTTP digest (MD5,
 ``qop=auth``, RFC 7616) or basic with the profile's login; Braiins OS REST's
 ``POST /api/v1/auth/login`` token; Goldshell's ``/user/login`` JWT (Bearer); SealMiner's
-``/cgi-bin/login.php`` session cookie. One request per connection (``Connection: close``).
+``/cgi-bin/login.php`` session cookie; Braiins OS GraphQL's ``auth.login`` mutation cookie. A
+path the firmware does not have is 404 whoever asks. One request per connection.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class WebProfile:
     """A firmware's web API: path (with its query) -> capture file, and its auth."""
 
     files: Mapping[str, str]
-    auth: str = "none"  # none | basic | digest | braiins | goldshell | cookie
+    auth: str = "none"  # none | basic | digest | braiins | goldshell | cookie | graphql
     login: tuple[str, str] = ("root", "root")
     port: int | None = 80  # None: on the RPC port (ePIC serves HTTP on 4028)
 
@@ -48,6 +49,9 @@ class WebState:
         login = self._login(method, target, body)
         if login is not None:
             return login
+        reply = self.replies.get(target)
+        if reply is None:
+            return 404, {}, b'{"error": "not found"}'
         if not self._authorised(method, target, headers):
             challenge = {}
             if self.profile.auth == "digest":
@@ -56,9 +60,6 @@ class WebState:
             elif self.profile.auth == "basic":
                 challenge["WWW-Authenticate"] = f'Basic realm="{REALM}"'
             return 401, challenge, b'{"error": "unauthorized"}'
-        reply = self.replies.get(target)
-        if reply is None:
-            return 404, {}, b'{"error": "not found"}'
         return 200, {}, reply
 
     def _issue(self) -> str:
@@ -82,6 +83,13 @@ class WebState:
             if query.get("username") == [user] and query.get("password") == [password]:
                 return 200, {}, json.dumps({"JWT Token": self._issue()}).encode()
             return 401, {}, b'{"error": "login failed"}'
+        gql = _graphql_query(body) if auth == "graphql" and path == "/graphql" else ""
+        if method == "POST" and gql.startswith("mutation{auth{login"):
+            expected = f"login(username:{json.dumps(user)}, password:{json.dumps(password)})"
+            if expected in gql:
+                return 200, {"Set-Cookie": f"session={self._issue()}; Path=/"}, \
+                    b'{"data": {"auth": {"login": {"__typename": "LoginSuccess"}}}}'
+            return 200, {}, b'{"data": {"auth": {"login": {"__typename": "LoginFailure"}}}}'
         if auth == "cookie" and method == "POST" and path == "/cgi-bin/login.php":
             form = parse_qs(body.decode("latin-1"))
             if form.get("username") == [user] and form.get("origin_pwd") == [password]:
@@ -105,6 +113,14 @@ class WebState:
             return given.removeprefix("Bearer ") in self.tokens
         cookie = headers.get("cookie", "").removeprefix("session=")
         return cookie in self.tokens
+
+
+def _graphql_query(body: bytes) -> str:
+    try:
+        query = json.loads(body).get("query")
+    except (ValueError, AttributeError):
+        return ""
+    return query if isinstance(query, str) else ""
 
 
 def _md5(text: str) -> str:

@@ -46,7 +46,7 @@ from .base import Backend
 from .endpoint import Endpoint
 from .facts import algorithm_for, default_coin
 from .transport import DEFAULT_PORT, Replies, RpcTransport
-from .web import Login, WebSession
+from .web import Login, WebAuth, WebRequest, WebSession
 
 # Order matters: Braiins runs on Antminer hardware, so it is asked before stock Antminer.
 BACKENDS: tuple[Backend, ...] = (
@@ -175,8 +175,11 @@ async def read(target: Endpoint | RpcTransport, backend: Backend) -> Asic:
     jobs: list[Any] = []
     if backend.commands:
         jobs.append(_read_rpc(endpoint.rpc(), backend.commands))
-    if backend.web:
-        jobs.append(endpoint.web(backend).requests(backend.web))
+    by_auth: dict[WebAuth, list[WebRequest]] = {}
+    for request in backend.web:
+        by_auth.setdefault(request.auth or backend.auth, []).append(request)
+    for auth, requests in by_auth.items():
+        jobs.append(endpoint.web(backend, auth).requests(requests))
     replies, failures = Replies(), []
     for outcome in await asyncio.gather(*jobs, return_exceptions=True):
         if isinstance(outcome, Replies):

@@ -56,11 +56,12 @@ class Endpoint:
         """The port the family is asked on first (what ``--port`` names for it)."""
         return self.rpc_port if backend.commands else self.web_port_for(backend)
 
-    def web(self, backend: Backend) -> WebTransport:
-        key = (self.web_port_for(backend), backend.auth)
+    def web(self, backend: Backend, auth: WebAuth | None = None) -> WebTransport:
+        """The web transport for ``backend`` (logging in with ``auth``, default its own)."""
+        key = (self.web_port_for(backend), auth or backend.auth)
         transport = self._web.get(key)
         if transport is None:
-            transport = WebTransport(self.host, key[0], self.session, backend.auth, self.login,
+            transport = WebTransport(self.host, key[0], self.session, key[1], self.login,
                                      self.timeout, self.https)
             self._web[key] = transport
         return transport

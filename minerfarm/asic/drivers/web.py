@@ -10,7 +10,9 @@ auth state on it. How a firmware logs in is data (:class:`WebAuth`):
   ``Authorization`` header; logged in before the first request, again after a 401;
 - ``goldshell``: ``GET /user/login?...&cipher=false`` -> ``"JWT Token"``, sent as
   ``Bearer``; logged in before the first request (as pyasic does), again after a 401;
-- ``cookie``: SealMiner, form ``POST /cgi-bin/login.php`` -> a session cookie.
+- ``cookie``: SealMiner, form ``POST /cgi-bin/login.php`` -> a session cookie;
+- ``graphql``: Braiins OS before 26.04, ``POST /graphql`` with the ``auth.login``
+  mutation -> a session cookie.
 
 The login is the ASIC's (or its subnet's) credentials from the config, else the vendor's
 default (``WebAuth.default``, listed in the README). HTTPS devices are asked without
@@ -38,9 +40,11 @@ from ..errors import AsicAuthFailed, AsicError, AsicReplyInvalid, AsicUnreachabl
 from .transport import Replies
 
 MAX_REPLY_BYTES = 1 << 20  # the largest capture is ~30 kB (Braiins miner errors)
-_SESSIONS = ("braiins", "goldshell", "cookie")  # schemes that log in for a token/cookie
-Scheme = Literal["none", "basic", "digest", "braiins", "goldshell", "cookie"]
-SCHEMES: tuple[str, ...] = ("none", "basic", "digest", "braiins", "goldshell", "cookie")
+_SESSIONS = ("braiins", "goldshell", "cookie", "graphql")  # log in for a token or cookie
+_COOKIES = ("cookie", "graphql")
+Scheme = Literal["none", "basic", "digest", "braiins", "goldshell", "cookie", "graphql"]
+SCHEMES: tuple[str, ...] = ("none", "basic", "digest", "braiins", "goldshell", "cookie",
+                            "graphql")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +71,15 @@ DIGEST_ROOT = WebAuth("digest", Login("root", "root"))  # Antminer stock, Elphap
 @dataclass(frozen=True, slots=True)
 class WebRequest:
     """One call: its name in :class:`Replies` ``web``, path, and JSON body if any.
-    ``optional``: the firmware may lack it (older versions); not found is no error then."""
+    ``optional``: the firmware may lack it (older versions); not found is no error then.
+    ``auth``: when this API logs in differently from the rest of the backend's."""
 
     name: str
     path: str
     method: Literal["GET", "POST"] = "GET"
     body: Any = None
     optional: bool = False
+    auth: WebAuth | None = None
 
 
 class WebSession:
@@ -184,7 +190,7 @@ class WebTransport:
         all_headers = {"Accept": "application/json", **(headers or {})}
         if self._token is not None:
             scheme = self.auth.scheme
-            key = "Cookie" if scheme == "cookie" else "Authorization"
+            key = "Cookie" if scheme in _COOKIES else "Authorization"
             all_headers[key] = f"Bearer {self._token}" if scheme == "goldshell" else self._token
         with _translated(self.where, request.path, self.timeout):
             async with self.session.client(self.host).stream(
@@ -197,7 +203,7 @@ class WebTransport:
                     if len(body) > MAX_REPLY_BYTES:
                         raise AsicReplyInvalid(f"{self.where}{request.path}: reply larger "
                                                f"than {MAX_REPLY_BYTES} bytes")
-                if self.auth.scheme == "cookie" and "set-cookie" in response.headers:
+                if self.auth.scheme in _COOKIES and "set-cookie" in response.headers:
                     self._token = response.headers["set-cookie"].split(";", 1)[0]
                 return response.status_code, body
 
@@ -233,27 +239,37 @@ class WebTransport:
             scheme = self.auth.scheme
             if scheme == "braiins":
                 body = {"username": login.username, "password": login.password}
-                status, raw = await self._send(WebRequest("login", "/api/v1/auth/login",
-                                                          "POST", body))
+                path = "/api/v1/auth/login"
+                status, raw = await self._send(WebRequest("login", path, "POST", body))
                 key = "token"
             elif scheme == "goldshell":
-                path = (f"/user/login?username={quote(login.username)}"
-                        f"&password={quote(login.password)}&cipher=false")
-                status, raw = await self._send(WebRequest("login", path))
+                query = (f"?username={quote(login.username)}"
+                         f"&password={quote(login.password)}&cipher=false")
+                path = "/user/login"
+                status, raw = await self._send(WebRequest("login", path + query))
                 key = "JWT Token"
-            else:  # cookie: the session comes back in Set-Cookie
-                form = f"username={quote(login.username)}&origin_pwd={quote(login.password)}"
-                status, _ = await self._send(
-                    WebRequest("login", "/cgi-bin/login.php", "POST"), data=form,
-                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+            else:  # cookie, graphql: the session comes back in Set-Cookie
+                if scheme == "graphql":
+                    mutation = (f"mutation{{auth{{login(username:{json.dumps(login.username)},"
+                                f" password:{json.dumps(login.password)}){{__typename}}}}}}")
+                    path = "/graphql"
+                    status, _ = await self._send(WebRequest("login", path, "POST",
+                                                            {"query": mutation}))
+                else:
+                    form = (f"username={quote(login.username)}"
+                            f"&origin_pwd={quote(login.password)}")
+                    path = "/cgi-bin/login.php"
+                    status, _ = await self._send(
+                        WebRequest("login", path, "POST"), data=form,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
                 if self._token is None:
-                    self._decode(WebRequest("login", "/cgi-bin/login.php"),
-                                 401 if status == 200 else status, b"")
+                    self._decode(WebRequest("login", path), 401 if status == 200 else status,
+                                 b"")
                 return
-            reply = self._decode(WebRequest("login", "(login)"), status, raw)
+            reply = self._decode(WebRequest("login", path), status, raw)
             token = reply.get(key) if isinstance(reply, dict) else None
             if not isinstance(token, str) or not token:
-                self._decode(WebRequest("login", "(login)"), 401, b"")
+                self._decode(WebRequest("login", path), 401, b"")
             self._token = token
 
 
