@@ -69,9 +69,9 @@ async def test_configured_type_skips_identification(subnet: str, simulate) -> No
 async def test_all_profiles_in_one_round(subnet: str, simulate) -> None:
     asics = fleet(first_host(subnet), 2 * len(PROFILES))
     await simulate(asics)
-    # BOS 25.03 is identified over RPC, which its profile does not serve: its type is given
+    # Braiins OS is identified over RPC, which its web-only profiles do not serve
     readings = await Poller([AsicEntry(ip=a.host, type=PROFILES[a.profile].family
-                                       if a.profile == "braiins-25.03" else None)
+                                       if not PROFILES[a.profile].files else None)
                              for a in asics], timeout=2).poll()
     assert all(r.online for r in readings), [r.errors for r in readings if not r.online]
     # varied values (the simulator varies RPC replies; web replies are served as captured)

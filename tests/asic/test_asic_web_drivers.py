@@ -84,7 +84,8 @@ WEB_EXPECTED: dict[str, dict[str, Any]] = {
         "shares": (1421, 3, 0), "uptime_s": 2481, "algorithm": "SHA-256", "coin": "BTC",
     },
     "braiins-s21pro": {  # bos_26.04_* REST replies (no 26.04 RPC capture: RPC not served)
-        "type": "braiins", "make": "Antminer", "model": "S21 Pro", "mac": "02:8F:77:EC:E7:E0",
+        "type": "braiins", "identify": False,  # identified over RPC, which is not simulated
+        "make": "Antminer", "model": "S21 Pro", "mac": "02:8F:77:EC:E7:E0",
         "firmware_version": BOS_VERSION, "software_version": f"Braiins OS {BOS_VERSION}",
         "hashrate_hs": 247350.7543407177 * G,   # miner_stats real_hashrate last_1m
         "expected_hashrate_hs": 234000 * G,     # sticker_hashrate
@@ -190,9 +191,9 @@ async def test_scan_finds_rpc_and_web_asics_mixed(subnet: str, simulate) -> None
     # generous connect timeout: the sweep shares this loop with the simulators
     found = await discovery.scan([subnet], RPC_PORT, web_port=WEB_PORT, connect_timeout=1.5,
                                  identify_timeout=3)
-    assert {f.ip: f.type for f in found} == {  # BOS 25.03 needs RPC to be identified
-        a.host: PROFILES[a.profile].family if a.profile != "braiins-25.03" else None
-        for a in asics}
+    assert {f.ip: f.type for f in found} == {  # Braiins OS is identified over RPC
+        a.host: None if a.profile in ("braiins-25.03", "braiins-s21pro")
+        else PROFILES[a.profile].family for a in asics}
     ports = {f.type: f.port for f in found}
     assert ports["bitaxe"] == WEB_PORT and ports["epic"] == RPC_PORT  # where each was read
     assert ports["antminer"] == RPC_PORT

@@ -6,12 +6,12 @@ sessions), firmware backends (one module each, registered explicitly in :data:`B
 one line per backend), and model facts as plain data (:mod:`.facts`). An :class:`Endpoint`
 is one ASIC's address, ports and login.
 
-Identification asks RPC (``version``, then ``summary``) and every backend's web probe (AxeOS
-``/api/system/info``, Goldshell ``/mcb/status``, the Antminer/Elphapex
+Identification asks RPC (``version``, then ``summary``), then every backend's web probe
+(AxeOS ``/api/system/info``, Goldshell ``/mcb/status``, the Antminer/Elphapex
 ``get_system_info.cgi``, ePIC ``/summary`` on 4028, Braiins OS REST) at once, within one
-short deadline; an RPC match wins (Braiins runs on Antminer hardware), then the first web
-match in :data:`BACKENDS` order. A reading asks a backend's RPC commands and web requests
-at once.
+short deadline; the first answer naming a firmware wins (RPC's first: Braiins runs on
+Antminer hardware), then web matches in :data:`BACKENDS` order. A reading asks a backend's
+RPC commands and web requests at once.
 
 Why our own backends and not a library (measured 2026-11 against the simulator replaying
 the then-captured firmwares, pyasic 0.79.0 and pyasic-rs 0.8.6): pyasic failed to read 3 of
@@ -26,7 +26,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from minerfarm.cgminer import CgminerCommandError, CgminerError
+from minerfarm.cgminer import CgminerCommandError, CgminerError, CgminerUnreachable
 from minerfarm.protocol.reports import Asic
 
 from ..errors import AsicAuthFailed, AsicError, AsicNotIdentified, AsicUnreachable
@@ -63,7 +63,7 @@ BACKENDS: tuple[Backend, ...] = (
 )
 BACKEND_NAMES: tuple[str, ...] = tuple(backend.name for backend in BACKENDS)
 _BY_NAME = {backend.name: backend for backend in BACKENDS}
-WEB_PROBE_DELAY_S = 0.5
+WEB_PROBE_DELAY = 0.5  # of the deadline: the web probes' head start given to RPC
 
 __all__ = ["BACKENDS", "BACKEND_NAMES", "DEFAULT_PORT", "Backend", "Endpoint", "Login",
            "Replies", "RpcTransport", "WebSession", "backend_named", "identify", "offline",
@@ -82,21 +82,27 @@ async def identify(target: Endpoint | RpcTransport, *, deadline: float | None = 
                    ) -> Backend:
     """Which backend speaks to this ASIC: RPC and every web probe (see the module doc), all
     within ``deadline`` seconds (default: the endpoint's timeout). The web probes start
-    once RPC has failed, or after :data:`WEB_PROBE_DELAY_S` at the latest (most of a fleet
-    answers RPC at once, and six web requests per ASIC would double a cold round's work)."""
+    once RPC has failed, or after :data:`WEB_PROBE_DELAY` of the deadline (most of a fleet
+    answers RPC at once, and six web requests per ASIC would double a cold round's work).
+    Where RPC is refused outright, the families that always serve RPC (Antminer, Braiins)
+    are not asked over the web."""
     endpoint = target if isinstance(target, Endpoint) else Endpoint.of_rpc(target)
     loop = asyncio.get_running_loop()
-    ends = loop.time() + (deadline or endpoint.timeout)
+    budget = deadline or endpoint.timeout
+    ends = loop.time() + budget
     rpc = asyncio.ensure_future(_identify_rpc(endpoint.rpc()))
     web: dict[tuple[int, str], asyncio.Future[Any]] = {}
     tasks: set[asyncio.Future[Any]] = {rpc}
     try:
-        await asyncio.wait({rpc}, timeout=min(WEB_PROBE_DELAY_S, ends - loop.time()))
+        await asyncio.wait({rpc}, timeout=budget * WEB_PROBE_DELAY)
         if rpc.done() and isinstance(_outcome(rpc), Backend):
             return rpc.result()
+        refused = rpc.done() and _refused(_outcome(rpc))
         for backend in BACKENDS:
-            key = (endpoint.web_port_for(backend), backend.probe.path) if backend.probe else None
-            if key is not None and backend.probe is not None and key not in web:
+            if backend.probe is None or (refused and backend.commands):
+                continue
+            key = (endpoint.web_port_for(backend), backend.probe.path)
+            if key not in web:
                 web[key] = asyncio.ensure_future(endpoint.web(backend).call(backend.probe))
         tasks |= set(web.values())
         pending = set(tasks)
@@ -115,6 +121,13 @@ async def identify(target: Endpoint | RpcTransport, *, deadline: float | None = 
     raise _not_identified(endpoint, [_outcome(rpc), *(_outcome(task) for task in web.values())])
 
 
+def _refused(outcome: Any) -> bool:
+    """RPC's port is closed: the host is there and serves no cgminer API."""
+    cause = outcome.__cause__ if isinstance(outcome, AsicUnreachable) else None
+    return isinstance(cause, CgminerUnreachable) and isinstance(cause.__cause__,
+                                                                ConnectionRefusedError)
+
+
 def _match(endpoint: Endpoint, rpc: asyncio.Future[Any],
            web: Mapping[tuple[int, str], asyncio.Future[Any]]) -> Backend | None:
     """The backend named by a finished probe: RPC's first, then the web's in order."""
@@ -123,8 +136,8 @@ def _match(endpoint: Endpoint, rpc: asyncio.Future[Any],
     for backend in BACKENDS:
         if backend.probe is None or backend.web_recognizes is None:
             continue
-        task = web[(endpoint.web_port_for(backend), backend.probe.path)]
-        if task.done():
+        task = web.get((endpoint.web_port_for(backend), backend.probe.path))
+        if task is not None and task.done():
             reply = _outcome(task)
             if not isinstance(reply, BaseException) and backend.web_recognizes(reply):
                 return backend
