@@ -1,4 +1,8 @@
-"""ASIC sentry at scale, on loopback only (127.0.0.0/8).
+"""ASIC sentry at scale, on loopback only (127.0.0.0/8), a third of the fleet on web APIs.
+
+The simulated fleets cycle through :data:`FLEET_PROFILES`: six cgminer-RPC firmwares (the
+Antminer S21 also answers its web CGI, digest auth) and three web-only ones (AxeOS, Goldshell
+with its JWT login, ePIC's HTTP on 4028), so every third ASIC is read over HTTP only.
 
 Prints:
 - a scan of a /24 holding 50 simulated ASICs (goal < 3 s),
@@ -11,6 +15,9 @@ The simulators run in their own processes (pinned to the last core); the scans a
 run in a child process pinned to core 0, whose peak RSS is read with getrusage.
 
     python bench/asic_scale.py [--count 2000] [--faults 0] [--timeout 5]
+
+The web simulators listen on port 80 of their 127.x addresses: run it as root (or with
+CAP_NET_BIND_SERVICE).
 """
 
 from __future__ import annotations
@@ -29,11 +36,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+RPC_PROFILES = ("antminer-s9", "antminer-s21", "braiins-s9", "whatsminer-m31s", "avalon-1566",
+                "auradine-gcminer")
+WEB_PROFILES = ("bitaxe-gamma", "goldshell-ck5", "epic-umcos")
+FLEET_PROFILES = tuple(p for pair in zip(RPC_PROFILES[::2], RPC_PROFILES[1::2], WEB_PROFILES,
+                                         strict=True) for p in pair)
+
 
 def _spawn_simulator(start: str, count: int, faults: int, core: int) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "minerfarm.asic.simulator", "--start", start, "--count",
-         str(count), "--hang", str(faults), "--garbage", str(faults)],
+         str(count), "--hang", str(faults), "--garbage", str(faults),
+         "--profiles", ",".join(FLEET_PROFILES)],
         stdout=subprocess.PIPE, text=True, cwd=ROOT,
         preexec_fn=lambda: os.sched_setaffinity(0, {core}))
     assert process.stdout is not None
@@ -65,8 +79,11 @@ def _child(args: argparse.Namespace) -> None:
             return
         hosts = addresses(args.start, args.count)
         started = time.perf_counter()
-        opened = await bounded_map(
-            lambda ip: discovery.port_open(ip, 4028, 5), hosts, 256)
+        async def touch(ip: str) -> bool:  # the RPC port, else the web port
+            return await discovery.port_open(ip, 4028, 5) or \
+                await discovery.port_open(ip, 80, 5)
+
+        opened = await bounded_map(touch, hosts, 256)
         figures["baseline_connect_s"] = time.perf_counter() - started
         figures["baseline_open"] = sum(opened)
         poller = Poller([AsicEntry(ip=ip) for ip in hosts], timeout=args.timeout,
@@ -77,6 +94,9 @@ def _child(args: argparse.Namespace) -> None:
             figures[f"{name}_round_s"] = time.perf_counter() - started
             figures[f"{name}_online"] = sum(1 for r in readings if r.online)
         figures["total_hs"] = sum(r.hashrate_hs or 0 for r in readings)
+        figures["web_online"] = sum(1 for r in readings if r.online and (
+            r.make in ("Bitaxe", "Goldshell") or r.software_version == "umcOS"))
+        await poller.aclose()
 
     asyncio.run(run())
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -126,6 +146,7 @@ def main() -> None:
             print(f"poll round ({name}{', identification included' if name == 'cold' else ''})"
                   f" over {args.count}: {poll[f'{name}_round_s']:.2f} s, "
                   f"{poll[f'{name}_online']} online  (goal < 15 s)")
+        print(f"read over web APIs only: {poll['web_online']} of {args.count}")
         print(f"poller peak RSS: {poll['peak_rss_mb']:.1f} MB  (goal < 150 MB); "
               f"fleet total {poll['total_hs'] / 1e15:.2f} PH/s")  # type: ignore[operator]
     finally:

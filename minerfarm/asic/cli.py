@@ -16,8 +16,18 @@ from minerfarm.protocol.tokens import TokenFormatError
 from minerfarm.protocol.units import humanize_hs
 
 from . import configcli, discovery, drivers
+from .concurrency import raise_fd_limit
 from .config import config_path
-from .configcli import TYPE_CHOICE, config_dir_option, ip_argument, port_option, run_async, table
+from .configcli import (
+    TYPE_CHOICE,
+    config_dir_option,
+    ip_argument,
+    login_for,
+    port_option,
+    run_async,
+    table,
+    web_port_option,
+)
 from .errors import AsicError
 from .reporting import enroll_asic_sentry, run_asic_sentry
 
@@ -29,7 +39,10 @@ def asic_sentry() -> None:
 
 @asic_sentry.command()
 @click.argument("cidrs", nargs=-1)
-@port_option
+@click.option("--port", type=click.IntRange(1, 65535), default=drivers.DEFAULT_PORT,
+              show_default=True, help="cgminer RPC port to sweep.")
+@click.option("--web-port", type=click.IntRange(1, 65535), default=discovery.WEB_PORT,
+              show_default=True, help="Web API port to sweep.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--concurrency", type=click.IntRange(1, 4096), default=discovery.SWEEP_CONCURRENCY,
               show_default=True, help="Connections in flight during the sweep.")
@@ -39,10 +52,10 @@ def asic_sentry() -> None:
               help="Seconds to identify one answering host.")
 @click.option("--zeroconf", is_flag=True, help="Also listen 3 s for mDNS announcements.")
 @config_dir_option
-def scan(cidrs: Sequence[str], port: int, as_json: bool, concurrency: int,
+def scan(cidrs: Sequence[str], port: int, web_port: int, as_json: bool, concurrency: int,
          connect_timeout: float, timeout: float, zeroconf: bool, config_dir: str | None) -> None:
-    """List the ASICs found in CIDRS (default: this machine's own subnets), with the names
-    the config gives those it watches."""
+    """List the ASICs found in CIDRS (default: this machine's own subnets), over RPC and the
+    web APIs, with the names the config gives those it watches."""
     targets = list(cidrs) or discovery.default_cidrs()
     if not targets:
         raise click.ClickException("no subnet to scan: give a CIDR, e.g. 192.168.1.0/24")
@@ -52,13 +65,15 @@ def scan(cidrs: Sequence[str], port: int, as_json: bool, concurrency: int,
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="CIDR") from exc
 
+    raise_fd_limit()
+
     async def run() -> list[discovery.Found]:
         extra: list[str] = []
         if zeroconf:
             extra = [a for hit in await discovery.browse() for a in hit.addresses]
         return await discovery.scan(targets, port, concurrency=concurrency,
                                     connect_timeout=connect_timeout, identify_timeout=timeout,
-                                    extra_hosts=extra)
+                                    extra_hosts=extra, web_port=web_port)
 
     found = run_async(run())
     if as_json:
@@ -78,10 +93,16 @@ def scan(cidrs: Sequence[str], port: int, as_json: bool, concurrency: int,
 @click.argument("ip")
 @click.option("--type", "kind", type=TYPE_CHOICE, help="Firmware; default: identify it.")
 @port_option
+@web_port_option
 @click.option("--timeout", type=float, default=5.0, show_default=True)
-def probe(ip: str, kind: str | None, port: int, timeout: float) -> None:
-    """Print one normalized asics[] entry (JSON) read from the ASIC at IP."""
-    _, asic = run_async(drivers.probe(ip_argument(ip), port, kind, timeout=timeout))
+@config_dir_option
+def probe(ip: str, kind: str | None, port: int | None, web_port: int | None, timeout: float,
+          config_dir: str | None) -> None:
+    """Print one normalized asics[] entry (JSON) read from the ASIC at IP (web logins: the
+    config's credentials for IP, else the vendor's default)."""
+    address = ip_argument(ip)
+    _, asic = run_async(drivers.probe(address, port, kind, timeout=timeout, web_port=web_port,
+                                      login=login_for(address, config_dir)))
     click.echo(json.dumps(asic.model_dump(mode="json"), indent=2))
 
 

@@ -3,6 +3,7 @@ exist, however many items (a /16 scan is 65k addresses: never 65k tasks at once)
 
 from __future__ import annotations
 
+import resource
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
@@ -32,3 +33,11 @@ async def bounded_map(worker: Callable[[T], Awaitable[R]], items: Iterable[T],
         for _ in range(limit):
             group.create_task(run())
     return [results[index] for index in range(len(results))]
+
+
+def raise_fd_limit() -> None:
+    """Thousands of sockets need more than the usual 1024 descriptors: 256 ASICs identified
+    at once hold up to seven sockets each (RPC and the web probes)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

@@ -20,6 +20,7 @@ from minerfarm.agent.session import spool_stats
 from minerfarm.protocol.units import humanize_hs
 
 from . import discovery, drivers
+from .concurrency import raise_fd_limit
 from .config import (
     CONFIG_DIR_ENV,
     AsicEntry,
@@ -37,8 +38,13 @@ TYPE_CHOICE = click.Choice(drivers.BACKEND_NAMES)
 config_dir_option = click.option(
     "--config-dir", type=click.Path(file_okay=False), envvar=CONFIG_DIR_ENV,
     help=f"Where the ASIC sentry keeps its config (env {CONFIG_DIR_ENV}).")
-port_option = click.option("--port", type=click.IntRange(1, 65535), default=drivers.DEFAULT_PORT,
-                           show_default=True, help="cgminer RPC port.")
+port_option = click.option(
+    "--port", type=click.IntRange(1, 65535), default=None,
+    help="The main API's port: cgminer RPC [4028], or the web port of a web-only family "
+         "(AxeOS, Goldshell, Elphapex [80]; ePIC's HTTP [4028]).")
+web_port_option = click.option(
+    "--web-port", type=click.IntRange(1, 65535), default=None,
+    help="The web API's port of a family with RPC too (Antminer, Braiins OS) [80].")
 RESTART = (f"A running '{SENTRY_CMD} run' reads the config when it starts: restart it "
            "(e.g. systemctl restart minerfarm-asic-sentry).")
 
@@ -67,6 +73,23 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
     for line in (header, *rows):
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def login_for(ip: str, config_dir: str | None) -> drivers.Login | None:
+    """The config's web login for ``ip``, if there is a config and it names one."""
+    try:
+        credentials = load_config(config_dir).credentials_for(ip)
+    except AsicError:
+        return None
+    return credentials.login() if credentials else None
+
+
+async def poll_once(config: AsicSentryConfig) -> list[Any]:
+    poller = Poller.from_config(config)
+    try:
+        return await poller.poll()
+    finally:
+        await poller.aclose()
 
 
 def configured_names(config_dir: str | None) -> dict[tuple[str, int], str]:
@@ -105,12 +128,13 @@ def _label(entry: AsicEntry) -> str:
                    "already in the config are left as they are.")
 @click.option("--type", "kind", type=TYPE_CHOICE, help="Firmware; default: identify it.")
 @port_option
+@web_port_option
 @click.option("--name", help="A name to show instead of the address (with --ip).")
 @click.option("--timeout", type=float, default=5.0, show_default=True,
               help="Seconds to read (identify) one ASIC.")
 @config_dir_option
-def add(ip: str | None, cidrs: tuple[str, ...], kind: str | None, port: int, name: str | None,
-        timeout: float, config_dir: str | None) -> None:
+def add(ip: str | None, cidrs: tuple[str, ...], kind: str | None, port: int | None,
+        web_port: int | None, name: str | None, timeout: float, config_dir: str | None) -> None:
     """Check that the ASIC at --ip answers, then add it to the config; or add every ASIC
     found in --all-found CIDR."""
     if bool(ip) == bool(cidrs):
@@ -118,20 +142,25 @@ def add(ip: str | None, cidrs: tuple[str, ...], kind: str | None, port: int, nam
     if cidrs:
         if name or kind:
             raise click.UsageError("--name and --type go with --ip (one ASIC), not --all-found")
-        return _add_all_found(cidrs, port, timeout, config_dir)
+        return _add_all_found(cidrs, port or drivers.DEFAULT_PORT,
+                              web_port or discovery.WEB_PORT, timeout, config_dir)
     assert ip is not None
     address = ip_argument(ip)
-    backend, asic = run_async(drivers.probe(address, port, kind, timeout=timeout))
+    backend, asic = run_async(drivers.probe(address, port, kind, timeout=timeout,
+                                            web_port=web_port,
+                                            login=login_for(address, config_dir)))
     config = _load(config_dir)
-    new = config.add(AsicEntry(ip=address, port=port, type=backend.name, name=name))
+    new = config.add(AsicEntry(ip=address, port=port or drivers.DEFAULT_PORT,
+                               web_port=web_port, type=backend.name, name=name))
     path = _save(config, config_dir)
     what = " ".join(filter(None, (asic.make, asic.model))) or backend.label
-    shown = f"{name} ({address}:{port})" if name else f"{address}:{port}"
+    where = f"{address}:{port}" if port else address
+    shown = f"{name} ({where})" if name else where
     click.echo(f"{'added' if new else 'updated'} {shown} ({what}, "
                f"{humanize_hs(asic.hashrate_hs)}) in {path}")
 
 
-def _add_all_found(cidrs: Sequence[str], port: int, timeout: float,
+def _add_all_found(cidrs: Sequence[str], port: int, web_port: int, timeout: float,
                    config_dir: str | None) -> None:
     for cidr in cidrs:
         try:
@@ -139,7 +168,8 @@ def _add_all_found(cidrs: Sequence[str], port: int, timeout: float,
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--all-found") from exc
     config = _load(config_dir)  # before the scan: a broken config fails fast
-    found = run_async(discovery.scan(cidrs, port, identify_timeout=timeout))
+    raise_fd_limit()
+    found = run_async(discovery.scan(cidrs, port, identify_timeout=timeout, web_port=web_port))
     asics = [f for f in found if f.type]
     if not asics:
         raise click.ClickException(
@@ -195,8 +225,7 @@ def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
     """Enrollment, the last report delivered, the spool, and the configured ASICs (with
     --poll, how they are doing)."""
     config = _load(config_dir)
-    readings = run_async(Poller.from_config(config).poll()) if poll else [None] * len(
-        config.asics)
+    readings = run_async(poll_once(config)) if poll else [None] * len(config.asics)
     link = config.link
     uplink = {"enrolled": link is not None, **agent_cli.link_fields(link),
               **agent_cli.spool_fields(spool_stats(resolve_config_dir(config_dir)))}

@@ -26,6 +26,7 @@ from minerfarm.agent.uplink import Uplink
 from minerfarm.aio import every
 from minerfarm.protocol.reports import Asic, utc_now
 
+from .concurrency import raise_fd_limit
 from .config import FILES, config_dir, load_config
 from .poller import Poller
 
@@ -86,7 +87,12 @@ async def run_asic_sentry(directory: str | Path | None, interval_s: float | None
     spool = Spool(folder / SPOOL_FILE)
     client = open_client(CommanderClient, link, folder, interval)
     uplink = open_uplink(client, spool, interval, max_retry_s)
-    reporter = AsicReporter(uplink, Poller.from_config(config), interval)
+    raise_fd_limit()
+    poller = Poller.from_config(config)
+    reporter = AsicReporter(uplink, poller, interval)
     log.info("ASIC sentry for rig %s: %d ASIC(s), reporting to %s every %.1f s",
              link.rig_name, len(config.asics), link.url, interval)
-    await report(FILES, folder, uplink, reporter.produce)
+    try:
+        await report(FILES, folder, uplink, reporter.produce)
+    finally:
+        await poller.aclose()

@@ -77,7 +77,10 @@ def first_host(cidr: str) -> str:
 
 
 def test_every_profile_has_expectations() -> None:
-    assert set(EXPECTED) == set(PROFILES)
+    from tests.asic.test_asic_web_drivers import WEB_EXPECTED
+
+    assert set(EXPECTED) | set(WEB_EXPECTED) == set(PROFILES)
+    assert not set(EXPECTED) & set(WEB_EXPECTED)
 
 
 def check(asic: Asic, expected: dict[str, Any]) -> None:
@@ -99,7 +102,7 @@ def check(asic: Asic, expected: dict[str, Any]) -> None:
         assert fragment in error
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILES))
+@pytest.mark.parametrize("profile", sorted(EXPECTED))
 async def test_profile_read_over_tcp(profile: str, subnet: str, simulate) -> None:
     asic = SimulatedAsic(first_host(subnet), profile, port=4028)
     await simulate([asic])
@@ -112,7 +115,7 @@ async def test_profile_read_over_tcp(profile: str, subnet: str, simulate) -> Non
     assert Asic.model_validate(wire) == reading
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILES))
+@pytest.mark.parametrize("profile", sorted(EXPECTED))
 async def test_profile_read_with_given_type(profile: str, subnet: str, simulate) -> None:
     asic = SimulatedAsic(first_host(subnet), profile, port=4028)
     await simulate([asic])
