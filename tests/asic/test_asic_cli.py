@@ -89,3 +89,27 @@ def test_add_checks_then_saves_privately(fleet_process: list[list[str]], tmp_pat
     assert status.returncode == 0, status.stderr
     (row,) = json.loads(status.stdout)
     assert row["reading"]["online"] is True and row["reading"]["power_w"] == 3553
+
+
+def test_probe_identifies_the_newer_rpc_families_without_type() -> None:
+    """LuxOS (which answers with the stock Antminer Type), the Avalon Q, Whatsminer API 3."""
+    start = f"127.{random.randint(100, 250)}.251.1"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "minerfarm.asic.simulator", "--start", start, "--count", "3",
+         "--port", str(PORT), "--exact", "--list",
+         "--profiles", "luxos-s19kpro,avalon-q,whatsminer-api3"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        asics = json.loads(process.stdout.readline())["asics"]
+        seen = []
+        for host, _, _ in asics:
+            result = cli("probe", host, "--port", str(PORT))
+            assert result.returncode == 0, result.stderr
+            entry = json.loads(result.stdout)
+            seen.append((entry["make"], entry["model"], entry["software_version"]))
+        assert seen == [("Antminer", "S19k Pro", "LUXminer 2025.4.8.220305-57b389c7"),
+                        ("Avalon", "Q", "cgminer 4.11.1"), ("Whatsminer", "M60S", "btminer")]
+    finally:
+        process.terminate()
+        process.wait(5)

@@ -31,14 +31,20 @@ from minerfarm.cgminer import CgminerCommandError, CgminerError
 from minerfarm.protocol.reports import Asic
 
 from ..errors import AsicError, AsicNotIdentified, AsicUnreachable
-from . import antminer, avalon, braiins, whatsminer
+from . import antminer, avalon, braiins, luxos, whatsminer
 from .base import Backend
 from .facts import algorithm_for, default_coin
 from .transport import DEFAULT_PORT, Replies, RpcTransport
 
-# Order matters: Braiins runs on Antminer hardware, so it is asked before stock Antminer.
-BACKENDS: tuple[Backend, ...] = (braiins.BACKEND, antminer.BACKEND, whatsminer.BACKEND,
-                                 avalon.BACKEND)
+# Order matters: Braiins OS and LuxOS run on Antminer hardware (LuxOS even answers with the
+# stock ``Type``), so they are asked before stock Antminer. One line per backend.
+BACKENDS: tuple[Backend, ...] = (
+    braiins.BACKEND,
+    luxos.BACKEND,
+    antminer.BACKEND,
+    whatsminer.BACKEND,
+    avalon.BACKEND,
+)
 BACKEND_NAMES: tuple[str, ...] = tuple(backend.name for backend in BACKENDS)
 _BY_NAME = {backend.name: backend for backend in BACKENDS}
 
@@ -73,10 +79,17 @@ async def identify(transport: RpcTransport) -> Backend:
 
 async def read(transport: RpcTransport, backend: Backend) -> Asic:
     """One normalised reading; raises :class:`AsicUnreachable` if nothing could be read."""
+    optional = [name for name in backend.optional if name not in transport.skip]
     try:
-        replies = await transport.commands(backend.commands)
+        replies = await transport.commands([*backend.commands, *optional])
     except CgminerError as exc:
         raise AsicUnreachable(str(exc)) from exc
+    for name in optional:
+        replies.errors.pop(name, None)  # an optional command is never an error
+        if name in replies.refused:
+            transport.skip.add(name)  # this firmware has no such command: not asked again
+    if backend.enrich is not None and replies.data:
+        await backend.enrich(transport, replies)
     if not replies.data:
         raise AsicUnreachable(f"{transport.host}:{transport.port}: every command refused: "
                               + "; ".join(replies.errors.values()))

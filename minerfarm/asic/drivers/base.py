@@ -14,7 +14,7 @@ A backend is data plus two functions: which RPC commands it needs, whether a ``v
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,21 +23,30 @@ from minerfarm.protocol.reports import Asic, Shares
 from minerfarm.protocol.units import to_hs
 
 from .facts import ModelFacts
-from .transport import Replies
+from .transport import Replies, RpcTransport
 
 Parser = Callable[[str, Replies], Asic]
 Recognizer = Callable[[Mapping[str, Any]], bool]
+# Reads more into ``replies`` after the RPC commands (another port or protocol); never raises.
+Enricher = Callable[[RpcTransport, Replies], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
 class Backend:
-    """One firmware family: its name (the ``--type`` value), commands and parsing."""
+    """One firmware family: its name (the ``--type`` value), commands and parsing.
+
+    ``optional`` commands are asked along with ``commands`` where the firmware has them
+    (newer versions of the family): one it refuses is no error and is not asked again on that
+    transport. ``enrich`` reads what another protocol of the device gives (Whatsminer API 3).
+    """
 
     name: str
     label: str
     commands: tuple[str, ...]
     recognizes: Recognizer
     parse: Parser
+    optional: tuple[str, ...] = ()
+    enrich: Enricher | None = None
 
 
 def first(reply: Mapping[str, Any], name: str) -> dict[str, Any]:
