@@ -86,7 +86,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "firmware_version": "25052801_14a19a2", "software_version": "cgminer 4.11.1",
         "hashrate_hs": 0.0,                     # DEVS "MHS 1m": 0.0 (idle: a real 0)
         "expected_hashrate_hs": 55032.79 * G,   # litestats GHSmm
-        "boards": [(44350.83 * G, None, None)],  # litestats MGHS; TMax[0] = no reading
+        "boards": [(44350.83 * G, 27, None)],  # MGHS, HBOTemp; TMax[0] = no chip reading
         "fans_rpm": [0, 0, 0, 0], "power_w": 146,  # Fan1..4 stopped; PS[... 146]
         "pool": "stratum+tcp://pool.example.com:4444",
         "shares": (890, 2, 0), "uptime_s": 37977,  # litestats Elapsed[37977]

@@ -11,7 +11,8 @@ has no capture) also answer ``litestats``: the same pairs under ``"MM ID0:Summar
 the per-chip ``HBinfo``; it is asked as an optional command and preferred where answered. On
 them ``WALLPOWER`` is missing: the power is the last figure of ``PS[...]`` (on the A1566,
 ``PS``'s last figure equals its ``WALLPOWER``: 3731 W), and ``SYSTEMSTATU[Work: In Idle ...]``
-is reported in ``errors`` (the Q hashes 0 while idle, and says so).
+is reported in ``errors`` (the Q hashes 0 while idle, and says so). Their one hash board's
+temperature is ``HBOTemp`` (its outlet sensor; ``TMax`` reads 0 while idle: no chip reading).
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ def parse(ip: str, replies: Replies) -> Asic:
         hashrate_hs=sum(rates) if rates else to_hs(_one(mm, "GHSspd"), "GH"),
         expected_hashrate_hs=nominal or (facts.expected_hashrate_hs if facts else None),
         boards=[Board(index=i, hashrate_hs=to_hs(as_float(rate), "GH"),
+                      temp_c=temperature(_one(mm, "HBOTemp")) if len(per_board) == 1 else None,
                       chip_temp_c=temperature(chip_max[i]) if i < len(chip_max) else None)
                 for i, rate in enumerate(per_board)],
         fans_rpm=[_one(mm, key) for key in fans],
