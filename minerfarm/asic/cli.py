@@ -21,6 +21,7 @@ from . import discovery, drivers
 from .config import (
     CONFIG_DIR_ENV,
     AsicEntry,
+    AsicSentryConfig,
     config_path,
     load_config,
     save_config,
@@ -36,8 +37,13 @@ TYPE_CHOICE = click.Choice(drivers.BACKEND_NAMES)
 config_dir_option = click.option(
     "--config-dir", type=click.Path(file_okay=False), envvar=CONFIG_DIR_ENV,
     help=f"Where the ASIC sentry keeps its config (env {CONFIG_DIR_ENV}).")
-port_option = click.option("--port", type=click.IntRange(1, 65535), default=drivers.DEFAULT_PORT,
-                           show_default=True, help="cgminer RPC port.")
+port_option = click.option(
+    "--port", type=click.IntRange(1, 65535), default=None,
+    help="The main API's port: cgminer RPC [4028], or the web port of a web-only family "
+         "(AxeOS, Goldshell, Elphapex [80]; ePIC's HTTP [4028]).")
+web_port_option = click.option(
+    "--web-port", type=click.IntRange(1, 65535), default=None,
+    help="The web API's port of a family with RPC too (Antminer, Braiins OS) [80].")
 
 
 @click.group("asic-sentry")
@@ -54,7 +60,10 @@ def _run(coroutine: Any) -> Any:
 
 @asic_sentry.command()
 @click.argument("cidrs", nargs=-1)
-@port_option
+@click.option("--port", type=click.IntRange(1, 65535), default=drivers.DEFAULT_PORT,
+              show_default=True, help="cgminer RPC port to sweep.")
+@click.option("--web-port", type=click.IntRange(1, 65535), default=discovery.WEB_PORT,
+              show_default=True, help="Web API port to sweep.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--concurrency", type=click.IntRange(1, 4096), default=discovery.SWEEP_CONCURRENCY,
               show_default=True, help="Connections in flight during the sweep.")
@@ -63,7 +72,7 @@ def _run(coroutine: Any) -> Any:
 @click.option("--timeout", type=float, default=discovery.IDENTIFY_TIMEOUT, show_default=True,
               help="Seconds to identify one answering host.")
 @click.option("--zeroconf", is_flag=True, help="Also listen 3 s for mDNS announcements.")
-def scan(cidrs: Sequence[str], port: int, as_json: bool, concurrency: int,
+def scan(cidrs: Sequence[str], port: int, web_port: int, as_json: bool, concurrency: int,
          connect_timeout: float, timeout: float, zeroconf: bool) -> None:
     """List the ASICs found in CIDRS (default: this machine's own subnets)."""
     targets = list(cidrs) or discovery.default_cidrs()
@@ -81,7 +90,7 @@ def scan(cidrs: Sequence[str], port: int, as_json: bool, concurrency: int,
             extra = [a for hit in await discovery.browse() for a in hit.addresses]
         return await discovery.scan(targets, port, concurrency=concurrency,
                                     connect_timeout=connect_timeout, identify_timeout=timeout,
-                                    extra_hosts=extra)
+                                    extra_hosts=extra, web_port=web_port)
 
     found = _run(run())
     if as_json:
@@ -99,10 +108,16 @@ def scan(cidrs: Sequence[str], port: int, as_json: bool, concurrency: int,
 @click.argument("ip")
 @click.option("--type", "kind", type=TYPE_CHOICE, help="Firmware; default: identify it.")
 @port_option
+@web_port_option
 @click.option("--timeout", type=float, default=5.0, show_default=True)
-def probe(ip: str, kind: str | None, port: int, timeout: float) -> None:
-    """Print one normalized asics[] entry (JSON) read from the ASIC at IP."""
-    _, asic = _run(drivers.probe(_ip(ip), port, kind, timeout=timeout))
+@config_dir_option
+def probe(ip: str, kind: str | None, port: int | None, web_port: int | None, timeout: float,
+          config_dir: str | None) -> None:
+    """Print one normalized asics[] entry (JSON) read from the ASIC at IP (web logins: the
+    config's credentials for IP, else the vendor's default)."""
+    address = _ip(ip)
+    _, asic = _run(drivers.probe(address, port, kind, timeout=timeout, web_port=web_port,
+                                 login=_login(address, config_dir)))
     click.echo(json.dumps(asic.model_dump(mode="json"), indent=2))
 
 
@@ -110,22 +125,26 @@ def probe(ip: str, kind: str | None, port: int, timeout: float) -> None:
 @click.option("--ip", required=True, help="The ASIC's address.")
 @click.option("--type", "kind", type=TYPE_CHOICE, help="Firmware; default: identify it.")
 @port_option
+@web_port_option
 @click.option("--name", help="A name to show instead of the address.")
 @click.option("--timeout", type=float, default=5.0, show_default=True)
 @config_dir_option
-def add(ip: str, kind: str | None, port: int, name: str | None, timeout: float,
-        config_dir: str | None) -> None:
+def add(ip: str, kind: str | None, port: int | None, web_port: int | None, name: str | None,
+        timeout: float, config_dir: str | None) -> None:
     """Check that the ASIC at IP answers, then add it to the config."""
     address = _ip(ip)
-    backend, asic = _run(drivers.probe(address, port, kind, timeout=timeout))
+    backend, asic = _run(drivers.probe(address, port, kind, timeout=timeout, web_port=web_port,
+                                       login=_login(address, config_dir)))
     try:
         config = load_config(config_dir)
-        new = config.add(AsicEntry(ip=address, port=port, type=backend.name, name=name))
+        new = config.add(AsicEntry(ip=address, port=port, web_port=web_port,
+                                   type=backend.name, name=name))
         path = save_config(config, config_dir)
     except AsicError as exc:
         raise click.ClickException(str(exc)) from exc
     what = " ".join(filter(None, (asic.make, asic.model))) or backend.label
-    click.echo(f"{'added' if new else 'updated'} {address}:{port} ({what}, "
+    where = f"{address}:{port}" if port else address
+    click.echo(f"{'added' if new else 'updated'} {where} ({what}, "
                f"{humanize_hs(asic.hashrate_hs)}) in {path}")
 
 
@@ -139,7 +158,7 @@ def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
         config = load_config(config_dir)
     except AsicError as exc:
         raise click.ClickException(str(exc)) from exc
-    readings = _run(Poller.from_config(config).poll()) if poll else [None] * len(config.asics)
+    readings = _run(_poll(config)) if poll else [None] * len(config.asics)
     link = config.link
     uplink = {"enrolled": link is not None, **agent_cli.link_fields(link),
               **agent_cli.spool_fields(spool_stats(resolve_config_dir(config_dir)))}
@@ -155,7 +174,8 @@ def status(config_dir: str | None, poll: bool, as_json: bool) -> None:
         state = "" if reading is None else (
             humanize_hs(reading.hashrate_hs) if reading.online else
             "OFFLINE " + "; ".join(reading.errors))
-        rows.append((entry.ip, str(entry.port), entry.type or "?", entry.name or "", state))
+        rows.append((entry.ip, str(entry.port or "-"), entry.type or "?", entry.name or "",
+                     state))
     _table(("IP", "PORT", "TYPE", "NAME", "STATE" if poll else ""), rows)
     click.echo(f"{len(config.asics)} ASIC(s) in {config_path(config_dir)}", err=True)
 
@@ -201,6 +221,23 @@ def run(interval_s: float | None, max_retry_s: float, verbose: bool,
                                    ) from exc
     except AsicError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+async def _poll(config: AsicSentryConfig) -> list[Any]:
+    poller = Poller.from_config(config)
+    try:
+        return await poller.poll()
+    finally:
+        await poller.aclose()
+
+
+def _login(ip: str, config_dir: str | None) -> drivers.Login | None:
+    """The config's web login for ``ip``, if there is a config and it names one."""
+    try:
+        credentials = load_config(config_dir).credentials_for(ip)
+    except AsicError:
+        return None
+    return credentials.login() if credentials else None
 
 
 def _ip(text: str) -> str:

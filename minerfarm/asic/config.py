@@ -26,7 +26,7 @@ from minerfarm.agent.configfile import ConfigDir, ConfigFile
 from minerfarm.agent.link import AgentConfig
 from minerfarm.agent.session import AgentFiles
 
-from .drivers import BACKEND_NAMES, DEFAULT_PORT
+from .drivers import BACKEND_NAMES, Login
 from .errors import AsicConfigError
 
 RIG_KIND = "asic"
@@ -54,7 +54,8 @@ class MiningOverride(BaseModel):
 
 
 class Credentials(BaseModel):
-    """Web API login, for firmwares whose web API needs one (RPC needs none)."""
+    """Web API login, for firmwares whose web API needs one (RPC needs none). Without any,
+    the vendor's default login is tried (README: "Supported ASIC families")."""
 
     model_config = ConfigDict(extra="forbid")
     username: str = "root"
@@ -66,14 +67,21 @@ class Credentials(BaseModel):
         # showing config (``status --json``) leave credentials out
         return value.get_secret_value() if value is not None else None
 
+    def login(self) -> Login:
+        return Login(self.username, self.password.get_secret_value() if self.password else "")
+
 
 class AsicEntry(MiningOverride):
     """One watched ASIC. ``type`` is a backend name; ``None`` = identify on first poll.
-    ``coin``/``algorithm`` override the sentry's and the model facts for this ASIC."""
+    ``coin``/``algorithm`` override the sentry's and the model facts for this ASIC.
+    ``port``: its main API's port (RPC, or the web port of a web-only family), ``None`` = the
+    family's default (4028; AxeOS, Goldshell, Elphapex 80); ``web_port``: the web port of a
+    family that has both (Antminer CGI, Braiins OS REST; default 80)."""
 
     model_config = ConfigDict(extra="allow")
     ip: str
-    port: Port = DEFAULT_PORT
+    port: Port | None = None
+    web_port: Port | None = None
     type: str | None = None
     name: str | None = None
     credentials: Credentials | None = None

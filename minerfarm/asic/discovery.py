@@ -1,7 +1,8 @@
 """Finding ASICs: a subnet scan in two stages, and zeroconf browsing.
 
-Stage 1 sweeps TCP connects to the RPC port (4028) over every host of the CIDRs with short
-timeouts; stage 2 identifies and reads only what answered. Both stages run in a bounded
+Stage 1 sweeps TCP connects to the RPC port (4028) and the web port (80) over every host of
+the CIDRs with short timeouts; stage 2 identifies (RPC and web APIs at once, see
+:func:`~minerfarm.asic.drivers.identify`) and reads only what answered. Both stages run in a bounded
 worker pool (:func:`~minerfarm.asic.concurrency.bounded_map`): hosts are generated lazily and
 only ``concurrency`` tasks exist, whatever the size of the range.
 """
@@ -20,12 +21,13 @@ import psutil
 
 from . import drivers
 from .concurrency import bounded_map
-from .drivers import DEFAULT_PORT
+from .drivers import DEFAULT_PORT, Endpoint, WebSession
 from .errors import AsicError, AsicNotIdentified
 
 SWEEP_CONCURRENCY = 512
 CONNECT_TIMEOUT = 0.5
 IDENTIFY_TIMEOUT = 3.0
+WEB_PORT = 80
 MAX_SCAN_HOSTS = 1 << 16  # a /16: larger ranges are refused, split them
 ZEROCONF_TYPES = ("_http._tcp.local.",)
 
@@ -82,28 +84,39 @@ async def port_open(ip: str, port: int, connect_s: float) -> bool:
 
 async def sweep(cidrs: Iterable[str], port: int = DEFAULT_PORT, *,
                 concurrency: int = SWEEP_CONCURRENCY,
-                connect_timeout: float = CONNECT_TIMEOUT) -> list[str]:
-    """Stage 1: the hosts of ``cidrs`` accepting TCP on ``port``."""
+                connect_timeout: float = CONNECT_TIMEOUT,
+                other_ports: Iterable[int] = ()) -> list[str]:
+    """Stage 1: the hosts of ``cidrs`` accepting TCP on ``port`` (or one of ``other_ports``,
+    tried at the same time)."""
+    ports = list(dict.fromkeys([port, *other_ports]))
+
     async def check(ip: str) -> str | None:
-        return ip if await port_open(ip, port, connect_timeout) else None
+        opened = await asyncio.gather(*(port_open(ip, p, connect_timeout) for p in ports))
+        return ip if any(opened) else None
 
     return [ip for ip in await bounded_map(check, hosts(cidrs), concurrency) if ip]
 
 
 async def identify_host(ip: str, port: int = DEFAULT_PORT,
-                        budget_s: float = IDENTIFY_TIMEOUT) -> Found:
-    """Stage 2 for one host: which firmware, and a first reading, within ``budget_s``."""
+                        budget_s: float = IDENTIFY_TIMEOUT, *, web_port: int | None = None,
+                        session: WebSession | None = None) -> Found:
+    """Stage 2 for one host: which firmware, and a first reading, within ``budget_s``.
+    ``port``/``web_port`` as in :class:`~minerfarm.asic.drivers.Endpoint`."""
+    endpoint = Endpoint(ip, port, web_port, budget_s, session=session or WebSession())
     try:
         async with asyncio.timeout(budget_s):
-            transport = drivers.RpcTransport(ip, port, budget_s)
-            backend = await drivers.identify(transport)
-            asic = await drivers.read(transport, backend)
+            backend = await drivers.identify(endpoint, deadline=budget_s * 0.7)
+            asic = await drivers.read(endpoint, backend)
     except TimeoutError:
         return Found(ip, port, error=f"no answer within {budget_s:g}s")
-    except AsicNotIdentified:
-        return Found(ip, port, error="answers cgminer RPC, but no known ASIC firmware")
+    except AsicNotIdentified as exc:
+        return Found(ip, port, error=f"answers, but no known ASIC firmware: {exc}"[:300])
     except (AsicError, ValueError) as exc:
         return Found(ip, port, error=str(exc).splitlines()[0])
+    finally:
+        if session is None:
+            await endpoint.session.aclose()
+    port = endpoint.main_port(backend)
     return Found(ip, port, type=backend.name, make=asic.make, model=asic.model,
                  firmware_version=asic.firmware_version, hashrate_hs=asic.hashrate_hs,
                  mac=asic.mac)
@@ -112,16 +125,22 @@ async def identify_host(ip: str, port: int = DEFAULT_PORT,
 async def scan(cidrs: Iterable[str], port: int = DEFAULT_PORT, *,
                concurrency: int = SWEEP_CONCURRENCY, connect_timeout: float = CONNECT_TIMEOUT,
                identify_timeout: float = IDENTIFY_TIMEOUT,
-               extra_hosts: Iterable[str] = ()) -> list[Found]:
-    """Sweep ``cidrs`` (plus ``extra_hosts``, e.g. from zeroconf), identify what answered."""
+               extra_hosts: Iterable[str] = (), web_port: int = WEB_PORT) -> list[Found]:
+    """Sweep ``cidrs`` (plus ``extra_hosts``, e.g. from zeroconf) on the RPC and the web
+    port, identify what answered on either."""
     answered = await sweep(cidrs, port, concurrency=concurrency,
-                           connect_timeout=connect_timeout)
-    candidates = list(dict.fromkeys([*answered, *extra_hosts]))
+                           connect_timeout=connect_timeout, other_ports=[web_port])
+    candidates = sorted(set(answered) | set(extra_hosts), key=ipaddress.ip_address)
+    session = WebSession(min(concurrency, 128) * 4)
 
     async def one(ip: str) -> Found:
-        return await identify_host(ip, port, identify_timeout)
+        return await identify_host(ip, port, identify_timeout, web_port=web_port,
+                                   session=session)
 
-    found = await bounded_map(one, candidates, min(concurrency, 128))
+    try:
+        found = await bounded_map(one, candidates, min(concurrency, 128))
+    finally:
+        await session.aclose()
     return sorted(found, key=lambda f: ipaddress.ip_address(f.ip))
 
 

@@ -4,10 +4,15 @@
 
     AsicError
     ├── AsicConfigError        the config file is unreadable or invalid
-    ├── AsicUnreachable        nothing answers RPC at ip:port (refused, timed out)
+    ├── AsicUnreachable        nothing answers RPC or HTTP at ip:port (refused, timed out)
+    ├── AsicAuthFailed         the web API refused the login (the configured one, else the
+    │                          vendor's default): set credentials in the config
+    ├── AsicReplyInvalid       it answers, but not with a usable reply (HTTP 404/500, not
+    │                          HTTP, not JSON, too large)
     └── AsicNotIdentified      something answers, but no firmware backend recognises it
 
-Transport errors (:mod:`minerfarm.cgminer`) are translated once, in :mod:`.drivers`.
+Transport errors are translated once, at each transport's boundary: cgminer RPC
+(:mod:`minerfarm.cgminer`) in :mod:`.drivers`, HTTP (httpx) in :mod:`.drivers.web`.
 ``AsicConfigError`` is also the shared core's :class:`~minerfarm.agent.errors.ConfigFileError`
 (the core reads and writes the config file, and says "not enrolled", with it).
 """
@@ -26,7 +31,15 @@ class AsicConfigError(AsicError, ConfigFileError):
 
 
 class AsicUnreachable(AsicError):
-    """No usable cgminer RPC answer at the ASIC's address."""
+    """No answer (cgminer RPC or HTTP) at the ASIC's address."""
+
+
+class AsicAuthFailed(AsicError):
+    """The ASIC's web API refused the credentials it was given."""
+
+
+class AsicReplyInvalid(AsicError):
+    """The ASIC answered, but the reply cannot be used (HTTP error status, not JSON...)."""
 
 
 class AsicNotIdentified(AsicError):

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from minerfarm.protocol.reports import Asic
 
 from . import drivers
 from .concurrency import bounded_map
-from .config import AsicEntry, AsicSentryConfig, MiningOverride, PollSettings
-from .drivers import Backend, RpcTransport
+from .config import AsicEntry, AsicSentryConfig, Credentials, MiningOverride, PollSettings
+from .drivers import Backend, Endpoint, WebSession
 from .errors import AsicError
+
+CredentialsFor = Callable[[str], Credentials | None]
 
 log = logging.getLogger(__name__)
 
@@ -28,33 +30,45 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class _Watched:
     entry: AsicEntry
-    transport: RpcTransport
+    endpoint: Endpoint
     backend: Backend | None
     last: Asic | None = None
 
 
 class Poller:
     """Keeps per-ASIC state between rounds (identified backend, joined-command support,
-    last identity); :meth:`poll` runs one round."""
+    web logins, last identity); :meth:`poll` runs one round. Web APIs share one HTTP client,
+    closed by :meth:`aclose`. ``credentials`` gives an ASIC's web login by IP (the config's
+    per-ASIC, else per-subnet credentials)."""
 
     def __init__(self, asics: Sequence[AsicEntry], *, timeout: float = 5.0,
-                 concurrency: int = 256, mining: MiningOverride | None = None) -> None:
+                 concurrency: int = 256, mining: MiningOverride | None = None,
+                 credentials: CredentialsFor | None = None) -> None:
         self.timeout = timeout
         self.concurrency = concurrency
         self.mining = mining or MiningOverride()
         self._round = asyncio.Lock()
-        self._watched = [
-            _Watched(entry, RpcTransport(entry.ip, entry.port, timeout),
-                     drivers.backend_named(entry.type) if entry.type else None)
-            for entry in asics
-        ]
+        self.session = WebSession(concurrency)
+        own = {e.ip: e.credentials for e in asics if e.credentials is not None}
+        find = credentials or own.get
+        self._watched = []
+        for entry in asics:
+            login = find(entry.ip)
+            endpoint = Endpoint(entry.ip, entry.port, entry.web_port, timeout,
+                                login.login() if login else None, self.session)
+            self._watched.append(_Watched(
+                entry, endpoint, drivers.backend_named(entry.type) if entry.type else None))
 
     @classmethod
     def from_config(cls, config: AsicSentryConfig,
                     settings: PollSettings | None = None) -> Poller:
         settings = settings or config.poll
         return cls(config.asics, timeout=settings.timeout_s, concurrency=settings.concurrency,
-                   mining=MiningOverride(coin=config.coin, algorithm=config.algorithm))
+                   mining=MiningOverride(coin=config.coin, algorithm=config.algorithm),
+                   credentials=config.credentials_for)
+
+    async def aclose(self) -> None:
+        await self.session.aclose()
 
     def __len__(self) -> int:
         return len(self._watched)
@@ -69,8 +83,8 @@ class Poller:
         try:
             async with asyncio.timeout(self.timeout):  # starts once a worker picks it up
                 if watched.backend is None:
-                    watched.backend = await drivers.identify(watched.transport)
-                asic = await drivers.read(watched.transport, watched.backend)
+                    watched.backend = await drivers.identify(watched.endpoint)
+                asic = await drivers.read(watched.endpoint, watched.backend)
         except TimeoutError:
             return drivers.offline(ip, f"no answer within {self.timeout:g}s", watched.last)
         except AsicError as exc:
@@ -81,7 +95,7 @@ class Poller:
             return drivers.offline(ip, f"invalid reading: {str(exc).splitlines()[0]}",
                                    watched.last)
         except Exception as exc:  # a parser bug must not take the other ASICs' round down
-            log.exception("reading %s:%s failed", ip, watched.entry.port)
+            log.exception("reading %s failed", ip)
             return drivers.offline(ip, f"unexpected error: {type(exc).__name__}", watched.last)
         asic = overridden(asic, watched.entry, self.mining)
         watched.last = asic
@@ -104,4 +118,8 @@ def overridden(asic: Asic, entry: AsicEntry, sentry: MiningOverride) -> Asic:
 
 async def poll_once(config: AsicSentryConfig) -> list[Asic]:
     """Convenience for one-shot callers: a fresh :class:`Poller` over ``config``, one round."""
-    return await Poller.from_config(config).poll()
+    poller = Poller.from_config(config)
+    try:
+        return await poller.poll()
+    finally:
+        await poller.aclose()

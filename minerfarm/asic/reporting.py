@@ -86,7 +86,11 @@ async def run_asic_sentry(directory: str | Path | None, interval_s: float | None
     spool = Spool(folder / SPOOL_FILE)
     client = open_client(CommanderClient, link, folder, interval)
     uplink = open_uplink(client, spool, interval, max_retry_s)
-    reporter = AsicReporter(uplink, Poller.from_config(config), interval)
+    poller = Poller.from_config(config)
+    reporter = AsicReporter(uplink, poller, interval)
     log.info("ASIC sentry for rig %s: %d ASIC(s), reporting to %s every %.1f s",
              link.rig_name, len(config.asics), link.url, interval)
-    await report(FILES, folder, uplink, reporter.produce)
+    try:
+        await report(FILES, folder, uplink, reporter.produce)
+    finally:
+        await poller.aclose()

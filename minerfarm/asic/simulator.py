@@ -1,4 +1,4 @@
-"""Simulated ASICs for tests and benchmarks: replays real captured cgminer RPC replies.
+"""Simulated ASICs for tests and benchmarks: replays real captured RPC and web API replies.
 
 Each simulated ASIC listens on its own loopback address (Linux routes all of 127.0.0.0/8 to
 ``lo``, so ``127.66.0.1``... ``127.66.7.208`` need no setup) and answers cgminer RPC per
@@ -15,7 +15,9 @@ whatsminer}``. Formats are never invented:
   where the profile allows them; the Antminer S21 profile refuses them like the S19-era stock
   firmware does, so clients' fallback to separate commands is exercised.
 
-No web API is simulated: none of the drivers needs one and there is no capture to replay.
+Web APIs are served over real HTTP on their own port (80, ePIC on the RPC port) with the
+auth the firmware demands (digest, basic, tokens, session cookies): :mod:`.websim`. Web
+replies are served as captured (``vary`` scales RPC hashrates only).
 Whatsminer API 3 (``get.device.info``) is served on its own port (4433) where a profile names
 a capture (``api3``): a 4-byte little-endian length, then the JSON, both ways.
 
@@ -44,6 +46,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .websim import WebProfile, WebState, serve_http
+
 DEFAULT_PORT = 4028
 API3_PORT = 4433
 _REQUEST_LIMIT = 8192
@@ -59,6 +63,7 @@ class Profile:
     files: Mapping[str, str]  # command -> capture file, relative to miner-apis/
     joined: bool = True
     note: str = ""
+    web: WebProfile | None = None
     api3: str | None = None  # Whatsminer API 3 get.device.info capture, served on api3_port
 
 
@@ -83,7 +88,10 @@ PROFILES: dict[str, Profile] = {
             "stats": "antminer/s21_stock_bmminer_stats.json",
             "pools": "antminer/s21_stock_bmminer_pools.json",
             "devs": "antminer/s21_stock_bmminer_devs.json",
-        }, joined=False, note="Antminer S21 stock firmware 2024 (stats trimmed by its source)"),
+        }, joined=False, note="Antminer S21 stock firmware 2024 (stats trimmed by its source); "
+           "web: get_system_info.cgi of an S21 on FR-1.12 (251009)",
+           web=WebProfile({"/cgi-bin/get_system_info.cgi":
+                           "antminer/stock_s21_fw251009_get_system_info.json"}, auth="digest")),
         Profile("braiins-s9", "braiins", {
             "version": "braiins/bosplus_0.2.0_s9_version.json",
             "summary": "braiins/bosplus_0.2.0_s9_summary.json",
@@ -102,6 +110,63 @@ PROFILES: dict[str, Profile] = {
             "pools": "avalon/avalon1566_24102401_rpc_pools.json",
             "devs": "avalon/avalon1566_24102401_rpc_devs.json",
         }, note="AvalonMiner 15-194 (A1566), cgminer 4.11.1 (no summary capture)"),
+        Profile("bitaxe-gamma", "bitaxe", {}, note="Bitaxe Gamma 601, AxeOS v2.12.2",
+                web=WebProfile({
+                    "/api/system/info": "bitaxe/axeos_v2.12.2_gamma601_system_info.json",
+                    "/api/system/asic": "bitaxe/axeos_gamma_system_asic.json"})),
+        Profile("goldshell-ck5", "goldshell", {}, note="Goldshell CK5 fw 2.0.1 (2020-21)",
+                web=WebProfile({
+                    "/mcb/status": "goldshell/mcb_status.json",
+                    "/mcb/cgminer?cgi=devs": "goldshell/ck5_mcb_cgminer_devs.json",
+                    "/mcb/pools": "goldshell/ck5_mcb_pools.json",
+                    "/mcb/setting": "goldshell/mcb_setting.json",
+                }, auth="goldshell", login=("admin", "123456789"))),
+        Profile("epic-umcos", "epic", {}, note="ePIC umcOS PowerPlay-BMS v1.5.13 (S19 XP)",
+                web=WebProfile({
+                    "/summary": "epic/epic_umcos_summary.json",
+                    "/capabilities": "epic/epic_umcos_capabilities.json",
+                    "/temps": "epic/epic_umcos_temps.json",
+                    "/temps/chip": "epic/epic_umcos_chip_temps.json",
+                    "/network": "epic/epic_umcos_network.json",
+                }, port=None)),
+        Profile("auradine-gcminer", "auradine", {
+            "version": "auradine/gcminer_version.json",
+            "summary": "auradine/gcminer_2023-05-24_summary.json",
+            "pools": "auradine/gcminer_pools.json",
+            "fan": "auradine/gcminer_fan.json",
+            "psu": "auradine/gcminer_psu.json",
+            "temperature": "auradine/gcminer_2.2.0_temperature.json",
+            "mode": "auradine/gcminer_mode.json",
+        }, joined=False, note="Auradine GCMiner RPC; captures of several versions (0.5-2.2.0)"),
+        Profile("elphapex-dg1home", "elphapex", {}, note="Elphapex DG-Home1 V1.0.5 (idle)",
+                web=WebProfile({
+                    "/cgi-bin/get_system_info.cgi":
+                        "other_asic/elphapex_dg1home_1.0.5_get_system_info.json",
+                    "/cgi-bin/summary.cgi": "other_asic/elphapex_dg1home_summary.json",
+                    "/cgi-bin/stats.cgi": "other_asic/elphapex_dg1home_stats.json",
+                    "/cgi-bin/pools.cgi": "other_asic/elphapex_dg1home_pools.json",
+                }, auth="digest")),
+        Profile("sealminer-a2", "sealminer", {
+            "summary": "other_asic/sealminer_a2_summary.json",
+            "stats": "other_asic/sealminer_a2_stats.json",
+            "pools": "other_asic/sealminer_a2_pools.json",
+        }, joined=False, note="SealMiner A2 fw 2025091001, bdminer 4.11.1",
+            web=WebProfile({
+                "/cgi-bin/get_system_info.php":
+                    "other_asic/sealminer_a2_2025091001_get_system_info.json",
+                "/cgi-bin/miner_psu_status.php": "other_asic/sealminer_a2_psu_status.json",
+            }, auth="cookie")),
+        Profile("braiins-s21pro", "braiins", {}, note="Braiins OS+ 26.04 REST on an S21 Pro "
+                "(no RPC capture of 26.04: RPC is not served)",
+                web=WebProfile({
+                    "/api/v1/miner/details": "braiins/bos_26.04_s21pro_rest_miner_details.json",
+                    "/api/v1/miner/stats": "braiins/bos_26.04_s21pro_rest_miner_stats.json",
+                    "/api/v1/miner/hw/hashboards":
+                        "braiins/bos_26.04_rest_miner_hw_hashboards.json",
+                    "/api/v1/cooling/state": "braiins/bos_26.04_rest_cooling_state.json",
+                    "/api/v1/pools": "braiins/bos_26.04_rest_pools.json",
+                    "/api/v1/miner/errors": "braiins/bos_26.04_rest_miner_errors.json",
+                }, auth="braiins", login=("root", ""))),
         Profile("luxos-s19kpro", "luxos", {
             **{command: f"{_LUXOS}{command}.json" for command in (
                 "version", "summary", "devs", "pools", "stats", "temps", "fans", "power",
@@ -184,9 +249,11 @@ class SimulatedAsic:
     port: int = DEFAULT_PORT
     factor: float = 1.0
     fault: str | None = None
+    web_port: int | None = None  # default: the profile's (80; ePIC: ``port``)
     api3_port: int = API3_PORT
     replies: dict[str, bytes] = field(default_factory=dict, repr=False)
     requests: int = 0
+    web: WebState | None = field(default=None, repr=False)
     api3_reply: bytes | None = field(default=None, repr=False)
 
     def load(self, root: Path) -> None:
@@ -194,6 +261,17 @@ class SimulatedAsic:
         self.replies = {command: vary(_capture(root, path), self.factor)
                         for command, path in profile.files.items()}
         self.api3_reply = _capture(root, profile.api3) if profile.api3 else None
+        if profile.web is not None:
+            self.web = WebState(profile.web, {target: _capture(root, path)
+                                              for target, path in profile.web.files.items()})
+
+    @property
+    def http_port(self) -> int | None:
+        """Where its web API listens (None: it has none)."""
+        web = PROFILES[self.profile].web
+        if web is None:
+            return None
+        return self.port if web.port is None else (self.web_port or web.port)
 
     def answer(self, command: str) -> bytes:
         profile = PROFILES[self.profile]
@@ -254,9 +332,12 @@ class Simulator:
     async def start(self) -> None:
         for asic in self.asics:
             asic.load(self.root)
-            server = await asyncio.start_server(self._handler(asic), asic.host, asic.port,
-                                                backlog=64)
-            self._servers.append(server)
+            if PROFILES[asic.profile].files:
+                self._servers.append(await asyncio.start_server(
+                    self._handler(asic), asic.host, asic.port, backlog=64))
+            if asic.http_port is not None:
+                self._servers.append(await asyncio.start_server(
+                    self._web_handler(asic), asic.host, asic.http_port, backlog=64))
             if asic.api3_reply is not None:
                 self._servers.append(await asyncio.start_server(
                     _api3_handler(asic), asic.host, asic.api3_port, backlog=64))
@@ -286,6 +367,27 @@ class Simulator:
                     writer.write(reply + b"\x00")
                 await writer.drain()
             except (OSError, TimeoutError):
+                pass
+            finally:
+                writer.close()
+        return handle
+
+
+    def _web_handler(self, asic: SimulatedAsic
+                     ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                assert asic.web is not None
+                if asic.fault == "hang":
+                    await reader.read()
+                    return
+                if asic.fault == "garbage":
+                    await reader.readuntil(b"\r\n\r\n")
+                    writer.write(GARBAGE)
+                    await writer.drain()
+                    return
+                await asyncio.wait_for(serve_http(asic.web, reader, writer), 10)
+            except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError):
                 pass
             finally:
                 writer.close()
@@ -328,7 +430,7 @@ def addresses(start: str, count: int) -> list[str]:
     return result
 
 
-def fleet(start: str, count: int, *, port: int = DEFAULT_PORT,
+def fleet(start: str, count: int, *, port: int = DEFAULT_PORT, web_port: int | None = None,
           profiles: Iterable[str] = tuple(PROFILES), faults: Mapping[str, int] | None = None,
           varied: bool = True) -> list[SimulatedAsic]:
     """``count`` ASICs cycling through ``profiles``; the last ones get ``faults``
@@ -337,7 +439,8 @@ def fleet(start: str, count: int, *, port: int = DEFAULT_PORT,
     asics: list[SimulatedAsic] = []
     for index, host in enumerate(addresses(start, count)):
         factor = 1.0 if not varied or index < len(names) else 0.9 + (index * 7919 % 201) / 1000
-        asics.append(SimulatedAsic(host, names[index % len(names)], port=port, factor=factor))
+        asics.append(SimulatedAsic(host, names[index % len(names)], port=port, factor=factor,
+                                   web_port=web_port))
     position = count
     for fault, number in (faults or {}).items():
         if fault not in FAULTS:
@@ -357,7 +460,8 @@ def raise_fd_limit() -> None:
 
 async def _serve(args: argparse.Namespace) -> None:
     raise_fd_limit()
-    asics = fleet(args.start, args.count, port=args.port, profiles=args.profiles.split(","),
+    asics = fleet(args.start, args.count, port=args.port, web_port=args.web_port,
+                  profiles=args.profiles.split(","),
                   faults={"hang": args.hang, "garbage": args.garbage}, varied=not args.exact)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -376,6 +480,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--start", default="127.66.0.1", help="first 127.x.y.z address")
     parser.add_argument("--count", type=int, default=10)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--web-port", type=int, default=None,
+                        help="web API port (default: each profile's, 80; ePIC: --port)")
     parser.add_argument("--profiles", default=",".join(PROFILES),
                         help=f"comma-separated, cycled: {', '.join(PROFILES)}")
     parser.add_argument("--hang", type=int, default=0, help="how many ASICs never answer")

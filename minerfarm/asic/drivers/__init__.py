@@ -1,40 +1,53 @@
-"""ASIC drivers: firmware backends over the shared cgminer RPC reader.
+"""ASIC drivers: firmware backends over two transports, cgminer RPC and web APIs.
 
 Layers (as in pyasic): transports (:mod:`.transport`: cgminer RPC via
-:mod:`minerfarm.cgminer`), firmware backends (:mod:`.antminer`, :mod:`.braiins`,
-:mod:`.whatsminer`, :mod:`.avalon`, registered explicitly in :data:`BACKENDS`), and model
-facts as plain data (:mod:`.facts`).
+:mod:`minerfarm.cgminer`; :mod:`.web`: HTTP JSON with basic/digest auth, vendor tokens and
+sessions), firmware backends (one module each, registered explicitly in :data:`BACKENDS`,
+one line per backend), and model facts as plain data (:mod:`.facts`). An :class:`Endpoint`
+is one ASIC's address, ports and login.
+
+Identification asks RPC (``version``, then ``summary``) and every backend's web probe (AxeOS
+``/api/system/info``, Goldshell ``/mcb/status``, the Antminer/Elphapex
+``get_system_info.cgi``, ePIC ``/summary`` on 4028, Braiins OS REST) at once, within one
+short deadline; an RPC match wins (Braiins runs on Antminer hardware), then the first web
+match in :data:`BACKENDS` order. A reading asks a backend's RPC commands and web requests
+at once.
 
 Why our own backends and not a library (measured 2026-11 against the simulator replaying
-every capture in ``shared/fixtures/miner-apis``, pyasic 0.79.0 and pyasic-rs 0.8.6):
-
-- **pyasic** (pure Python) identified all 5 captured firmwares, but reading data failed on 3:
-  Antminer S9 (``APIError: Failed to call config``), Braiins OS+ (needs the LuCI web API),
-  Whatsminer M31S (identified as "WhatsminerUnknown", every field empty). S21 and Avalon
-  read, but Avalon fans/power/boards came back empty. It also pulls asyncssh, betterproto,
-  passlib...; its scan found all 50 simulated ASICs of a /24 (0.30 s; /22 0.96 s) but
-  peaked at 114 MB RSS for the scan alone.
-- **pyasic-rs** (Rust core) scans fast (/24 0.82 s, /22 1.04 s, 38 MB) and read the Avalon
-  capture completely, but recognised only the Avalons (10 of the 50): Antminer stock,
-  Braiins OS+ and Whatsminer are identified through web endpoints we have no captures for.
-- Both hard-code port 4028 / 80, so neither can be pointed at a per-ASIC port.
-
-Our cgminer reader parses every capture (quirks included), needs no web API for the fields
-we report, and one joined request per ASIC per poll keeps a 2,000-ASIC round in budget.
-Fields that only a web API gives (Antminer MAC, Braiins/Whatsminer model) stay ``None``;
-the config holds per-ASIC/per-subnet credentials for when a web backend is added.
+the then-captured firmwares, pyasic 0.79.0 and pyasic-rs 0.8.6): pyasic failed to read 3 of
+5 (S9 ``APIError: Failed to call config``, Braiins OS+ needing LuCI, Whatsminer M31S empty),
+pulled asyncssh/betterproto/passlib and peaked at 114 MB for a /24 scan; pyasic-rs read only
+the Avalons; both hard-code ports 4028 / 80, so neither can be pointed at a per-ASIC port.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
 from minerfarm.cgminer import CgminerCommandError, CgminerError
 from minerfarm.protocol.reports import Asic
 
-from ..errors import AsicError, AsicNotIdentified, AsicUnreachable
-from . import antminer, avalon, braiins, luxos, whatsminer
+from ..errors import AsicAuthFailed, AsicError, AsicNotIdentified, AsicUnreachable
+from . import (
+    antminer,
+    auradine,
+    avalon,
+    bitaxe,
+    braiins,
+    elphapex,
+    epic,
+    goldshell,
+    luxos,
+    sealminer,
+    whatsminer,
+)
 from .base import Backend
+from .endpoint import Endpoint
 from .facts import algorithm_for, default_coin
 from .transport import DEFAULT_PORT, Replies, RpcTransport
+from .web import Login, WebRequest, WebSession
 
 # Order matters: Braiins OS and LuxOS run on Antminer hardware (LuxOS even answers with the
 # stock ``Type``), so they are asked before stock Antminer. One line per backend.
@@ -44,12 +57,19 @@ BACKENDS: tuple[Backend, ...] = (
     antminer.BACKEND,
     whatsminer.BACKEND,
     avalon.BACKEND,
+    bitaxe.BACKEND,
+    goldshell.BACKEND,
+    epic.BACKEND,
+    auradine.BACKEND,
+    elphapex.BACKEND,
+    sealminer.BACKEND,
 )
 BACKEND_NAMES: tuple[str, ...] = tuple(backend.name for backend in BACKENDS)
 _BY_NAME = {backend.name: backend for backend in BACKENDS}
 
-__all__ = ["BACKENDS", "BACKEND_NAMES", "DEFAULT_PORT", "Backend", "Replies", "RpcTransport",
-           "backend_named", "identify", "offline", "probe", "read", "with_model_facts"]
+__all__ = ["BACKENDS", "BACKEND_NAMES", "DEFAULT_PORT", "Backend", "Endpoint", "Login",
+           "Replies", "RpcTransport", "WebSession", "backend_named", "identify", "offline",
+           "probe", "read", "with_model_facts"]
 
 
 def backend_named(name: str) -> Backend:
@@ -60,8 +80,77 @@ def backend_named(name: str) -> Backend:
             from None
 
 
-async def identify(transport: RpcTransport) -> Backend:
-    """Which backend speaks to this ASIC: asks ``version``, then ``summary``."""
+async def identify(target: Endpoint | RpcTransport, *, deadline: float | None = None
+                   ) -> Backend:
+    """Which backend speaks to this ASIC: RPC and every web probe at once (see the module
+    doc), all within ``deadline`` seconds (default: the endpoint's timeout)."""
+    endpoint = target if isinstance(target, Endpoint) else Endpoint.of_rpc(target)
+    probes: dict[tuple[int, str], tuple[Backend, WebRequest]] = {}
+    for backend in BACKENDS:
+        if backend.probe is not None:
+            probes.setdefault((endpoint.web_port_for(backend), backend.probe.path),
+                              (backend, backend.probe))
+    rpc = asyncio.ensure_future(_identify_rpc(endpoint.rpc()))
+    web = {key: asyncio.ensure_future(endpoint.web(backend).call(request))
+           for key, (backend, request) in probes.items()}
+    tasks: set[asyncio.Future[Any]] = {rpc, *web.values()}
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + (deadline or endpoint.timeout)
+    try:
+        pending = set(tasks)
+        while pending:  # the first answer that names a firmware wins
+            done, pending = await asyncio.wait(pending, timeout=max(0.0, ends - loop.time()),
+                                               return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                break
+            found = _match(endpoint, rpc, web)
+            if found is not None:
+                return found
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    raise _not_identified(endpoint, [_outcome(rpc), *(_outcome(task) for task in web.values())])
+
+
+def _match(endpoint: Endpoint, rpc: asyncio.Future[Any],
+           web: Mapping[tuple[int, str], asyncio.Future[Any]]) -> Backend | None:
+    """The backend named by a finished probe: RPC's first, then the web's in order."""
+    if rpc.done() and isinstance(_outcome(rpc), Backend):
+        return rpc.result()  # type: ignore[no-any-return]
+    for backend in BACKENDS:
+        if backend.probe is None or backend.web_recognizes is None:
+            continue
+        task = web[(endpoint.web_port_for(backend), backend.probe.path)]
+        if task.done():
+            reply = _outcome(task)
+            if not isinstance(reply, BaseException) and backend.web_recognizes(reply):
+                return backend
+    return None
+
+
+def _outcome(task: asyncio.Future[Any]) -> Any:
+    if task.cancelled():
+        return TimeoutError("no answer in time")
+    return task.exception() or task.result()
+
+
+def _not_identified(endpoint: Endpoint, failures: list[Any]) -> AsicError:
+    rpc_failure = failures[0]
+    answered = [f for f in failures if not isinstance(f, AsicUnreachable | TimeoutError)]
+    denied = [f for f in failures if isinstance(f, AsicAuthFailed)]
+    where = f"{endpoint.host}:{endpoint.rpc_port}"
+    if not answered:
+        reason = str(rpc_failure) if where in str(rpc_failure) else f"{where}: {rpc_failure}"
+        return AsicUnreachable(f"{reason}; no known web API answers either")
+    if isinstance(rpc_failure, AsicNotIdentified) and not denied:
+        return rpc_failure
+    hint = f" ({denied[0]})" if denied else ""
+    return AsicNotIdentified(f"{endpoint.host} answers, but is no known ASIC firmware "
+                             f"({', '.join(BACKEND_NAMES)}){hint}")
+
+
+async def _identify_rpc(transport: RpcTransport) -> Backend:
     for command in ("version", "summary"):
         try:
             reply = await transport.command(command)
@@ -77,23 +166,48 @@ async def identify(transport: RpcTransport) -> Backend:
         f"({', '.join(BACKEND_NAMES)})")
 
 
-async def read(transport: RpcTransport, backend: Backend) -> Asic:
-    """One normalised reading; raises :class:`AsicUnreachable` if nothing could be read."""
+async def read(target: Endpoint | RpcTransport, backend: Backend) -> Asic:
+    """One normalised reading: the backend's RPC commands and web requests at once; raises
+    :class:`AsicUnreachable` (or the web API's own error) if nothing could be read."""
+    endpoint = target if isinstance(target, Endpoint) else Endpoint.of_rpc(target)
+    jobs: list[Any] = []
+    if backend.commands:
+        jobs.append(_read_rpc(endpoint.rpc(), backend))
+    if backend.web:
+        jobs.append(endpoint.web(backend).requests(backend.web))
+    replies, failures = Replies(), []
+    for outcome in await asyncio.gather(*jobs, return_exceptions=True):
+        if isinstance(outcome, Replies):
+            replies.merge(outcome)
+        elif isinstance(outcome, AsicError):
+            failures.append(outcome)
+        else:
+            raise outcome
+    if not replies.data and not replies.web:
+        if failures:
+            raise failures[0]
+        raise AsicUnreachable(f"{endpoint.host}:{endpoint.main_port(backend)}: every command "
+                              "refused: " + "; ".join(replies.errors.values()))
+    for failure in failures:
+        replies.errors[type(failure).__name__] = str(failure)
+    if backend.enrich is not None and replies.data:
+        await backend.enrich(endpoint.rpc(), replies)
+    return with_model_facts(backend.parse(endpoint.host, replies), backend.name)
+
+
+async def _read_rpc(transport: RpcTransport, backend: Backend) -> Replies:
+    """The backend's commands and those of its optional ones this firmware did not refuse
+    before; a refused optional command is no error and is not asked again."""
     optional = [name for name in backend.optional if name not in transport.skip]
     try:
         replies = await transport.commands([*backend.commands, *optional])
     except CgminerError as exc:
         raise AsicUnreachable(str(exc)) from exc
     for name in optional:
-        replies.errors.pop(name, None)  # an optional command is never an error
+        replies.errors.pop(name, None)
         if name in replies.refused:
-            transport.skip.add(name)  # this firmware has no such command: not asked again
-    if backend.enrich is not None and replies.data:
-        await backend.enrich(transport, replies)
-    if not replies.data:
-        raise AsicUnreachable(f"{transport.host}:{transport.port}: every command refused: "
-                              + "; ".join(replies.errors.values()))
-    return with_model_facts(backend.parse(transport.host, replies), backend.name)
+            transport.skip.add(name)
+    return replies
 
 
 def with_model_facts(asic: Asic, backend: str) -> Asic:
@@ -105,12 +219,17 @@ def with_model_facts(asic: Asic, backend: str) -> Asic:
     return asic.model_copy(update={"algorithm": algorithm, "coin": coin})
 
 
-async def probe(host: str, port: int = DEFAULT_PORT, kind: str | None = None, *,
-                timeout: float = 5.0) -> tuple[Backend, Asic]:  # noqa: ASYNC109 (per request)
+async def probe(host: str, port: int | None = None, kind: str | None = None, *,
+                timeout: float = 5.0,  # noqa: ASYNC109 (per request)
+                web_port: int | None = None, login: Login | None = None,
+                ) -> tuple[Backend, Asic]:
     """Identify (unless ``kind`` is given) and read one ASIC: (its backend, the reading)."""
-    transport = RpcTransport(host, port, timeout)
-    backend = backend_named(kind) if kind else await identify(transport)
-    return backend, await read(transport, backend)
+    endpoint = Endpoint(host, port, web_port, timeout, login)
+    try:
+        backend = backend_named(kind) if kind else await identify(endpoint)
+        return backend, await read(endpoint, backend)
+    finally:
+        await endpoint.session.aclose()
 
 
 def offline(ip: str, error: str, last: Asic | None = None) -> Asic:

@@ -3,7 +3,9 @@
 Reads ``version`` (model ``Type``, ``CompileTime`` = the firmware version), ``summary``
 (hashrate in GH/s, shares, uptime), ``stats`` (per chain ``chain_rateN`` GH/s, ``tempN``
 board and ``temp2_N`` chip temperature, ``fanN`` slots, ``total_rateideal``, ``chain_power``)
-and ``pools``. The MAC is only on the web UI (digest auth): ``None`` here.
+and ``pools``. The web API (``/cgi-bin/get_system_info.cgi``, HTTP digest, default root /
+root) adds the MAC (``macaddr``) and the model (``minertype``) where RPC gives none; its
+``serinum`` has no field in the report. Firmwares without it just lack those fields.
 """
 
 from __future__ import annotations
@@ -18,16 +20,22 @@ from minerfarm.protocol.units import to_hs
 from .base import (
     Backend,
     active_pool,
+    dig,
     errors_of,
     fan_slots,
     first,
     hashrate,
+    mac,
     positive,
     shares,
     temperature,
+    text,
 )
 from .facts import facts_for
 from .transport import Replies
+from .web import DIGEST_ROOT, WebRequest
+
+SYSTEM_INFO = WebRequest("system_info", "/cgi-bin/get_system_info.cgi", optional=True)
 
 _CHAINS = range(1, 17)
 _FANS = range(1, 9)
@@ -59,17 +67,23 @@ def boards(chains: Mapping[str, Any]) -> list[Board]:
     return result
 
 
+def recognizes_system_info(reply: Any) -> bool:
+    return str(dig(reply, "minertype") or "").startswith("Antminer")
+
+
 def parse(ip: str, replies: Replies) -> Asic:
     version = first(replies.get("version"), "VERSION")
     summary = first(replies.get("summary"), "SUMMARY")
     info, chains = _stats(replies)
-    kind = str(version.get("Type") or info.get("Type") or "")
+    system = replies.json("system_info")
+    kind = str(version.get("Type") or info.get("Type") or text(system.get("minertype")) or "")
     make, _, model = kind.partition(" ")
     facts = facts_for(make or None, model or None)
     ideal = to_hs(positive(chains.get("total_rateideal")), "GH")
     return Asic(
-        ip=ip, make=make or None, model=model or None,
-        firmware_version=version.get("CompileTime") or info.get("CompileTime"),
+        ip=ip, make=make or None, model=model or None, mac=mac(system.get("macaddr")),
+        firmware_version=version.get("CompileTime") or info.get("CompileTime")
+        or text(system.get("system_filesystem_version")),
         software_version=f"bmminer {version['BMMiner']}" if version.get("BMMiner") else None,
         hashrate_hs=hashrate(summary, ("GHS",)) or hashrate(chains, ("GHS",)),
         expected_hashrate_hs=ideal or (facts.expected_hashrate_hs if facts else None),
@@ -85,4 +99,7 @@ def parse(ip: str, replies: Replies) -> Asic:
 
 
 BACKEND = Backend("antminer", "Antminer stock firmware (bmminer)",
-                  ("version", "summary", "stats", "pools"), recognizes, parse)
+                  ("version", "summary", "stats", "pools"), recognizes, parse,
+                  web=(SYSTEM_INFO,), auth=DIGEST_ROOT,
+                  probe=WebRequest("system_info", "/cgi-bin/get_system_info.cgi"),
+                  web_recognizes=recognizes_system_info)

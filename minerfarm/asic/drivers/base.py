@@ -1,7 +1,8 @@
 """What a firmware backend is, and the reading helpers the backends share.
 
-A backend is data plus two functions: which RPC commands it needs, whether a ``version`` (or
-``summary``) reply is its firmware, and how to turn the replies into the wire model
+A backend is data plus a few functions: which RPC commands and web requests it needs (and how
+its web API logs in, on which port), whether a ``version`` (or ``summary``) reply, or the
+reply to its web ``probe``, is its firmware, and how to turn the replies into the wire model
 :class:`minerfarm.protocol.reports.Asic`. Conventions every backend follows:
 
 - units: H/s (via :func:`minerfarm.protocol.units.to_hs`), degrees C, W, fan RPM;
@@ -24,11 +25,18 @@ from minerfarm.protocol.units import to_hs
 
 from .facts import ModelFacts
 from .transport import Replies, RpcTransport
+from .web import NO_AUTH, WebAuth, WebRequest
 
 Parser = Callable[[str, Replies], Asic]
 Recognizer = Callable[[Mapping[str, Any]], bool]
+WebRecognizer = Callable[[Any], bool]
 # Reads more into ``replies`` after the RPC commands (another port or protocol); never raises.
 Enricher = Callable[[RpcTransport, Replies], Awaitable[None]]
+
+
+def never(reply: Mapping[str, Any]) -> bool:
+    """For web-only firmwares: no RPC reply is theirs."""
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +46,9 @@ class Backend:
     ``optional`` commands are asked along with ``commands`` where the firmware has them
     (newer versions of the family): one it refuses is no error and is not asked again on that
     transport. ``enrich`` reads what another protocol of the device gives (Whatsminer API 3).
-    """
+
+    ``web_port`` is the vendor's web port; for a family without RPC ``commands`` the ASIC's
+    port (``--port``) overrides it, otherwise its ``web_port`` does (RPC keeps ``port``)."""
 
     name: str
     label: str
@@ -47,6 +57,11 @@ class Backend:
     parse: Parser
     optional: tuple[str, ...] = ()
     enrich: Enricher | None = None
+    web: tuple[WebRequest, ...] = ()
+    auth: WebAuth = NO_AUTH
+    web_port: int = 80
+    probe: WebRequest | None = None
+    web_recognizes: WebRecognizer | None = None
 
 
 def first(reply: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -142,3 +157,21 @@ def mac(text: Any) -> str | None:
 
 def errors_of(replies: Replies) -> list[str]:
     return [message for message in replies.errors.values()]
+
+
+def dig(value: Any, *keys: str | int) -> Any:
+    """``value[k1][k2]...`` through dicts and lists, or None where a step is missing."""
+    for key in keys:
+        if isinstance(key, int) and isinstance(value, list) and -len(value) <= key < len(value):
+            value = value[key]
+        elif isinstance(key, str) and isinstance(value, dict):
+            value = value.get(key)
+        else:
+            return None
+    return value
+
+
+def text(value: Any) -> str | None:
+    """A non-empty string, stripped; None otherwise."""
+    return value.strip() or None if isinstance(value, str) else None
+

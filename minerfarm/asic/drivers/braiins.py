@@ -2,8 +2,9 @@
 
 Reads ``version`` (``BOSminer+``/``BOSminer`` version), ``summary`` (MH/s, shares),
 ``temps`` (per board ``Board``/``Chip`` degC; 0 = no sensor), ``fans`` (RPM per slot) and
-``pools``. The hardware model is not in these replies (it is in ``devdetails`` and the web
-API, not captured): make and model stay ``None`` rather than guessed.
+``pools``. The hardware model is not in these replies: on 26.04+ it comes from the REST API
+(:mod:`.braiins_rest`), whose figures win over RPC's where both give one; before 26.04 make
+and model stay ``None`` rather than guessed.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Any
 from minerfarm.cgminer import as_float, section
 from minerfarm.protocol.reports import Asic, Board
 
+from . import braiins_rest
 from .base import (
     Backend,
     active_pool,
     description,
+    dig,
     errors_of,
     fan_slots,
     first,
@@ -36,6 +39,14 @@ def recognizes(reply: Mapping[str, Any]) -> bool:
 
 
 def parse(ip: str, replies: Replies) -> Asic:
+    asic = _parse_rpc(ip, replies)
+    rest = {k: v for k, v in braiins_rest.fields(replies).items() if v is not None}
+    if "errors" in rest:
+        rest["errors"] = [*asic.errors, *rest["errors"]][:64]
+    return asic.model_copy(update=rest) if rest else asic
+
+
+def _parse_rpc(ip: str, replies: Replies) -> Asic:
     version = first(replies.get("version"), "VERSION")
     summary = first(replies.get("summary"), "SUMMARY")
     name = next((n for n in _NAMES if version.get(n)), None)
@@ -57,4 +68,7 @@ def parse(ip: str, replies: Replies) -> Asic:
 
 
 BACKEND = Backend("braiins", "Braiins OS / OS+ (BOSminer)",
-                  ("version", "summary", "temps", "fans", "pools"), recognizes, parse)
+                  ("version", "summary", "temps", "fans", "pools"), recognizes, parse,
+                  web=braiins_rest.REQUESTS, auth=braiins_rest.AUTH,
+                  probe=braiins_rest.REQUESTS[0],
+                  web_recognizes=lambda reply: dig(reply, "bos_version", "current") is not None)

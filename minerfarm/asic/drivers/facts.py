@@ -34,6 +34,12 @@ MODELS: tuple[ModelFacts, ...] = (
     # The M31S and M60S ship in several hashrate bins: no single nominal figure.
     ModelFacts("Whatsminer", "M31S", None, boards=3, fans=2, chips_per_board=105),
     ModelFacts("Whatsminer", "M60S", None, boards=3, fans=2),
+    ModelFacts("Antminer", "S21 Pro", 234e12, boards=3, fans=4, chips_per_board=65),
+    ModelFacts("Antminer", "S19 XP", 141e12, boards=3, fans=4, chips_per_board=110),
+    ModelFacts("Bitaxe", "Gamma", 1.2e12, boards=1, fans=1, chips_per_board=1),
+    ModelFacts("Goldshell", "CK5", 12e12, boards=4, fans=4),
+    # Elphapex DG-Home1, SealMiner A2 and Auradine report their own rated/ideal rate (or no
+    # model over RPC): no spec-sheet figure is assumed for them.
 )
 
 _BY_NAME = {(facts.make.lower(), facts.model.lower()): facts for facts in MODELS}
@@ -56,6 +62,11 @@ BACKEND_ALGORITHMS: dict[str, str] = {
     "braiins": "SHA-256",  # Braiins OS / OS+ runs only on bitcoin (SHA-256) Antminers
     "whatsminer": "SHA-256",  # MicroBT makes only SHA-256 machines
     "avalon": "SHA-256",  # Canaan's Avalons are all SHA-256
+    "bitaxe": "SHA-256",  # ESP-Miner drives Bitmain's SHA-256 chips (BM1366/68/70)
+    "epic": "SHA-256",  # umcOS runs on SHA-256 Antminers (it also reports Mining.Algorithm)
+    "auradine": "SHA-256",  # Auradine Teraflux: bitcoin miners
+    "sealminer": "SHA-256",  # Bitdeer SealMiner: bitcoin miners
+    "elphapex": "Scrypt",  # Elphapex DG series: scrypt (the CGI reports "Algorithm" too)
 }
 
 # The coin an ASIC of an algorithm mines unless its sentry's config says otherwise: the

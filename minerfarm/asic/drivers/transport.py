@@ -1,9 +1,7 @@
 """Transports: how the firmware backends reach an ASIC.
 
-Only cgminer RPC (TCP 4028, :mod:`minerfarm.cgminer`) is implemented: every captured firmware
-answers everything our backends read over it. Web APIs (Antminer CGI, Braiins LuCI/gRPC,
-Whatsminer's token API) need credentials and have no captures here; the config already holds
-per-ASIC and per-subnet credentials for the day a backend needs them.
+cgminer RPC (TCP 4028, :mod:`minerfarm.cgminer`) here; the web transport (HTTP JSON APIs,
+with per-ASIC or per-subnet credentials) in :mod:`.web`. Both fill one :class:`Replies`.
 """
 
 from __future__ import annotations
@@ -21,15 +19,29 @@ DEFAULT_PORT = cgminer.DEFAULT_PORT
 
 @dataclass(slots=True)
 class Replies:
-    """The replies to a set of commands: ``data[command]``, or why it failed in ``errors``
-    (``refused``: the commands the firmware answered with an error, not a lost connection)."""
+    """The replies to a set of commands: RPC ``data[command]``, web API JSON
+    ``web[request name]``, or why one failed in ``errors`` (``refused``: the RPC commands the
+    firmware answered with an error, not a lost connection)."""
 
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    web: dict[str, Any] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)
 
     def get(self, command: str) -> dict[str, Any]:
         return self.data.get(command, {})
+
+    def json(self, name: str) -> dict[str, Any]:
+        """A web reply that should be an object; ``{}`` if missing or not an object."""
+        value = self.web.get(name)
+        return value if isinstance(value, dict) else {}
+
+    def merge(self, other: Replies) -> Replies:
+        self.data.update(other.data)
+        self.errors.update(other.errors)
+        self.web.update(other.web)
+        self.refused.update(other.refused)
+        return self
 
 
 @dataclass(slots=True)
