@@ -5,7 +5,7 @@ For each library and each simulated ASIC (one per simulator profile, exact captu
 what it identified the device as, how many of the fields minerfarm reports it read (model,
 firmware, MAC, hashrate, expected hashrate, per-board hashrate, a temperature, fans, power,
 pool, uptime), how long identification and one reading took; per library the peak RSS of its
-process (``getrusage``) after reading every ASIC once, and after only importing it.
+process (``VmHWM``) after reading every ASIC once, and after only importing it.
 
 Each library runs in its own child process, so their memory does not mix. pyasic and pyasic-rs
 are not minerfarm dependencies: install them in a separate virtual environment and name its
@@ -41,6 +41,11 @@ PER_ASIC_S = 20.0
 
 
 def _rss_mb() -> float:
+    """This process's peak RSS. ``VmHWM`` of this process image: ``getrusage``'s ``ru_maxrss``
+    is kept across fork and exec, so a child would report at least its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -54,11 +59,15 @@ def _present(value: Any) -> bool:
 async def _minerfarm(ip: str) -> tuple[str, dict[str, bool]]:
     from minerfarm.asic import drivers
 
-    transport = drivers.RpcTransport(ip, drivers.DEFAULT_PORT, 5.0)
-    backend = await drivers.identify(transport)
-    start = time.perf_counter()
-    asic = await drivers.read(transport, backend)
-    _minerfarm.read_s = time.perf_counter() - start  # type: ignore[attr-defined]
+    endpoint = drivers.Endpoint(ip, timeout=5.0)
+    try:
+        backend = await drivers.identify(endpoint)
+        _minerfarm.ident = backend.name  # type: ignore[attr-defined]
+        start = time.perf_counter()
+        asic = await drivers.read(endpoint, backend)
+        _minerfarm.read_s = time.perf_counter() - start  # type: ignore[attr-defined]
+    finally:
+        await endpoint.session.aclose()
     temps = [t for b in asic.boards for t in (b.temp_c, b.chip_temp_c) if t is not None]
     return (f"{backend.name}: {asic.make or '?'} {asic.model or '?'}", {
         "model": asic.model is not None, "firmware": asic.firmware_version is not None,

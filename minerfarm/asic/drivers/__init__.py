@@ -13,11 +13,35 @@ short deadline; an RPC match wins (Braiins runs on Antminer hardware), then the 
 match in :data:`BACKENDS` order. A reading asks a backend's RPC commands and web requests
 at once.
 
-Why our own backends and not a library (measured 2026-11 against the simulator replaying
-the then-captured firmwares, pyasic 0.79.0 and pyasic-rs 0.8.6): pyasic failed to read 3 of
-5 (S9 ``APIError: Failed to call config``, Braiins OS+ needing LuCI, Whatsminer M31S empty),
-pulled asyncssh/betterproto/passlib and peaked at 114 MB for a /24 scan; pyasic-rs read only
-the Avalons; both hard-code ports 4028 / 80, so neither can be pointed at a per-ASIC port.
+The library question, measured again (``bench/asic_libraries.py``, 2026-12, pyasic 0.79.0
+and pyasic-rs 0.8.6 from PyPI, against the simulator serving every capture over RPC, web and
+Whatsminer API 3; 11 fields per ASIC: model, firmware, MAC, hashrate, expected hashrate,
+per-board hashrate, a temperature, fans, power, pool, uptime; 17 simulated ASICs):
+
+=========  ==========  ===========  ============  ==========================================
+library    identified  fields read  peak RSS      where it fell short
+=========  ==========  ===========  ============  ==========================================
+ours       17/17       165/187      49 MB         MAC/power/pool where no capture has them
+pyasic     12/17       24/187       73 MB         reads fail once one command of its batch
+                                                  is refused (S9, LuxOS, Whatsminer API 3,
+                                                  Elphapex, Braiins OS+ needs LuCI); web-only
+                                                  families not identified
+pyasic-rs  5/17        43/187       41 MB         identifies by the web root page (no
+                                                  capture); reads Avalon, LuxOS, S21 fully
+=========  ==========  ===========  ============  ==========================================
+
+The decision per family: our backends for all of them. ``luxos``: pyasic-rs reads the LuxOS
+capture as completely as ours (11/11), pyasic identifies it but reads nothing; ``avalon``
+(A1566, Avalon Q): pyasic-rs 11/11 like ours, pyasic 6 and 9 of 11; ``whatsminer`` (M31S, API
+2, API 3): neither library reads any field (pyasic-rs does not identify them; pyasic asks API
+3's ``get.miner.status``, which has no capture); ``antminer``, ``braiins``, ``bitaxe``,
+``goldshell``, ``epic``, ``auradine``, ``elphapex``, ``sealminer``: at most 7 of 11 from a
+library (S21), most not identified. Where a library matches ours it adds a dependency
+(pyasic: asyncssh, betterproto, passlib... +25 MB at import) and hard-codes ports 4028/80/443,
+so it cannot be pointed at a per-ASIC port; no library backend is kept, not even an optional
+one. Caveat, in the libraries' favour: they also ask for replies no capture has (``/`` HTML,
+``devdetails``, ``tempctrl``, ``get_miner_info``), which the simulator refuses as it must; on
+real hardware they would identify and read more than here.
 """
 
 from __future__ import annotations
