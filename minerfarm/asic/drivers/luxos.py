@@ -64,8 +64,8 @@ def _fans(replies: Replies) -> list[float | None]:
 
 
 def _events(replies: Replies) -> list[str]:
-    return [f"{event.get('Code') or 'event'}: {event.get('Description') or ''}".rstrip(": ")
-            for event in section(replies.get("events"), "EVENTS")]
+    return [f"{event.get('Code') or 'event'}: {event.get('Description') or ''}".rstrip(": ")[:500]
+            for event in section(replies.get("events"), "EVENTS")][:32]
 
 
 def parse(ip: str, replies: Replies) -> Asic:

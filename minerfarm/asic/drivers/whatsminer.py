@@ -125,8 +125,8 @@ def _info_errors(replies: Replies) -> list[str]:
     for entry in codes if isinstance(codes, list) else []:
         if isinstance(entry, dict):
             code, when = next(((k, v) for k, v in entry.items() if k != "reason"), ("?", ""))
-            errors.append(f"error {code}: {entry.get('reason') or 'no reason given'}"
-                          + (f" (since {when})" if when else ""))
+            errors.append((f"error {code}: {entry.get('reason') or 'no reason given'}"
+                           + (f" (since {when})" if when else ""))[:500])
     return errors[:32]
 
 

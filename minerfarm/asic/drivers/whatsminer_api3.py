@@ -10,9 +10,10 @@ What is verified: the reply's shape, from the two API 3.0.2 captures
 (``whatsminer/api3_*get_device_info*.json``). What is not: the framing and port are MicroBT's
 documentation as other clients implement it (asic-rs ``whatsminer/backends/v3/rpc.rs``;
 pyasic 0.79's API 3 client reads the simulator's ``get.device.info`` and names the model
-from it, ``bench/asic_libraries.py``); no byte capture of a session exists, and ``get.miner.status`` (hashrate, temperatures under API
-3) has no capture at all, so it is not read: API 3 firmwares are read over the cgminer RPC as
-before, and ``get.device.info`` adds model, MAC, firmware, PSU and error codes.
+from it, ``bench/asic_libraries.py``); no byte capture of a session exists, and
+``get.miner.status`` (hashrate, temperatures under API 3) has no capture at all, so it is not
+read: API 3 firmwares are read over the cgminer RPC as before, and ``get.device.info`` adds
+model, MAC, firmware, PSU and error codes.
 """
 
 from __future__ import annotations
