@@ -18,6 +18,8 @@ whatsminer}``. Formats are never invented:
 Web APIs are served over real HTTP on their own port (80, ePIC on the RPC port) with the
 auth the firmware demands (digest, basic, tokens, session cookies): :mod:`.websim`. Web
 replies are served as captured (``vary`` scales RPC hashrates only).
+Whatsminer API 3 (``get.device.info``) is served on its own port (4433) where a profile names
+a capture (``api3``): a 4-byte little-endian length, then the JSON, both ways.
 
 Faults: ``hang`` accepts and never answers; ``garbage`` answers bytes that are not JSON.
 
@@ -35,6 +37,7 @@ import json
 import os
 import re
 import signal
+import struct
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -49,6 +52,7 @@ __all__ = ["PROFILES", "Profile", "SimulatedAsic", "Simulator", "addresses", "fl
            "raise_fd_limit"]
 
 DEFAULT_PORT = 4028
+API3_PORT = 4433
 _REQUEST_LIMIT = 8192
 GARBAGE = b"\x15\x03\x01\x00\x02\x02\x50 garbage {\"STATUS\":[{\"STAT\xff\xfe"
 
@@ -63,6 +67,14 @@ class Profile:
     joined: bool = True
     note: str = ""
     web: WebProfile | None = None
+    api3: str | None = None  # Whatsminer API 3 get.device.info capture, served on api3_port
+
+
+_LUXOS = "luxos/luxminer_2025.4.8_s19kpro_"
+_AVALON_Q = "avalon/avalon_q_25052801_"
+_M31S = {"summary": "whatsminer/m31s_20201202_summary.json",
+         "edevs": "whatsminer/m31s_20201202_edevs.json",
+         "pools": "whatsminer/m31s_20201202_pools.json"}
 
 
 PROFILES: dict[str, Profile] = {
@@ -162,6 +174,29 @@ PROFILES: dict[str, Profile] = {
                 "(no other 25.03 capture: RPC is not served)",
                 web=WebProfile({"/graphql": "braiins/bos_25.03_graphql_boards.json"},
                                auth="graphql", login=("root", ""))),
+        Profile("luxos-s19kpro", "luxos", {
+            **{command: f"{_LUXOS}{command}.json" for command in (
+                "version", "summary", "devs", "pools", "stats", "temps", "fans", "power",
+                "config", "profiles")},
+            "events": "luxos/luxminer_events.json",
+        }, note="LuxOS LUXminer 2025.4.8 on an Antminer S19k Pro (events: LUXminer 2025.9.8)"),
+        Profile("avalon-q", "avalon", {
+            **{command: f"{_AVALON_Q}{command}.json" for command in (
+                "version", "summary", "devs", "pools", "litestats")},
+            "stats": f"{_AVALON_Q}stats_estats.json", "estats": f"{_AVALON_Q}stats_estats.json",
+            "config": "avalon/avalon_q_config.json",
+        }, note="Avalon Q (home miner, MM319) 25052801, idle"),
+        Profile("whatsminer-api2", "whatsminer", {
+            **_M31S, "get_version": "whatsminer/api2_0_5_get_version.json",
+            "get_psu": "whatsminer/api2_get_psu.json", "status": "whatsminer/api2_status.json",
+        }, note="composite: M31S 20201202 RPC + API 2.x get_version/get_psu/status of other "
+                "Whatsminers (no one machine's replies are captured whole)"),
+        Profile("whatsminer-api3", "whatsminer", _M31S,
+                api3="whatsminer/api3_0_2_get_device_info.json",
+                note="composite: M31S 20201202 RPC + API 3.0.2 get.device.info of an M60S"),
+        Profile("whatsminer-api3-errors", "whatsminer", _M31S,
+                api3="whatsminer/api3_get_device_info_with_errors.json",
+                note="composite: M31S 20201202 RPC + API 3 get.device.info with error codes"),
     )
 }
 
@@ -189,7 +224,7 @@ def _capture(root: Path, relative: str) -> bytes:
 
 # Hashrate fields scaled by ``vary``; the captured number format (quoted or not) is kept.
 _HASHRATE = re.compile(
-    rb'("(?:GHS 5s|GHS av|GHS 30m|MHS av|MHS 5s|MHS 30s|MHS 1m|MHS 5m|MHS 15m|MHS 24h|HS RT'
+    rb'("(?:GHS 5s|GHS 1m|GHS av|GHS 30m|MHS av|MHS 5s|MHS 30s|MHS 1m|MHS 5m|MHS 15m|MHS 24h|HS RT'
     rb'|total_rate|chain_rate\d+)"\s*:\s*"?)(\d+(?:\.\d+)?)'
 )
 
@@ -222,14 +257,17 @@ class SimulatedAsic:
     factor: float = 1.0
     fault: str | None = None
     web_port: int | None = None  # default: the profile's (80; ePIC: ``port``)
+    api3_port: int = API3_PORT
     replies: dict[str, bytes] = field(default_factory=dict, repr=False)
     requests: int = 0
     web: WebState | None = field(default=None, repr=False)
+    api3_reply: bytes | None = field(default=None, repr=False)
 
     def load(self, root: Path) -> None:
         profile = PROFILES[self.profile]
         self.replies = {command: vary(_capture(root, path), self.factor)
                         for command, path in profile.files.items()}
+        self.api3_reply = _capture(root, profile.api3) if profile.api3 else None
         if profile.web is not None:
             self.web = WebState(profile.web, {target: _capture(root, path)
                                               for target, path in profile.web.files.items()})
@@ -307,6 +345,9 @@ class Simulator:
             if asic.http_port is not None:
                 self._servers.append(await asyncio.start_server(
                     self._web_handler(asic), asic.host, asic.http_port, backlog=64))
+            if asic.api3_reply is not None:
+                self._servers.append(await asyncio.start_server(
+                    _api3_handler(asic), asic.host, asic.api3_port, backlog=64))
 
     async def stop(self) -> None:
         for server in self._servers:
@@ -358,6 +399,26 @@ class Simulator:
             finally:
                 writer.close()
         return handle
+
+
+def _api3_handler(asic: SimulatedAsic
+                  ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+    """API 3 framing: length-prefixed JSON; ``get.device.info`` answered with the capture,
+    anything else left unanswered (no capture shows API 3's error reply)."""
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(10):
+                (length,) = struct.unpack("<I", await reader.readexactly(4))
+                request = json.loads(await reader.readexactly(min(length, _REQUEST_LIMIT)))
+            if isinstance(request, dict) and request.get("cmd") == "get.device.info" \
+                    and asic.api3_reply is not None and asic.fault is None:
+                writer.write(struct.pack("<I", len(asic.api3_reply)) + asic.api3_reply)
+                await writer.drain()
+        except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+    return handle
 
 
 def addresses(start: str, count: int) -> list[str]:

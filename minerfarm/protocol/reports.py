@@ -136,6 +136,14 @@ class Board(WireModel):
     chip_temp_c: Temperature | None = None
 
 
+class Psu(WireModel):
+    """An ASIC's power supply, where its firmware names it (Whatsminer ``get_psu``)."""
+
+    model: Annotated[str, Field(max_length=64), Clean] | None = None
+    firmware_version: Annotated[str, Field(max_length=128), Clean] | None = None
+    fan_rpm: NonNegFloat | None = None
+
+
 class Asic(WireModel):
     # Lengths of the asic_miners columns (identity is "ip:<ip>" in 64 characters).
     ip: Annotated[str, Field(max_length=61), Clean]
@@ -161,6 +169,7 @@ class Asic(WireModel):
     errors: list[Annotated[str, Field(max_length=1024), Clean]] = Field(
         default_factory=list, max_length=64
     )
+    psu: Psu | None = None  # additive to protocol v1 (older commanders keep it as an extra)
 
 
 class Report(WireModel):

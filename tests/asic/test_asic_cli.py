@@ -112,3 +112,27 @@ def test_add_all_found_adds_every_identified_asic_once(fleet_process: list[list[
                for line in table.stdout.splitlines()), table.stdout
     nothing = cli("add", "--all-found", "127.0.0.1/32", "--port", "1", env=env)
     assert nothing.returncode == 1 and "no ASIC identified in 127.0.0.1/32" in nothing.stderr
+
+
+def test_probe_identifies_the_newer_rpc_families_without_type() -> None:
+    """LuxOS (which answers with the stock Antminer Type), the Avalon Q, Whatsminer API 3."""
+    start = f"127.{random.randint(100, 250)}.251.1"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "minerfarm.asic.simulator", "--start", start, "--count", "3",
+         "--port", str(PORT), "--exact", "--list",
+         "--profiles", "luxos-s19kpro,avalon-q,whatsminer-api3"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        asics = json.loads(process.stdout.readline())["asics"]
+        seen = []
+        for host, _, _ in asics:
+            result = cli("probe", host, "--port", str(PORT))
+            assert result.returncode == 0, result.stderr
+            entry = json.loads(result.stdout)
+            seen.append((entry["make"], entry["model"], entry["software_version"]))
+        assert seen == [("Antminer", "S19k Pro", "LUXminer 2025.4.8.220305-57b389c7"),
+                        ("Avalon", "Q", "cgminer 4.11.1"), ("Whatsminer", "M60S", "btminer")]
+    finally:
+        process.terminate()
+        process.wait(5)

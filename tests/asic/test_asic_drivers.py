@@ -68,7 +68,40 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "pool": "stratum+tcp://stratum.pool.io:3333",
         "shares": (148, 1, 0), "uptime_s": 975, "errors": [],
     },
+    "luxos-s19kpro": {  # luxos/luxminer_2025.4.8_s19kpro_*.json, luxminer_events.json
+        "type": "luxos", "make": "Antminer", "model": "S19k Pro", "mac": "62:F7:5E:B7:10:46",
+        "firmware_version": "2025.4.8.220305-57b389c7",
+        "software_version": "LUXminer 2025.4.8.220305-57b389c7",
+        "hashrate_hs": 60829.48 * G,            # SUMMARY "GHS 1m"
+        "expected_hashrate_hs": 3 * 20651400.0 * M,  # DEVS "Nominal MHS" summed
+        "boards": [(20076541.533197526 * M, 47, None), (20117883.2979288 * M, 47, None),
+                   (20635064.434732575 * M, 47, None)],  # DEVS by ASC (listed 2, 0, 1)
+        "fans_rpm": [2340, 1920, 2340, 1920],   # FANS by name FAN1..FAN4 (listed 4, 2, 1, 3)
+        "power_w": 1051, "pool": "stratum+tcp://ca.stratum.braiins.com:3333",
+        "shares": (1483, 1, 0), "uptime_s": 3453,
+        "errors": ["NOPIC_PROTECTION: Miner shutdown", "REBOOT_NOT_HASHING: Board reboot"],
+    },
+    "avalon-q": {  # avalon/avalon_q_25052801_*.json (an idle Avalon Q)
+        "type": "avalon", "make": "Avalon", "model": "Q", "mac": "AA:BB:CC:DD:EE:FF",
+        "firmware_version": "25052801_14a19a2", "software_version": "cgminer 4.11.1",
+        "hashrate_hs": 0.0,                     # DEVS "MHS 1m": 0.0 (idle: a real 0)
+        "expected_hashrate_hs": 55032.79 * G,   # litestats GHSmm
+        "boards": [(44350.83 * G, 27, None)],  # MGHS, HBOTemp; TMax[0] = no chip reading
+        "fans_rpm": [0, 0, 0, 0], "power_w": 146,  # Fan1..4 stopped; PS[... 146]
+        "pool": "stratum+tcp://pool.example.com:4444",
+        "shares": (890, 2, 0), "uptime_s": 37977,  # litestats Elapsed[37977]
+        "errors": ["idle (Work: In Idle, Hash Board: 1)"],
+    },
 }
+# Composite Whatsminer profiles: the M31S's RPC replies plus API 2 / API 3 info replies.
+_M31S_FIGURES = {k: v for k, v in EXPECTED["whatsminer-m31s"].items()}
+EXPECTED["whatsminer-api2"] = _M31S_FIGURES
+EXPECTED["whatsminer-api3"] = {**_M31S_FIGURES, "model": "M60S"}  # get.device.info type
+EXPECTED["whatsminer-api3-errors"] = {
+    **_M31S_FIGURES, "model": "M60S",
+    "errors": ["error 264: Power xfer error. code: 0xffffffffc0000000 (since ",
+               "error 265: Power Unknow error", "error 266: Power Unknow error",
+               "error 267: Power watch dog protected", "error 270: Power input over-voltage"]}
 
 
 def first_host(cidr: str) -> str:

@@ -13,11 +13,35 @@ short deadline; the first answer naming a firmware wins (RPC's first: Braiins ru
 Antminer hardware), then web matches in :data:`BACKENDS` order. A reading asks a backend's
 RPC commands and web requests at once.
 
-Why our own backends and not a library (measured 2026-11 against the simulator replaying
-the then-captured firmwares, pyasic 0.79.0 and pyasic-rs 0.8.6): pyasic failed to read 3 of
-5 (S9 ``APIError: Failed to call config``, Braiins OS+ needing LuCI, Whatsminer M31S empty),
-pulled asyncssh/betterproto/passlib and peaked at 114 MB for a /24 scan; pyasic-rs read only
-the Avalons; both hard-code ports 4028 / 80, so neither can be pointed at a per-ASIC port.
+The library question, measured again (``bench/asic_libraries.py``, 2026-12, pyasic 0.79.0
+and pyasic-rs 0.8.6 from PyPI, against the simulator serving every capture over RPC, web and
+Whatsminer API 3; 11 fields per ASIC: model, firmware, MAC, hashrate, expected hashrate,
+per-board hashrate, a temperature, fans, power, pool, uptime; 17 simulated ASICs):
+
+=========  ==========  ===========  ============  ==========================================
+library    identified  fields read  peak RSS      where it fell short
+=========  ==========  ===========  ============  ==========================================
+ours       17/17       165/187      49 MB         MAC/power/pool where no capture has them
+pyasic     12/17       24/187       73 MB         reads fail once one command of its batch
+                                                  is refused (S9, LuxOS, Whatsminer API 3,
+                                                  Elphapex, Braiins OS+ needs LuCI); web-only
+                                                  families not identified
+pyasic-rs  5/17        43/187       41 MB         identifies by the web root page (no
+                                                  capture); reads Avalon, LuxOS, S21 fully
+=========  ==========  ===========  ============  ==========================================
+
+The decision per family: our backends for all of them. ``luxos``: pyasic-rs reads the LuxOS
+capture as completely as ours (11/11), pyasic identifies it but reads nothing; ``avalon``
+(A1566, Avalon Q): pyasic-rs 11/11 like ours, pyasic 6 and 9 of 11; ``whatsminer`` (M31S, API
+2, API 3): neither library reads any field (pyasic-rs does not identify them; pyasic asks API
+3's ``get.miner.status``, which has no capture); ``antminer``, ``braiins``, ``bitaxe``,
+``goldshell``, ``epic``, ``auradine``, ``elphapex``, ``sealminer``: at most 7 of 11 from a
+library (S21), most not identified. Where a library matches ours it adds a dependency
+(pyasic: asyncssh, betterproto, passlib... +25 MB at import) and hard-codes ports 4028/80/443,
+so it cannot be pointed at a per-ASIC port; no library backend is kept, not even an optional
+one. Caveat, in the libraries' favour: they also ask for replies no capture has (``/`` HTML,
+``devdetails``, ``tempctrl``, ``get_miner_info``), which the simulator refuses as it must; on
+real hardware they would identify and read more than here.
 """
 
 from __future__ import annotations
@@ -39,6 +63,7 @@ from . import (
     elphapex,
     epic,
     goldshell,
+    luxos,
     sealminer,
     whatsminer,
 )
@@ -48,9 +73,11 @@ from .facts import algorithm_for, default_coin
 from .transport import DEFAULT_PORT, Replies, RpcTransport
 from .web import Login, WebAuth, WebRequest, WebSession
 
-# Order matters: Braiins runs on Antminer hardware, so it is asked before stock Antminer.
+# Order matters: Braiins OS and LuxOS run on Antminer hardware (LuxOS even answers with the
+# stock ``Type``), so they are asked before stock Antminer. One line per backend.
 BACKENDS: tuple[Backend, ...] = (
     braiins.BACKEND,
+    luxos.BACKEND,
     antminer.BACKEND,
     whatsminer.BACKEND,
     avalon.BACKEND,
@@ -187,7 +214,7 @@ async def read(target: Endpoint | RpcTransport, backend: Backend) -> Asic:
     endpoint = target if isinstance(target, Endpoint) else Endpoint.of_rpc(target)
     jobs: list[Any] = []
     if backend.commands:
-        jobs.append(_read_rpc(endpoint.rpc(), backend.commands))
+        jobs.append(_read_rpc(endpoint.rpc(), backend))
     by_auth: dict[WebAuth, list[WebRequest]] = {}
     for request in backend.web:
         by_auth.setdefault(request.auth or backend.auth, []).append(request)
@@ -208,14 +235,24 @@ async def read(target: Endpoint | RpcTransport, backend: Backend) -> Asic:
                               "refused: " + "; ".join(replies.errors.values()))
     for failure in failures:
         replies.errors[type(failure).__name__] = str(failure)
+    if backend.enrich is not None and replies.data:
+        await backend.enrich(endpoint.rpc(), replies)
     return with_model_facts(backend.parse(endpoint.host, replies), backend.name)
 
 
-async def _read_rpc(transport: RpcTransport, commands: tuple[str, ...]) -> Replies:
+async def _read_rpc(transport: RpcTransport, backend: Backend) -> Replies:
+    """The backend's commands and those of its optional ones this firmware did not refuse
+    before; a refused optional command is no error and is not asked again."""
+    optional = [name for name in backend.optional if name not in transport.skip]
     try:
-        return await transport.commands(commands)
+        replies = await transport.commands([*backend.commands, *optional])
     except CgminerError as exc:
         raise AsicUnreachable(str(exc)) from exc
+    for name in optional:
+        replies.errors.pop(name, None)
+        if name in replies.refused:
+            transport.skip.add(name)
+    return replies
 
 
 def with_model_facts(asic: Asic, backend: str) -> Asic:

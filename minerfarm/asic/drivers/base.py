@@ -15,7 +15,7 @@ reply to its web ``probe``, is its firmware, and how to turn the replies into th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +24,14 @@ from minerfarm.protocol.reports import Asic, Shares
 from minerfarm.protocol.units import to_hs
 
 from .facts import ModelFacts
-from .transport import Replies
+from .transport import Replies, RpcTransport
 from .web import NO_AUTH, WebAuth, WebRequest
 
 Parser = Callable[[str, Replies], Asic]
 Recognizer = Callable[[Mapping[str, Any]], bool]
 WebRecognizer = Callable[[Any], bool]
+# Reads more into ``replies`` after the RPC commands (another port or protocol); never raises.
+Enricher = Callable[[RpcTransport, Replies], Awaitable[None]]
 
 
 def never(reply: Mapping[str, Any]) -> bool:
@@ -41,6 +43,10 @@ def never(reply: Mapping[str, Any]) -> bool:
 class Backend:
     """One firmware family: its name (the ``--type`` value), commands and parsing.
 
+    ``optional`` commands are asked along with ``commands`` where the firmware has them
+    (newer versions of the family): one it refuses is no error and is not asked again on that
+    transport. ``enrich`` reads what another protocol of the device gives (Whatsminer API 3).
+
     ``web_port`` is the vendor's web port; for a family without RPC ``commands`` the ASIC's
     port (``--port``) overrides it, otherwise its ``web_port`` does (RPC keeps ``port``)."""
 
@@ -49,6 +55,8 @@ class Backend:
     commands: tuple[str, ...]
     recognizes: Recognizer
     parse: Parser
+    optional: tuple[str, ...] = ()
+    enrich: Enricher | None = None
     web: tuple[WebRequest, ...] = ()
     auth: WebAuth = NO_AUTH
     web_port: int = 80

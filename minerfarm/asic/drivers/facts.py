@@ -28,9 +28,12 @@ class ModelFacts:
 MODELS: tuple[ModelFacts, ...] = (
     ModelFacts("Antminer", "S9", 13.5e12, boards=3, fans=2, chips_per_board=63),
     ModelFacts("Antminer", "S21", 200e12, boards=3, fans=4, chips_per_board=108),
+    ModelFacts("Antminer", "S19k Pro", 120e12, boards=3, fans=4, chips_per_board=77),  # LuxOS
     ModelFacts("AvalonMiner", "15-194", 194e12, boards=3, fans=2, chips_per_board=160),
-    # The M31S ships in several hashrate bins: no single nominal figure.
+    ModelFacts("Avalon", "Q", 90e12, boards=1, fans=4, chips_per_board=160),  # home miner
+    # The M31S and M60S ship in several hashrate bins: no single nominal figure.
     ModelFacts("Whatsminer", "M31S", None, boards=3, fans=2, chips_per_board=105),
+    ModelFacts("Whatsminer", "M60S", None, boards=3, fans=2),
     ModelFacts("Antminer", "S21 Pro", 234e12, boards=3, fans=4, chips_per_board=65),
     ModelFacts("Antminer", "S19 XP", 141e12, boards=3, fans=4, chips_per_board=110),
     ModelFacts("Bitaxe", "Gamma", 1.2e12, boards=1, fans=1, chips_per_board=1),

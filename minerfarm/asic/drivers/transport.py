@@ -20,11 +20,13 @@ DEFAULT_PORT = cgminer.DEFAULT_PORT
 @dataclass(slots=True)
 class Replies:
     """The replies to a set of commands: RPC ``data[command]``, web API JSON
-    ``web[request name]``, or why one failed in ``errors``."""
+    ``web[request name]``, or why one failed in ``errors`` (``refused``: the RPC commands the
+    firmware answered with an error, not a lost connection)."""
 
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     web: dict[str, Any] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
 
     def get(self, command: str) -> dict[str, Any]:
         return self.data.get(command, {})
@@ -38,18 +40,21 @@ class Replies:
         self.data.update(other.data)
         self.errors.update(other.errors)
         self.web.update(other.web)
+        self.refused.update(other.refused)
         return self
 
 
 @dataclass(slots=True)
 class RpcTransport:
     """cgminer RPC to one ASIC. Remembers whether the firmware answers joined commands
-    (``summary+pools``: one connection per poll instead of one per command)."""
+    (``summary+pools``: one connection per poll instead of one per command), and which of a
+    backend's optional commands it refused (``skip``: not asked again)."""
 
     host: str
     port: int = DEFAULT_PORT
     timeout: float = cgminer.DEFAULT_TIMEOUT
     joined: bool | None = None
+    skip: set[str] = field(default_factory=set)
 
     async def command(self, name: str, parameter: str | None = None) -> dict[str, Any]:
         """One command; raises :class:`minerfarm.cgminer.CgminerError`."""
@@ -80,6 +85,7 @@ class RpcTransport:
                 replies.data[name] = outcome
             elif isinstance(outcome, CgminerCommandError):
                 replies.errors[name] = _refused(outcome)
+                replies.refused.add(name)
             elif isinstance(outcome, CgminerError):
                 replies.errors[name] = str(outcome)
                 failure = failure or outcome
@@ -104,4 +110,5 @@ def _split(reply: dict[str, Any], names: Sequence[str]) -> Replies:
             replies.data[name] = body
         else:
             replies.errors[name] = f"{name!r} refused: {message}"
+            replies.refused.add(name)
     return replies

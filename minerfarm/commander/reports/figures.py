@@ -29,11 +29,12 @@ from minerfarm.protocol.reports import (
     Host,
     Memory,
     Miner,
+    Psu,
     Report,
     Shares,
 )
 
-WIRE_PARTS = (Asic, Board, Cpu, DeviceHashrate, Gpu, Host, Memory, Miner, Shares)
+WIRE_PARTS = (Asic, Board, Cpu, DeviceHashrate, Gpu, Host, Memory, Miner, Psu, Shares)
 
 log = logging.getLogger(__name__)
 
