@@ -5,6 +5,8 @@ the token page's copy buttons copy, with the clipboard API or by selecting the t
 
 from __future__ import annotations
 
+import json
+
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,7 +156,7 @@ def test_no_page_scrolls_sideways_on_a_phone(phone: Page, commander: CommanderPr
     expect(phone.locator(".notice")).to_contain_text("Generated from the flight sheet")
     if (found := overflow(phone)) is not None:
         wide["generated flight sheet"] = found
-    assert wide == {}
+    assert wide == {}, json.dumps(wide)
 
     login = new_context(phone.context.browser)  # type: ignore[arg-type]
     anonymous = login.new_page()

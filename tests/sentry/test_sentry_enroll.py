@@ -23,7 +23,7 @@ def test_enroll_pins_the_certificate_and_stores_private_credentials(
     assert "enroll-ok" in done.stdout
     config = json.loads((config_dir / "sentry.json").read_text())
     assert config["commander"] == {"url": commander.url, "token": token, "rig_id": rig_id,
-                                   "rig_name": "enroll-ok"}
+                                   "rig_name": "enroll-ok", "fallback_urls": []}
     assert (config_dir / "commander.pem").read_text() == commander.cert.read_text()
     for name in ("sentry.json", "commander.pem"):
         assert stat.S_IMODE((config_dir / name).stat().st_mode) == 0o600
