@@ -1,9 +1,11 @@
-"""The sentry's memory budget (40 MB RSS on a rig): what it must not load until it needs it.
+"""The sentry's memory budget (40 MB RSS on a rig): what it must not load until it needs it,
+and what it may cost over a bare asyncio HTTP client.
 
 A fresh interpreter does what ``minerfarm sentry run`` does before any playbook runs: imports
-the program and the sentry, and reads a miner over HTTP (httpx loads its transport then).
-ansible-runner and PyYAML (with pexpect) load only when a playbook runs; rich and pygments
-(httpx's command-line client) and h2/hpack (HTTP/2, which minerfarm never speaks) never.
+the program and the sentry, builds a report from two simulated miners read over HTTP (httpx
+loads its transport then) and validates it. ansible-runner, PyYAML (with pexpect) and
+importlib.metadata load only when a playbook runs; rich and pygments (httpx's command-line
+client), h2/hpack (HTTP/2, which minerfarm never speaks) and zstandard never.
 """
 
 from __future__ import annotations
@@ -14,38 +16,92 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sentry_captures import REPO, capture
+import pytest
+from sentry_captures import REPO
+from sentry_run_helpers import simulated_miners
 
 from minerfarm.sentry.playbooks.runner import _write_extravars
 
-LATER = ("ansible_runner", "ansible", "pexpect", "yaml")
-NEVER = ("rich", "pygments", "h2", "hpack", "hyperframe")
+LATER = ("ansible_runner", "ansible", "pexpect", "yaml", "importlib.metadata")
+NEVER = ("rich", "pygments", "h2", "hpack", "hyperframe", "zstandard")
 
-PROBE = """
-import asyncio, json, sys
-from pathlib import Path
-import minerfarm.cli, minerfarm.sentry.cli, minerfarm.sentry.service, minerfarm.sentry.runtime
-from minerfarm.sentry.miners import read_miner
-from minerfarm.sentry.simulator import simulate
+# What the sentry may cost over FLOOR (measured 5.6 MB on CPython 3.11, x86-64): its own code
+# and models, click, psutil, sqlite3. Over this, something big crept into the run's imports.
+SENTRY_OVER_FLOOR_MB = 7.5
+
+RSS = """
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS")) / 1024
+"""
+
+# Any asyncio HTTP client with typed models does this much: the program's httpx (as
+# minerfarm.cli loads it), two miners read over HTTP, one pydantic model, a worker thread.
+FLOOR = RSS + """
+import asyncio, json, sys, time
+import minerfarm.lean; minerfarm.lean.skip_unused_parts()
+import httpx, pydantic
+type("M", (pydantic.BaseModel,), {"__annotations__": {"x": int}}).model_validate({"x": 1})
 
 async def poll():
-    async with simulate("trex", Path(sys.argv[1])) as miner:
-        return await read_miner("trex", miner.url, timeout_s=5)
+    async with httpx.AsyncClient(verify=False) as client:
+        for url in sys.argv[1:]:
+            await client.get(url)
+    await asyncio.to_thread(time.sleep, 0)
 
-assert asyncio.run(poll()).hashrate_hs
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+asyncio.run(poll())
+print(json.dumps({"rss_mb": rss_mb()}))
+"""
+
+PROBE = RSS + """
+import asyncio, json, sys
+from pathlib import Path
+import minerfarm.cli, minerfarm.sentry.cli, minerfarm.sentry.service
+from minerfarm.sentry.runtime import SentryRuntime
+from minerfarm.sentry.targets import ConfigMiners
+from minerfarm.sentry.config import MinerEntry
+from minerfarm.protocol.reports import Report
+
+async def report():
+    miners = [MinerEntry(software=s, api_url=u) for s, u in zip(sys.argv[1::2], sys.argv[2::2])]
+    runtime = SentryRuntime(uplink=None, sources=[ConfigMiners(miners)], interval_s=2)
+    try:
+        return await runtime.build_report()
+    finally:
+        runtime.hardware.close()
+
+body = asyncio.run(report())
+report = Report.model_validate({"seq": 1, **body})
+assert len(report.miners) == 2 and all(m.hashrate_hs for m in report.miners), body
+loaded = [name for name, module in sys.modules.items() if module is not None]
+print(json.dumps({"rss_mb": rss_mb(), "modules": sorted({n.split(".")[0] for n in loaded}),
+                  "importlib.metadata": "importlib.metadata" in loaded}))
 """
 
 
-def test_a_sentry_that_runs_no_playbook_loads_no_ansible_yaml_or_pygments() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(capture("trex/summary_0.25.9_api4.1.json"))],
-        capture_output=True, text=True, cwd=REPO, timeout=60,
-        env={**os.environ, "PYTHONPATH": str(REPO)})
+def run_python(code: str, *args: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
-    loaded = set(json.loads(done.stdout))
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads VmRSS from /proc")
+def test_a_sentry_round_loads_no_playbook_parts_and_stays_near_a_bare_http_client() -> None:
+    with simulated_miners() as miners:
+        floor = run_python(FLOOR, *(m["api_url"] + "/" for m in miners))
+        probe = run_python(PROBE, *(part for m in miners for part in (m["software"],
+                                                                      m["api_url"])))
+    loaded = set(probe["modules"])  # type: ignore[arg-type]
     assert "httpcore" in loaded  # the probe did read over HTTP
+    if probe["importlib.metadata"]:
+        loaded.add("importlib.metadata")
     assert sorted(loaded & {*LATER, *NEVER}) == []
+    over = float(probe["rss_mb"]) - float(floor["rss_mb"])  # type: ignore[arg-type]
+    print(f"sentry {probe['rss_mb']:.1f} MB, floor {floor['rss_mb']:.1f} MB")
+    assert over < SENTRY_OVER_FLOOR_MB, (probe["rss_mb"], floor["rss_mb"])
 
 
 def test_the_playbook_runner_still_finds_yaml_when_it_runs(tmp_path: Path) -> None:
