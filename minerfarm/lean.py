@@ -3,9 +3,8 @@
 httpx imports its command-line client (``httpx._main``) whenever click, rich and pygments are
 installed, and so loads rich and pygments (about 6 MB); httpcore imports its HTTP/2 connection,
 and with it h2 and hpack (about 1 MB), whenever h2 is installed (the commander's hypercorn
-needs it), though minerfarm's clients speak HTTP/1.1 only; httpx's decoders load zstandard's C
-library (about 0.25 MB) to offer ``Accept-Encoding: zstd``, which no miner API nor the commander
-sends. On a rig that memory counts against the sentry's budget (40 MB RSS).
+needs it), though minerfarm's clients speak HTTP/1.1 only. On a rig that memory counts against the
+sentry's budget. (zstandard stays: the commander stores report blocks with it.)
 
 pydantic looks for plugins (the ``pydantic`` entry-point group) when it builds its first
 model: that imports :mod:`importlib.metadata` with email, zipfile, csv, bz2, lzma, shutil and
@@ -16,7 +15,7 @@ would, without those imports.
 
 :func:`skip_unused_parts` marks the modules absent in ``sys.modules``, where an import of them
 fails with ``ImportError``, which httpx and httpcore catch for optional parts (falling back to
-a stub ``main``, to "HTTP/2 is not installed" and to no zstd), and installs the plugin loader.
+a stub ``main`` and to "HTTP/2 is not installed"), and installs the plugin loader.
 Only the ``minerfarm`` program calls it (:mod:`minerfarm.cli`), before anything imports httpx
 or pydantic: a program that imports minerfarm as a library keeps its httpx and pydantic whole.
 """
@@ -31,7 +30,6 @@ UNUSED = (
     "httpx._main",  # httpx's own CLI: rich, pygments
     "httpcore._async.http2",  # HTTP/2: h2, hpack, hyperframe
     "httpcore._sync.http2",
-    "zstandard",  # httpx's zstd decoder (brotli is not installed)
 )
 
 PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"

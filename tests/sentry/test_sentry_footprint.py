@@ -5,7 +5,7 @@ A fresh interpreter does what ``minerfarm sentry run`` does before any playbook 
 the program and the sentry, builds a report from two simulated miners read over HTTP (httpx
 loads its transport then) and validates it. ansible-runner, PyYAML (with pexpect) and
 importlib.metadata load only when a playbook runs; rich and pygments (httpx's command-line
-client), h2/hpack (HTTP/2, which minerfarm never speaks) and zstandard never.
+client) and h2/hpack (HTTP/2, which minerfarm never speaks) never.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sentry_run_helpers import simulated_miners
 from minerfarm.sentry.playbooks.runner import _write_extravars
 
 LATER = ("ansible_runner", "ansible", "pexpect", "yaml", "importlib.metadata")
-NEVER = ("rich", "pygments", "h2", "hpack", "hyperframe", "zstandard")
+NEVER = ("rich", "pygments", "h2", "hpack", "hyperframe")
 
 # What the sentry may cost over FLOOR (measured 5.6 MB on CPython 3.11, x86-64): its own code
 # and models, click, psutil, sqlite3. Over this, something big crept into the run's imports.
