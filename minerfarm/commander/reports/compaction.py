@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, delete, func, insert, or_, select, type_coerce
+from sqlalchemy import Text, cast, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from minerfarm.commander.db.models import Report, ReportBlock, Rig, RollupWatermark
@@ -68,7 +68,7 @@ async def compact(engine: AsyncEngine, after_s: int, now: datetime | None = None
 async def _compact_rig(engine: AsyncEngine, rig_id: int, below: int) -> int:
     table, packed = Report.__table__, 0
     query = (select(table.c.id, table.c.seq, table.c.ts, table.c.received_at,
-                    type_coerce(table.c.payload, Text).label("text"))
+                    cast(table.c.payload, Text).label("text"))
              .where(table.c.rig_id == rig_id, table.c.id < below).order_by(table.c.id))
     while True:
         async with engine.begin() as conn:

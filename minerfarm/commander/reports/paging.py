@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Text, and_, or_, select, type_coerce
+from sqlalchemy import Text, and_, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from minerfarm.commander.db.models import Report, ReportBlock
@@ -102,7 +102,7 @@ async def _page(conn: AsyncConnection, rig_id: int, limit: int,
         return []
     table = Report.__table__
     query = select(table.c.seq, table.c.ts, table.c.received_at,
-                   type_coerce(table.c.payload, Text).label("text")).where(
+                   cast(table.c.payload, Text).label("text")).where(
         table.c.rig_id == rig_id)
     if window.since is not None:
         query = query.where(table.c.ts >= window.since)
