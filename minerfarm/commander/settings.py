@@ -97,6 +97,10 @@ class Settings:
     report_retention_days: int = setting(
         7, "Raw reports (the rigs' logs) older than this many days are deleted."
     )
+    report_compact_after_s: int = setting(
+        3600, "Raw reports received more than this many seconds ago (whole hours) are packed "
+        "into compressed per-rig hour blocks, about 30x smaller; their pages stay the same."
+    )
     minute_rollup_days: int = setting(
         7, "Per-minute chart rollups (1 h and 24 h charts) are kept this many days."
     )

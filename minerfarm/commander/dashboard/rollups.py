@@ -35,6 +35,11 @@ from minerfarm.commander.db.models import (
     read_json,
 )
 from minerfarm.commander.db.upsert import insert_for
+from minerfarm.commander.reports.compaction import (
+    compact,
+    delete_blocks_received_before,
+    first_id_received_at_or_after,
+)
 from minerfarm.commander.reports.figures import (
     Figures,
     asic_figures,
@@ -228,6 +233,7 @@ async def apply_retention(engine: AsyncEngine, settings: Settings,
     now = now or datetime.now(UTC)
     report_cut = now - timedelta(days=settings.report_retention_days)
     await _delete_reports_received_before(engine, report_cut)
+    await delete_blocks_received_before(engine, report_cut)
     async with engine.begin() as conn:
         for period, days in ((60, settings.minute_rollup_days),
                              (3600, settings.hour_rollup_days)):
@@ -248,7 +254,7 @@ async def _delete_reports_received_before(engine: AsyncEngine, cut: datetime) ->
     ingest writer goes on). No index on ``received_at`` is needed. If the commander's own clock
     stepped back, reports near the step may go up to that step early or late."""
     async with engine.connect() as conn:
-        keep_from = await _first_id_received_at_or_after(conn, cut)
+        keep_from = await first_id_received_at_or_after(conn, cut)
         oldest = await conn.scalar(select(func.min(Report.__table__.c.id)))
     if keep_from is None or oldest is None:
         return
@@ -258,33 +264,10 @@ async def _delete_reports_received_before(engine: AsyncEngine, cut: datetime) ->
                 Report.id >= start, Report.id < min(start + RETENTION_CHUNK, keep_from)))
 
 
-async def _first_id_received_at_or_after(conn: AsyncConnection, cut: datetime) -> int | None:
-    table = Report.__table__
-    low = await conn.scalar(select(func.min(table.c.id)))
-    high = await conn.scalar(select(func.max(table.c.id)))
-    if low is None or high is None:
-        return None
-
-    async def received_from(report_id: int) -> tuple[int, datetime]:
-        row = (await conn.execute(select(table.c.id, table.c.received_at)
-                                  .where(table.c.id >= report_id)
-                                  .order_by(table.c.id).limit(1))).one()
-        return int(row.id), row.received_at
-
-    if (await received_from(high))[1] < cut:
-        return int(high) + 1  # everything is older
-    while low < high:  # invariant: the answer is in [low, high]
-        middle = (low + high) // 2
-        found_id, received = await received_from(middle)
-        if received >= cut:
-            high = middle  # ids in [middle, found_id) do not exist
-        else:
-            low = found_id + 1
-    return int(low)
-
-
 async def run_rollups(engine: AsyncEngine, settings: Settings) -> None:
-    """The background job: roll up, apply retention, sleep; a failure is logged, not fatal."""
+    """The background job: roll up, apply retention, compact what is past
+    ``report_compact_after_s`` (:mod:`~minerfarm.commander.reports.compaction`), sleep; a
+    failure is logged, not fatal."""
     while True:
         try:
             folded = CHUNK
@@ -292,6 +275,7 @@ async def run_rollups(engine: AsyncEngine, settings: Settings) -> None:
                 folded = await roll_up_once(engine)
                 await asyncio.sleep(0)
             await apply_retention(engine, settings)
+            await compact(engine, settings.report_compact_after_s)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -164,6 +165,29 @@ class Report(Base):
     ts: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
+class ReportBlock(Base):
+    """Reports of one rig received in one hour, compacted: zstd-compressed JSON lines
+    (:mod:`minerfarm.commander.reports.blocks`). Read with the raw reports by
+    :mod:`minerfarm.commander.reports.paging`; a seq in a block is never stored again."""
+
+    __tablename__ = "report_blocks"
+    __table_args__ = (
+        Index("ix_report_blocks_rig_last_ts", "rig_id", "last_ts"),
+        Index("ix_report_blocks_rig_max_seq", "rig_id", "max_seq"),
+        Index("ix_report_blocks_last_received", "last_received"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    rig_id: Mapped[int] = mapped_column(ForeignKey("rigs.id", ondelete="CASCADE"))
+    first_ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    min_seq: Mapped[int] = mapped_column(BigInteger)
+    max_seq: Mapped[int] = mapped_column(BigInteger)
+    last_received: Mapped[datetime] = mapped_column(UtcDateTime)
+    count: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AsicMiner(Base):

@@ -26,6 +26,7 @@ from minerfarm.commander.db.upsert import insert_for
 from minerfarm.commander.ingest.deadletter import bury, is_outage, reason_of
 from minerfarm.commander.ingest.queue import IngestQueue, QueuedBatch
 from minerfarm.commander.pubsub import PubSub
+from minerfarm.commander.reports.compaction import drop_compacted
 from minerfarm.commander.reports.figures import ASIC_COLUMNS, asic_identity
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,7 @@ class IngestConsumer:
                     for asic in orjson.loads(report.json).get("asics") or ():
                         row = _asic_row(batch.rig_id, asic, received)
                         asic_rows[(batch.rig_id, row["identity"])] = row
+        rows = await drop_compacted(conn, rows)  # a resent seq already packed: not again
         if not rows:
             return {}
         dialect = conn.dialect.name

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from nats.aio.client import Client
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from minerfarm.commander.db.models import Report
 from minerfarm.commander.ingest.deadletter import bury
 from minerfarm.commander.nats.connection import connect
 from minerfarm.commander.nats.lease import Lease
 from minerfarm.commander.nats.pubsub import NatsPubSub
 from minerfarm.commander.nats.queue import JetStreamIngestQueue
+from minerfarm.commander.reports.compaction import stored_seqs
 from minerfarm.commander.settings import Settings
 
 
@@ -37,9 +36,7 @@ async def open_nats(settings: Settings, engine: AsyncEngine) -> NatsParts:
 
     async def already_stored(rig_id: int, seqs: list[int]) -> set[int]:
         async with engine.connect() as conn:
-            rows = await conn.execute(select(Report.seq).where(
-                Report.rig_id == rig_id, Report.seq.in_(seqs)))
-            return {row.seq for row in rows}
+            return await stored_seqs(conn, rig_id, seqs)  # raw or packed in a block
 
     async def poison(data: bytes, reason: str) -> None:
         await bury(engine, 0, None, datetime.now(UTC), data.decode("utf-8", "replace"), reason)

@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 from quart import render_template, request, url_for
 
-from minerfarm.commander.db.models import Report
 from minerfarm.commander.pages import fragments, gone, summaries
 from minerfarm.commander.pages.formatting import celsius, watts
 from minerfarm.commander.pages.routes import Routes
+from minerfarm.commander.reports.blocks import StoredReport
 from minerfarm.commander.reports.figures import (
     asic_figures,
     asic_identity,
@@ -64,7 +64,7 @@ def _summary(figures: tuple[float | None, float | None, float | None]) -> str:
     return f"{humanize_hs(hashrate)} · {celsius(temp)} · {watts(power)}"
 
 
-def _entry(report: Report, identity: str | None) -> LogEntry:
+def _entry(report: StoredReport, identity: str | None) -> LogEntry:
     payload: Any = report.payload
     if not isinstance(payload, dict):  # stored by an older version: shown, not summed
         return LogEntry(report.ts, report.seq, "unreadable", _dump(payload))

@@ -5,6 +5,9 @@ last report, and the next page starts strictly after that pair: reports that sha
 timestamp (a sentry replaying its spool after an outage sends many) are never skipped at a
 page boundary, as they were when the next page asked only for ``ts < before``. ``before``
 (a timestamp, exclusive) still works for callers that page by time.
+
+Reports past an hour are compacted into blocks (:mod:`.compaction`); a page merges the raw
+reports and the blocks, so it is the same page, cursor included, before and after.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Text, and_, cast, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from minerfarm.commander.db.models import Report
+from minerfarm.commander.db.models import Report, ReportBlock
+from minerfarm.commander.reports import blocks as blocks_codec
+from minerfarm.commander.reports.blocks import StoredReport
 from minerfarm.commander.state import commander_state
 from minerfarm.protocol.bounds import SEQ_MAX, to_utc
 from minerfarm.protocol.reports import isoformat_z
@@ -53,7 +59,7 @@ class Cursor:
         return cls(moment, number)
 
     @classmethod
-    def of(cls, report: Report) -> Cursor:
+    def of(cls, report: StoredReport) -> Cursor:
         return cls(report.ts, report.seq)
 
 
@@ -67,21 +73,68 @@ class Window:
     after: Cursor | None = None  # the previous page's cursor: strictly older than it
 
 
-async def report_page(rig_id: int, limit: int, window: Window) -> tuple[list[Report],
+async def report_page(rig_id: int, limit: int, window: Window) -> tuple[list[StoredReport],
                                                                          Cursor | None]:
     """Up to ``limit`` reports, newest first, and the cursor of the next page (None: last)."""
-    query = select(Report).where(Report.rig_id == rig_id)
+    async with commander_state().db() as session:
+        conn = await session.connection()
+        found = await _page(conn, rig_id, limit, window)
+    return found, (Cursor.of(found[-1]) if len(found) == limit else None)
+
+
+def _key(report: StoredReport) -> tuple[datetime, int]:
+    return report.ts, report.seq
+
+
+def _admits(window: Window, report: StoredReport) -> bool:
+    ts = report.ts
+    return ((window.since is None or ts >= window.since)
+            and (window.until is None or ts <= window.until)
+            and (window.before is None or ts < window.before)
+            and (window.after is None or _key(report) < (window.after.ts, window.after.seq)))
+
+
+async def _page(conn: AsyncConnection, rig_id: int, limit: int,
+                window: Window) -> list[StoredReport]:
+    """The newest ``limit`` reports in ``window``: raw ones by the index, then the blocks whose
+    time range can still hold one of the newest (newest block first), merged by ``(ts, seq)``."""
+    if limit <= 0:
+        return []
+    table = Report.__table__
+    query = select(table.c.seq, table.c.ts, table.c.received_at,
+                   cast(table.c.payload, Text).label("text")).where(
+        table.c.rig_id == rig_id)
     if window.since is not None:
-        query = query.where(Report.ts >= window.since)
+        query = query.where(table.c.ts >= window.since)
     if window.until is not None:
-        query = query.where(Report.ts <= window.until)
+        query = query.where(table.c.ts <= window.until)
     if window.before is not None:
-        query = query.where(Report.ts < window.before)
+        query = query.where(table.c.ts < window.before)
     if window.after is not None:
         cursor = window.after
-        query = query.where(or_(Report.ts < cursor.ts,
-                                and_(Report.ts == cursor.ts, Report.seq < cursor.seq)))
-    query = query.order_by(Report.ts.desc(), Report.seq.desc()).limit(limit)
-    async with commander_state().db() as session:
-        found = list(await session.scalars(query))
-    return found, (Cursor.of(found[-1]) if len(found) == limit else None)
+        query = query.where(or_(table.c.ts < cursor.ts,
+                                and_(table.c.ts == cursor.ts, table.c.seq < cursor.seq)))
+    query = query.order_by(table.c.ts.desc(), table.c.seq.desc()).limit(limit)
+    found = [StoredReport(r.seq, r.ts, r.received_at, r.text or "null")
+             for r in await conn.execute(query)]
+    blocks = ReportBlock.__table__
+    overlapping = select(blocks.c.id, blocks.c.last_ts).where(blocks.c.rig_id == rig_id)
+    if window.since is not None:
+        overlapping = overlapping.where(blocks.c.last_ts >= window.since)
+    for upper in (window.until, window.after.ts if window.after else None):
+        if upper is not None:
+            overlapping = overlapping.where(blocks.c.first_ts <= upper)
+    if window.before is not None:
+        overlapping = overlapping.where(blocks.c.first_ts < window.before)
+    candidates = (await conn.execute(
+        overlapping.order_by(blocks.c.last_ts.desc(), blocks.c.id.desc()))).all()
+    for block in candidates:
+        if len(found) >= limit and block.last_ts < found[limit - 1].ts:
+            break  # this block and every later one hold only older reports
+        data = await conn.scalar(select(blocks.c.data).where(blocks.c.id == block.id))
+        if data is None:  # compacted again or deleted meanwhile
+            continue
+        found.extend(r for r in blocks_codec.decode(data) if _admits(window, r))
+        found.sort(key=_key, reverse=True)
+        del found[limit:]
+    return found
