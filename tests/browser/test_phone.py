@@ -6,7 +6,6 @@ the token page's copy buttons copy, with the clipboard API or by selecting the t
 from __future__ import annotations
 
 import json
-
 import re
 from collections.abc import Iterator
 from pathlib import Path
