@@ -29,6 +29,7 @@ from tests.support import csrf_from, report, utc_ts
 ADMIN = ("admin", "pw")
 ASICS = [{"ip": f"10.0.0.{n}", "mac": f"aa:bb:cc:dd:ee:0{n}", "model": "S19 Pro",
           "hashrate_hs": 1.1e14 + n, "online": True} for n in range(1, 4)]
+NOW = re.compile(r' data-now="\d+"')
 CSRF = re.compile(r'(name="csrf_token" value=|data-csrf=|content=)"[^"]*"')
 
 
@@ -78,12 +79,15 @@ async def _exercise(settings: Settings) -> None:
         async def html(path: str, **params: Any) -> str:
             answer = await client.get(path, query_string=params, scheme="https")
             assert answer.status_code == 200
-            return CSRF.sub("", await answer.get_data(as_text=True))
+            # the page's clock (data-now, for its live script) moves between the two looks
+            return NOW.sub("", CSRF.sub("", await answer.get_data(as_text=True)))
 
         for _ in range(100):  # the consumer stores them
             if sum(len(p["reports"]) for p in await api_pages(rig)) == 65:
                 break
             await asyncio.sleep(0.05)
+
+        since, until = utc_ts(-700), utc_ts(-400)  # one window for both looks
 
         async def snapshot() -> list[Any]:
             first = await html(f"/rigs/{rig}/reports")
@@ -91,7 +95,7 @@ async def _exercise(settings: Settings) -> None:
             assert cursor is not None  # 65 reports: a second page
             return [await api_pages(rig), await api_pages(lan), first,
                     await html(f"/rigs/{rig}/reports", cursor=cursor.group(1).replace("%3A", ":")),
-                    await html(f"/rigs/{rig}/reports", since=utc_ts(-700), until=utc_ts(-400)),
+                    await html(f"/rigs/{rig}/reports", since=since, until=until),
                     await html(f"/asics/{lan}/aa:bb:cc:dd:ee:02/reports")]
 
         engine = state.engine
