@@ -43,7 +43,9 @@ def pair(tmp_path: Path, database: str) -> Iterator[tuple[CommanderProcess, Comm
     env = {"MINERFARM_DATABASE_URL": database, "MINERFARM_NATS_URL": NATS_URL,
            "MINERFARM_NATS_PREFIX": prefix, "MINERFARM_LEASE_TTL_S": "3",
            "MINERFARM_ROLLUP_INTERVAL_S": "1", "MINERFARM_NATS_ACK_WAIT_S": "3",
-           "MINERFARM_ADVERTISE": "0"}
+           "MINERFARM_ADVERTISE": "0",
+           # each rig posts one report at a time as fast as it can: lift the per-rig budget
+           "MINERFARM_SENTRY_REQUESTS_PER_S": "100000", "MINERFARM_SENTRY_REQUEST_BURST": "100000"}
     a = CommanderProcess(tmp_path / "a", env=env).start()
     # b serves a's certificate and key (as --cert/--key would): one pinned fingerprint
     (tmp_path / "b" / "tls").mkdir(parents=True)
