@@ -16,13 +16,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m minerfarm commander
 
-## test: the whole suite, slow end-to-end tests included (what CI runs)
+## test: the whole suite, slow end-to-end tests included (what CI runs), on two workers
+## (pytest-xdist: most tests wait on real processes and sockets, so two cores take twice as many)
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 ## test-fast: skip the slow end-to-end tests
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n 2 -m "not slow"
 
 ## lint: ruff and mypy --strict (CI runs it before the tests)
 lint: $(STAMP)
