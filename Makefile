@@ -17,13 +17,13 @@ run: $(STAMP)
 	$(PY) -m minerfarm commander
 
 ## test: the whole suite, slow end-to-end tests included (what CI runs), on two workers
-## (pytest-xdist: most tests wait on real processes and sockets, so two cores take twice as many)
+## (pytest-xdist, one test module per worker at a time: most tests wait on real processes and sockets)
 test: $(STAMP)
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadfile
 
 ## test-fast: skip the slow end-to-end tests
 test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 -m "not slow"
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow"
 
 ## lint: ruff and mypy --strict (CI runs it before the tests)
 lint: $(STAMP)
