@@ -55,6 +55,7 @@ class IndexPage:
         self.visible: set[int] | None = None  # None: the page has not said; every row
         self.inbox: asyncio.Queue[Message] = asyncio.Queue(limit)
         self.totals_sent = -1
+        self.joined: set[int] = set()  # rigs that joined the page since its last render
         self._stats: tuple[contextlib.AsyncExitStack, asyncio.Task[None]] | None = None
 
     # -- inputs: subscriptions, the page's viewport, the totals clock -----------------------
@@ -127,6 +128,7 @@ class IndexPage:
                 and self.query is not None and self.query.wants(self.farm, digest, now)):
             self.room -= 1
             self.page_ids.add(digest.id)
+            self.joined.add(digest.id)
             return True
         return False
 
@@ -142,6 +144,12 @@ class IndexPage:
                   if m.topic == index_topic and self.structural(m, now)}
         ids = touched([m for m in batch if m.topic])
         ids += [i for m in batch if m.event == "viewport" for i in m.data["ids"]]
+        if self.joined:  # a new row on this page: follow its reports at once (before the
+            # page's script has told which rows are on screen, its first report may come)
+            if self.visible is not None:
+                self.visible |= self.joined
+            self.joined = set()
+            await self.follow_stats()
         ops: list[Op] = [{"op": "remove", "id": "no-rigs"}] if always else []
         for rig_id in dict.fromkeys(ids):
             if rig_id in always or self.shows(rig_id):
