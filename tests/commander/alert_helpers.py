@@ -35,8 +35,9 @@ class Webhook:
 
 
 @contextmanager
-def webhook() -> Iterator[Webhook]:
-    hook = Webhook(free_port())
+def webhook(port: int | None = None) -> Iterator[Webhook]:
+    """A receiver on ``port`` (a free one by default)."""
+    hook = Webhook(port or free_port())
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:

@@ -36,6 +36,7 @@ async def start(state: CommanderState) -> AlertEngine:
     notifier = Notifier(state.settings.farm_name, state.settings.alert_group_window_s)
     engine = AlertEngine(state.settings, state.sessions, state.aggregator, state.pubsub,
                          notifier, app_state=state)
+    notifier.settle = engine.clear_outbox  # delivered (or given up on): out of the outbox
     await engine.start()
     state.extras[ENGINE] = engine
     actions = getattr(state, "actions", None)

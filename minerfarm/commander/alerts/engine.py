@@ -32,6 +32,7 @@ from minerfarm.commander.db.models import (
     Alert,
     AlertChannel,
     AlertEvent,
+    AlertNotification,
     AlertRule,
     AlertSilence,
     PlaybookRun,
@@ -124,6 +125,39 @@ class AlertEngine:
 
     # -- periodic -------------------------------------------------------------------------
     async def run(self) -> None:
+        """Evaluate forever (with NATS: while this commander holds the jobs lease). Starts by
+        sending what the outbox holds; stopping stops this commander's deliveries, and the
+        rows they had not cleared stay for the next run or leader."""
+        try:
+            await self.resume_outbox()
+            await self._run()
+        finally:
+            await self.notifier.close()
+
+    async def resume_outbox(self) -> None:
+        await self.reload()
+        async with self.sessions() as session:
+            rows = list(await session.execute(select(
+                AlertNotification.id, AlertNotification.channel_id, AlertNotification.payload)
+                .order_by(AlertNotification.id)))
+        for row_id, channel_id, payload in rows:
+            try:
+                item = Notification.from_json(payload)
+            except (ValueError, TypeError, KeyError):
+                log.warning("alerts: outbox row %d is not a notification; dropped", row_id)
+                await self.clear_outbox([row_id])
+                continue
+            self.notifier.enqueue([channel_id], item, {channel_id: row_id})
+        if rows:
+            log.info("alerts: %d notifications left by the last run are being sent", len(rows))
+
+    async def clear_outbox(self, row_ids: list[int]) -> None:
+        """The notifier's ``settle``: these rows were delivered, or given up on."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(delete(AlertNotification).where(
+                AlertNotification.id.in_(row_ids)))
+
+    async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_refresh = loop.time() + self.settings.rollup_interval_s
         while True:
@@ -316,17 +350,22 @@ class AlertEngine:
         changes = self.evaluate(now)
         if not changes:
             return changes
-        published = await self._store(changes, now)
+        published, notes = await self._store(changes, now)
         for data in published:
             await self.pubsub.publish(history.TOPIC, "updated", data)
         for rig_id in sorted({change.key[1] for change in changes}):
             await self._publish_firing(rig_id)
+        for channel_ids, item, rows in notes:
+            self.notifier.enqueue(channel_ids, item, rows)
         for change in changes:
-            await self._notify_and_act(change, now)
+            await self._act(change)
         return changes
 
-    async def _store(self, changes: list[Change], now: datetime) -> list[dict[str, Any]]:
-        published = []
+    async def _store(self, changes: list[Change], now: datetime) -> tuple[
+            list[dict[str, Any]], list[Note]]:
+        """The alert changes, their history and their notifications' outbox rows, in one
+        transaction: an alert is never stored without the notifications it owes."""
+        published, notes = [], []
         async with self.sessions() as session, session.begin():
             for change in changes:
                 rule_id, rig_id, subject = change.key
@@ -352,18 +391,27 @@ class AlertEngine:
                     session, alert_id=alert_id, rule_id=rule_id, rig_id=rig_id,
                     state="firing" if change.state == "firing" else "resolved",
                     message=change.message, at=now, value=change.value))
-        return published
+            known = set(await session.scalars(select(AlertChannel.id)))
+            for change in changes:
+                item = self._notification(change, now)
+                if item is not None:
+                    notes.append(await _owe(session, list(change.rule.channel_ids or []), item,
+                                            known))
+        return published, notes
 
-    async def _notify_and_act(self, change: Change, now: datetime) -> None:
+    def _notification(self, change: Change, now: datetime) -> Notification | None:
         rule_id, rig_id, _subject = change.key
         if change.state == "removed" or self.silenced(rule_id, rig_id, now):
-            return
+            return None
         kind = change.rule.kind
         state = "firing" if change.state in ("firing", "instant") else "resolved"
-        self.notifier.enqueue(list(change.rule.channel_ids or []), Notification(
+        return Notification(
             state=state, rule=change.rule.name, rig=change.snap.rig_name,
             value=value_text(kind, change.value, change.rule.threshold), at=now,
-            asic_ip=change.snap.asic_ip, asic_model=change.snap.asic_model))
+            asic_ip=change.snap.asic_ip, asic_model=change.snap.asic_model)
+
+    async def _act(self, change: Change) -> None:
+        rule_id, rig_id, _subject = change.key
         actions = getattr(self.app_state, "actions", None)
         if (change.state == "firing" and change.rule.action and actions is not None
                 and not change.snap.subject and change.snap.rig_kind == "cpu_gpu"):
@@ -382,11 +430,28 @@ class AlertEngine:
         rule = next((r for r in self.rules if str(r.id) == rule_id), None)
         if rule is None:
             return
-        self.notifier.enqueue(list(rule.channel_ids or []), Notification(
+        item = Notification(
             state="gave up", rule=rule.name, rig=str(event.rig_name),
             value=f"{event.kind} was sent {event.actions_in_hour} times in the last hour; "
                   f"no more until the hour has passed: look at the rig",
-            at=event.at))
+            at=event.at)
+        async with self.sessions() as session, session.begin():
+            known = set(await session.scalars(select(AlertChannel.id)))
+            note = await _owe(session, list(rule.channel_ids or []), item, known)
+        self.notifier.enqueue(*note)
+
+
+Note = tuple[list[int], Notification, dict[int, int]]  # channels, what, outbox row per channel
+
+
+async def _owe(session: AsyncSession, channel_ids: list[int], item: Notification,
+               known: set[int]) -> Note:
+    """Write ``item``'s outbox rows (one per channel in ``known``, those that still exist)."""
+    rows = [AlertNotification(channel_id=c, payload=item.to_json(), created_at=item.at)
+            for c in channel_ids if c in known]
+    session.add_all(rows)
+    await session.flush()
+    return [r.channel_id for r in rows], item, {r.channel_id: r.id for r in rows}
 
 
 def _plain(rule: AlertRule) -> Rule:

@@ -6,6 +6,11 @@ queued up meanwhile goes as one grouped message (a dead switch takes 500 ASICs o
 message per channel, not 500). apprise is blocking, so each delivery runs in a thread; a failed
 one is retried with doubling waits, and the channel's next alerts queue behind it. Nothing here
 can slow the ingest path: it only reads the queue the engine fills.
+
+Durable: the engine writes each notification to the ``alert_outbox`` table in the transaction
+that stores its alert change, and passes the row ids here; once a message is delivered, or
+every retry failed, ``settle`` deletes its rows. At start (and on a new leader) the engine
+queues the rows left: a killed commander's pending notifications are sent, at least once.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
+
+import orjson
 
 log = logging.getLogger(__name__)
 OUTBOX_MAX = 5000  # per channel; past it the oldest are dropped (and counted in the message)
@@ -25,6 +33,7 @@ LINGER_S = 0.5  # after the first alert, wait this long: one tick's alerts go to
 ATTEMPTS = 6  # deliveries of one message (waits 1, 2, 4, 8, 16 s between them)
 LINES_MAX = 50  # alerts named one by one in a grouped message; the rest are counted
 Send = Callable[[str, str, str], "str | None"]  # (url, title, body) -> error or None
+Settle = Callable[[list[int]], Awaitable[None]]  # outbox row ids that need no more sending
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,15 @@ class Notification:
     def line(self) -> str:
         word = {"firing": "FIRING", "resolved": "RESOLVED"}.get(self.state, self.state.upper())
         return f"{word}: {self.rule} on {self.where()}: {self.value}"
+
+    def to_json(self) -> str:
+        return orjson.dumps(asdict(self)).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> Notification:
+        data: dict[str, Any] = orjson.loads(text)
+        data["at"] = datetime.fromisoformat(data["at"])
+        return cls(**data)
 
 
 def render(farm: str, items: list[Notification], dropped: int = 0) -> tuple[str, str]:
@@ -91,15 +109,18 @@ def describe_url(url: str) -> tuple[str, str] | None:
 @dataclass
 class _Outbox:
     url: str
-    items: deque[Notification] = field(default_factory=lambda: deque(maxlen=OUTBOX_MAX))
+    items: deque[tuple[int | None, Notification]] = field(
+        default_factory=lambda: deque(maxlen=OUTBOX_MAX))  # (outbox row id, notification)
     dropped: int = 0
+    dropped_rows: list[int] = field(default_factory=list)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
 
 class Notifier:
-    def __init__(self, farm: str, window_s: float, send: Send = apprise_send) -> None:
-        self.farm, self.window_s, self.send = farm, window_s, send
+    def __init__(self, farm: str, window_s: float, send: Send = apprise_send,
+                 settle: Settle | None = None) -> None:
+        self.farm, self.window_s, self.send, self.settle = farm, window_s, send, settle
         self._outboxes: dict[int, _Outbox] = {}
         self.sent = 0
         self.failed = 0
@@ -118,14 +139,19 @@ class Notifier:
             else:
                 known.url = url
 
-    def enqueue(self, channel_ids: list[int], item: Notification) -> None:
+    def enqueue(self, channel_ids: list[int], item: Notification,
+                rows: dict[int, int] | None = None) -> None:
+        """Queue ``item`` on each channel; ``rows``: its outbox row id per channel."""
         for channel_id in channel_ids:
             box = self._outboxes.get(channel_id)
             if box is None:
                 continue
             if len(box.items) == box.items.maxlen:
                 box.dropped += 1
-            box.items.append(item)
+                oldest = box.items[0][0]
+                if oldest is not None:
+                    box.dropped_rows.append(oldest)
+            box.items.append(((rows or {}).get(channel_id), item))
             if box.task is None or box.task.done():
                 box.task = asyncio.create_task(self._run(box), name=f"notify-{channel_id}")
             box.wake.set()
@@ -136,13 +162,28 @@ class Notifier:
             await box.wake.wait()
             box.wake.clear()
             await asyncio.sleep(max(LINGER_S, next_at - time.monotonic()))
-            items, dropped = list(box.items), box.dropped
+            pending, dropped, rows = list(box.items), box.dropped, box.dropped_rows
             box.items.clear()
-            box.dropped = 0
-            if not items:
+            box.dropped, box.dropped_rows = 0, []
+            if not pending:
                 continue
             next_at = time.monotonic() + self.window_s
-            await self._deliver(box.url, *render(self.farm, items, dropped))
+            await self._deliver(box.url, *render(self.farm, [i for _, i in pending], dropped))
+            await self._settle(rows + [row for row, _ in pending if row is not None])
+
+    async def _settle(self, rows: list[int]) -> None:
+        if not rows or self.settle is None:
+            return
+        for attempt in range(ATTEMPTS):
+            try:
+                await self.settle(rows)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away: the rows are sent again later
+                log.warning("alerts: could not clear %d sent notifications from the outbox "
+                            "(try %d of %d): %s", len(rows), attempt + 1, ATTEMPTS, exc)
+                await asyncio.sleep(2.0 ** attempt)
 
     async def _deliver(self, url: str, title: str, body: str) -> None:
         for attempt in range(ATTEMPTS):

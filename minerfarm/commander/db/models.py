@@ -444,6 +444,19 @@ class AlertSilence(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class AlertNotification(Base):
+    """A notification not delivered yet, one per channel: written in the transaction that
+    stores the alert change it tells of, deleted once its channel took it (or every retry
+    failed), so a restarted commander, or the next leader, sends what was pending."""
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("alert_channels.id", ondelete="CASCADE"))
+    payload: Mapped[str] = mapped_column(Text)  # notify.Notification as JSON
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class RigAction(Base):
     """A remote action on a CPU/GPU rig, and its audit log: who asked, what, when, and what
     became of it (``status``: ``pending`` until the sentry acknowledges it with ``done``,
