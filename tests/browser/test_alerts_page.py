@@ -62,3 +62,39 @@ def test_channels_rules_and_silences_through_the_forms(page: Page,
     silence.locator("input[name=reason]").fill("new thermal paste")
     silence.locator("button[type=submit]").click()
     expect(page.locator("#silences")).to_contain_text("new thermal paste")
+
+
+def test_an_asic_page_shows_its_alert_live(page: Page, commander: CommanderProcess) -> None:
+    rig_id, token = commander.create_rig("lan-browser-alerts", "asic")
+    hot_asic = {"ip": "10.0.0.31", "mac": "AA:BB:CC:00:00:31", "make": "Antminer",
+                "model": "S19", "hashrate_hs": 1e14, "online": True,
+                "boards": [{"index": 0, "temp_c": 60, "chip_temp_c": 70}]}
+    other = {**hot_asic, "ip": "10.0.0.32", "mac": "AA:BB:CC:00:00:32"}
+    with commander.sentry(token) as sentry:
+        assert sentry.post("/api/v1/sentry/reports", json={
+            "reports": [report(1, asics=[hot_asic, other])]}).status_code == 202
+    with commander.admin() as api:
+        assert api.post("/api/v1/alert-rules", json={
+            "name": "Chips hot", "kind": "temperature_above", "threshold": 90, "for_s": 0,
+            "rig_ids": [rig_id]}).status_code == 201
+    page.goto(f"{commander.url}/asics/{rig_id}/aa:bb:cc:00:00:31")
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+    expect(page.locator("#alerts-firing")).not_to_contain_text("Chips hot")
+
+    with commander.sentry(token) as sentry:  # this ASIC gets hot: its page says so, live
+        hot_asic["boards"] = [{"index": 0, "temp_c": 80, "chip_temp_c": 97}]
+        assert sentry.post("/api/v1/sentry/reports", json={
+            "reports": [report(2, asics=[hot_asic, other])]}).status_code == 202
+    expect(page.locator("#alerts-firing")).to_contain_text("Chips hot", timeout=15_000)
+    expect(page.locator("#alerts-firing")).to_contain_text("Alerts firing (1)")
+    page.goto(f"{commander.url}/asics/{rig_id}/aa:bb:cc:00:00:32")  # the other ASIC's: not
+    expect(page.locator("#asic-body")).to_contain_text("10.0.0.32")
+    expect(page.locator("#alerts-firing")).not_to_contain_text("Chips hot")
+
+    page.goto(f"{commander.url}/asics/{rig_id}/aa:bb:cc:00:00:31")
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+    with commander.sentry(token) as sentry:  # cooled down: resolved, gone from its page live
+        hot_asic["boards"] = [{"index": 0, "temp_c": 60, "chip_temp_c": 70}]
+        assert sentry.post("/api/v1/sentry/reports", json={
+            "reports": [report(3, asics=[hot_asic, other])]}).status_code == 202
+    expect(page.locator("#alerts-firing")).not_to_contain_text("Chips hot", timeout=15_000)

@@ -10,22 +10,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 from quart import Quart
 
-from minerfarm.commander.alerts.engine import AlertEngine, Track
+from minerfarm.commander.alerts.engine import AlertEngine
 from minerfarm.commander.alerts.notify import Notifier
 from minerfarm.commander.alerts.store import ENGINE
 from minerfarm.commander.state import EXTENSION, CommanderState
 
 
-def install(app: Quart) -> None:
-    """``firing_alerts(rig_id, subject=None)`` for the rig and ASIC pages' templates."""
+class Firing(NamedTuple):
+    message: str
+    started_at: datetime | None
 
-    def firing_alerts(rig_id: int, subject: str | None = None) -> list[Track]:
-        engine: Any = app.extensions[EXTENSION].extras.get(ENGINE)
-        return engine.firing_on(rig_id, subject) if isinstance(engine, AlertEngine) else []
+
+def install(app: Quart) -> None:
+    """``firing_alerts(rig_id, subject=None)`` for the rig and ASIC pages' templates: read from
+    the farm model, which every commander keeps from the alert engine's messages (the engine
+    itself runs on one commander at a time)."""
+
+    def firing_alerts(rig_id: int, subject: str | None = None) -> list[Firing]:
+        farm = app.extensions[EXTENSION].aggregator
+        digest = farm.rigs.get(rig_id) if farm is not None else None
+        if digest is None:
+            return []
+        found = [Firing(message, since) for alert_id, (message, since) in digest.alerts.items()
+                 if subject is None or digest.alert_subjects.get(alert_id) == subject]
+        return sorted(found, key=lambda f: f.started_at or datetime.min.replace(tzinfo=UTC))
 
     app.jinja_env.globals["firing_alerts"] = firing_alerts
 

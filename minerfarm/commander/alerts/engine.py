@@ -333,10 +333,13 @@ class AlertEngine:
         digest = self.aggregator.rigs.get(rig_id)
         if digest is None:
             return
+        firing = sorted(((k[2], t) for k, t in self.tracks.items()
+                         if t.state == "firing" and k[1] == rig_id and t.alert_id is not None),
+                        key=lambda st: st[1].started_at or datetime.min.replace(tzinfo=UTC))
         data = {"id": rig_id, "alerts": [
-            {"id": t.alert_id, "message": t.message,
+            {"id": t.alert_id, "message": t.message, "subject": subject,
              "since": t.started_at.isoformat() if t.started_at else None}
-            for t in self.firing_on(rig_id) if t.alert_id is not None]}
+            for subject, t in firing]}
         await self.pubsub.publish(topics.rig_index(digest.kind), "updated", data)
         await self.pubsub.publish(topics.rig(digest.kind, rig_id), "updated", data)
 

@@ -61,7 +61,8 @@ class FarmAggregator:
                 tags = await all_tags(session)
                 runs = await latest_statuses(session)
                 firing = list(await session.execute(select(
-                    Alert.id, Alert.rig_id, Alert.message, Alert.started_at).where(
+                    Alert.id, Alert.rig_id, Alert.message, Alert.started_at,
+                    Alert.subject).where(
                     Alert.state == "firing")))
             fresh: dict[int, RigDigest] = {}
             for rig in rows:
@@ -70,6 +71,7 @@ class FarmAggregator:
                     digest.playbooks = runs[rig.id]
                 digest.alerts = {a.id: (a.message, a.started_at) for a in firing
                                  if a.rig_id == rig.id}
+                digest.alert_subjects = {a.id: a.subject for a in firing if a.rig_id == rig.id}
                 # Stored by any version: brought to the protocol's shape, or shown as no report.
                 stats = usable_report(rig.latest_stats, f"rig {rig.id}'s latest report")
                 if stats is not None and rig.last_seen is not None:
@@ -192,14 +194,16 @@ class FarmAggregator:
         if digest is None or not isinstance(alerts, list):
             return None
         firing: dict[int, tuple[str, datetime | None]] = {}
+        subjects: dict[int, str] = {}
         for alert in alerts:
             if isinstance(alert, dict) and isinstance(alert.get("id"), int):
                 since = alert.get("since")
                 firing[alert["id"]] = (str(alert.get("message", "")),
                                        datetime.fromisoformat(since) if since else None)
-        if firing == digest.alerts:
+                subjects[alert["id"]] = str(alert.get("subject") or "")
+        if firing == digest.alerts and subjects == digest.alert_subjects:
             return None
-        digest.alerts = firing
+        digest.alerts, digest.alert_subjects = firing, subjects
         self._assess(digest)
         digest.touch()
         self._changed(rig_id)

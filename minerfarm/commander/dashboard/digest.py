@@ -129,6 +129,8 @@ class RigDigest:
     # Alerts firing on the rig or its ASICs (alert id -> (message, since)), from the alert
     # engine's messages; the health lists them as problems.
     alerts: dict[int, tuple[str, datetime | None]] = field(default_factory=dict)
+    # Which subject each of them fires on ("" the rig itself, else the ASIC's identity).
+    alert_subjects: dict[int, str] = field(default_factory=dict)
     # Unique across digests (not per rig): a cached fragment can never match a new rig that
     # was given a deleted rig's id.
     version: int = field(default_factory=lambda: next(_VERSIONS))

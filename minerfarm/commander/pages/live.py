@@ -35,6 +35,7 @@ routes = Routes()
 
 Op = dict[str, Any]
 EVENTS = "events/_list.html"
+ALERTS = "alerts/firing.html"
 FRAME_INTERVAL_S = 0.05
 Render = Callable[[list[Message]], Awaitable[list[Op]]]
 
@@ -125,6 +126,16 @@ async def _events_section(rig_id: int, url: str, asic: str | None = None) -> Op:
     return {"op": "replace", "id": "rig-events", "html": html}
 
 
+def _has_alerts(batch: list[Message]) -> bool:
+    """The alert engine said what fires on the rig now (the farm model has it already)."""
+    return any("alerts" in m.data for m in batch)
+
+
+async def _alerts_section(rig_id: int, subject: str | None = None) -> Op:
+    html = await fragments.macro(ALERTS, "firing", rig_id, subject)
+    return {"op": "replace", "id": "alerts-firing", "html": html}
+
+
 def _has_events(batch: list[Message], asic: str | None = None) -> bool:
     return any("event_id" in m.data and (asic is None or m.data.get("asic") == asic)
                for m in batch)
@@ -166,6 +177,8 @@ async def live_rig(rig_id: int) -> None:
         if _has_events(batch):
             ops.append(await _events_section(
                 rig_id, url_for("event_pages.rig_events", rig_id=rig_id)))
+        if _has_alerts(batch):
+            ops.append(await _alerts_section(rig_id))
         return ops
 
     await serve(names, render)
@@ -193,6 +206,8 @@ async def live_asic(rig_id: int, identity: str) -> None:
         if _has_events(batch, identity):
             ops.append(await _events_section(rig_id, url_for(
                 "event_pages.asic_events", rig_id=rig_id, identity=identity), identity))
+        if _has_alerts(batch):
+            ops.append(await _alerts_section(rig_id, identity))
         return ops
 
     await serve(names, render)
