@@ -149,6 +149,8 @@ class Asic(WireModel):
     ip: Annotated[str, Field(max_length=61), Clean]
     # ASCII: the identity is the MAC lower-cased, and lower-casing must not lengthen it.
     mac: Annotated[str, Field(max_length=32, pattern=r"^[\x20-\x7e]*$")] | None = None
+    # The control board's serial, where the firmware gives one; additive to protocol v1.
+    serial: Annotated[str, Field(max_length=64), Clean] | None = None
     make: Annotated[str, Field(max_length=64), Clean] | None = None
     model: Annotated[str, Field(max_length=128), Clean] | None = None
     model_variant: Annotated[str, Field(max_length=128), Clean] | None = None

@@ -30,6 +30,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
     "antminer-s21": {  # s21_stock_bmminer_*.json
         "type": "antminer", "make": "Antminer", "model": "S21", "mac": None,
+        "serial": "THQING0BDJAB024NF",  # get_system_info.cgi serinum, served beside the RPC
         "firmware_version": "Thu Jul 11 16:38:25 CST 2024", "software_version": "bmminer 1.0.0",
         "hashrate_hs": 203007.01 * G, "expected_hashrate_hs": 200 * T,  # model facts
         "boards": [], "fans_rpm": [6000, 5880, 5040, 5040], "power_w": 3250,  # "3250 W"
@@ -70,6 +71,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
     "luxos-s19kpro": {  # luxos/luxminer_2025.4.8_s19kpro_*.json, luxminer_events.json
         "type": "luxos", "make": "Antminer", "model": "S19k Pro", "mac": "62:F7:5E:B7:10:46",
+        "serial": "JYZZB0UBDJABF06RB",  # CONFIG SerialNumber (the control board's)
         "firmware_version": "2025.4.8.220305-57b389c7",
         "software_version": "LUXminer 2025.4.8.220305-57b389c7",
         "hashrate_hs": 60829.48 * G,            # SUMMARY "GHS 1m"
@@ -120,6 +122,7 @@ def check(asic: Asic, expected: dict[str, Any]) -> None:
     assert asic.online is True
     for key in ("make", "model", "mac", "firmware_version", "software_version", "pool"):
         assert getattr(asic, key) == expected[key], key
+    assert asic.serial == expected.get("serial")  # only where the firmware gives one
     for key in ("hashrate_hs", "expected_hashrate_hs", "power_w", "uptime_s"):
         want = expected[key]
         assert getattr(asic, key) == (None if want is None else pytest.approx(want, rel=1e-9)), key

@@ -86,6 +86,7 @@ WEB_EXPECTED: dict[str, dict[str, Any]] = {
     "braiins-s21pro": {  # bos_26.04_* REST replies (no 26.04 RPC capture: RPC not served)
         "type": "braiins", "identify": False,  # identified over RPC, which is not simulated
         "make": "Antminer", "model": "S21 Pro", "mac": "02:8F:77:EC:E7:E0",
+        "serial": "THQGFKUBDJIAH0E9G",  # miner/details serial_number (not the PSU's)
         "firmware_version": BOS_VERSION, "software_version": f"Braiins OS {BOS_VERSION}",
         "hashrate_hs": 247350.7543407177 * G,   # miner_stats real_hashrate last_1m
         "expected_hashrate_hs": 234000 * G,     # sticker_hashrate
@@ -119,6 +120,7 @@ def check(asic: Asic, expected: dict[str, Any]) -> None:
     for key in ("make", "model", "mac", "firmware_version", "software_version", "pool",
                 "algorithm", "coin"):
         assert getattr(asic, key) == expected[key], key
+    assert asic.serial == expected.get("serial")  # only where the firmware gives one
     for key in ("hashrate_hs", "expected_hashrate_hs", "power_w", "uptime_s"):
         want = expected[key]
         assert getattr(asic, key) == (None if want is None else pytest.approx(want, rel=1e-9)), key
@@ -176,6 +178,7 @@ async def test_antminer_stock_gets_model_and_firmware_from_the_web_api(subnet: s
         await endpoint.session.aclose()
     assert asic.web is not None and asic.web.requests == 2  # digest challenge, then the call
     assert reading.mac is None and reading.model == "S21" and reading.errors == []
+    assert reading.serial == "THQING0BDJAB024NF"  # serinum
     web_only = backend.parse(asic.host, Replies(web={"system_info": {
         "minertype": "Antminer S21", "macaddr": "02:55:97:22:3A:72",
         "system_filesystem_version": "FR-1.12(251009-S21)"}}))

@@ -4,8 +4,8 @@ Reads ``version`` (model ``Type``, ``CompileTime`` = the firmware version), ``su
 (hashrate in GH/s, shares, uptime), ``stats`` (per chain ``chain_rateN`` GH/s, ``tempN``
 board and ``temp2_N`` chip temperature, ``fanN`` slots, ``total_rateideal``, ``chain_power``)
 and ``pools``. The web API (``/cgi-bin/get_system_info.cgi``, HTTP digest, default root /
-root) adds the MAC (``macaddr``) and the model (``minertype``) where RPC gives none; its
-``serinum`` has no field in the report. Firmwares without it just lack those fields.
+root) adds the MAC (``macaddr``), the model (``minertype``) where RPC gives none, and the
+serial (``serinum``). Firmwares without it just lack those fields.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ def parse(ip: str, replies: Replies) -> Asic:
     ideal = to_hs(positive(chains.get("total_rateideal")), "GH")
     return Asic(
         ip=ip, make=make or None, model=model or None, mac=mac(system.get("macaddr")),
+        serial=text(system.get("serinum")),
         firmware_version=version.get("CompileTime") or info.get("CompileTime")
         or text(system.get("system_filesystem_version")),
         software_version=f"bmminer {version['BMMiner']}" if version.get("BMMiner") else None,

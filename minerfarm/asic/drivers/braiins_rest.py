@@ -110,6 +110,7 @@ def fields(replies: Replies) -> dict[str, Any]:
                  if b.hashrate_hs is not None]
     return {
         "make": make or None, "model": model or None, "mac": mac(details.get("mac_address")),
+        "serial": text(details.get("serial_number")),
         "firmware_version": current,
         "software_version": f"Braiins OS {current}" if current else None,
         "hashrate_hs": _rate(dig(stats, "miner_stats", "real_hashrate"))

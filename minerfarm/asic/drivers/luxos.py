@@ -36,6 +36,7 @@ from .base import (
     positive,
     shares,
     temperature,
+    text,
 )
 from .facts import facts_for
 from .transport import Replies
@@ -81,7 +82,7 @@ def parse(ip: str, replies: Replies) -> Asic:
     luxminer = version.get("LUXminer")
     return Asic(
         ip=ip, make=make or None, model=model or None,
-        mac=mac(config.get("MACAddr")),
+        mac=mac(config.get("MACAddr")), serial=text(config.get("SerialNumber")),
         firmware_version=str(luxminer) if luxminer else None,
         software_version=f"LUXminer {luxminer}" if luxminer else None,
         hashrate_hs=hashrate(summary, ("GHS", "MHS")),
