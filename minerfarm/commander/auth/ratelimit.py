@@ -67,4 +67,14 @@ class LoginLimiter:
             record.locked_until = self.clock() + lock
 
     async def succeeded(self, address: str) -> None:
-        self._records.pop(address, None)
+        self.forget(address)
+
+    def forget(self, address: str) -> bool:
+        """Drop the address's record; whether there was one."""
+        return self._records.pop(address, None) is not None
+
+    def adopt(self, address: str, failures: int, wait_s: float) -> None:
+        """Take this count and lockout (from the shared record) as the address's own."""
+        if len(self._records) > MAX_RECORDS:
+            self._records.clear()
+        self._records[address] = _Record(failures, self.clock() + wait_s)

@@ -9,11 +9,12 @@ than the longest lockout is cut to it, so a wrong clock or a bad record never lo
 out for longer. A record is forgotten :data:`FORGET_S` after its last failure (the bucket's
 max age), or at once when that address logs in.
 
-Fail-safe: each commander also counts in its own memory (:class:`LoginLimiter`), and an
-address waits for the longer of the two lockouts. While NATS is away (not connected, or an
+Fail-safe: while NATS answers, the shared record decides, and each commander keeps a copy of
+the last one it read or wrote for an address (:class:`LoginLimiter`, in memory). While NATS
+is away (not connected, or an
 operation past ``timeout_s``: then NATS is left alone for ``recheck_s``, so a frozen server
-does not slow every login) only the local count applies: guessing stays limited on each
-commander for the outage, and nobody is locked out by a record that cannot be read.
+does not slow every login) each commander counts on top of its copy: guessing stays limited
+on each commander for the outage, and nobody is locked out by a record that cannot be read.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 import orjson
@@ -31,7 +32,7 @@ from nats.errors import Error as NatsError
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from minerfarm.commander.auth.ratelimit import MAX_RECORDS, LoginLimiter, lockout_s
+from minerfarm.commander.auth.ratelimit import LoginLimiter, lockout_s
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -78,34 +79,33 @@ class SharedLoginLimiter:
     _kv: KeyValue | None = None
     _away: str | None = None  # why NATS is not used right now (logged once per outage)
     _away_until: float = 0.0  # (time.monotonic) no NATS operation before this
-    _seen: set[str] = field(default_factory=set)  # addresses with a shared record, last read
 
     async def retry_after(self, address: str) -> float:
-        local = self.local.wait(address)
-        if local > 0:  # refused here anyway: spare the round trip
-            return local
         read = await self._shared(lambda kv: self._read(kv, key_for(address)))
-        if read is None or read[0] is None:
+        if read is None:  # NATS away: this commander's copy, and its own count since
+            return self.local.wait(address)
+        record = read[0]
+        if record is None:
+            self.local.forget(address)
             return 0.0
-        self._remember(address)
-        wait = read[0].locked_until - self.clock()
-        return min(max(0.0, wait), self.local.max_lockout_s)
+        return self._adopt(address, record)
 
     async def failed(self, address: str) -> None:
-        await self.local.failed(address)
-        if await self._shared(lambda kv: self._count(kv, key_for(address))):
-            self._remember(address)
+        record = await self._shared(lambda kv: self._count(kv, key_for(address)))
+        if record is None:
+            await self.local.failed(address)  # counted here alone, on top of the last copy
+        else:
+            self._adopt(address, record)
 
     async def succeeded(self, address: str) -> None:
-        await self.local.succeeded(address)
-        if address in self._seen:  # else there was no shared record to clear, as last read
-            self._seen.discard(address)
+        if self.local.forget(address):  # else no shared record either, as last read
             await self._shared(lambda kv: kv.delete(key_for(address)))
 
-    def _remember(self, address: str) -> None:
-        if len(self._seen) > MAX_RECORDS:
-            self._seen.clear()
-        self._seen.add(address)
+    def _adopt(self, address: str, record: Record) -> float:
+        """The record's wait (cut to the longest lockout), and this commander's copy of it."""
+        wait = min(max(0.0, record.locked_until - self.clock()), self.local.max_lockout_s)
+        self.local.adopt(address, record.failures, wait)
+        return wait
 
     async def _read(self, kv: KeyValue, key: str) -> tuple[Record | None, int]:
         """The record and the revision an update must expect (0: the key never existed)."""
@@ -115,20 +115,20 @@ class SharedLoginLimiter:
             return None, exc.entry.revision if exc.entry is not None else 0
         return Record.decode(entry.value), entry.revision or 0
 
-    async def _count(self, kv: KeyValue, key: str) -> bool:
+    async def _count(self, kv: KeyValue, key: str) -> Record | None:
         for _ in range(CAS_TRIES):
             record, revision = await self._read(kv, key)
             failures = (record.failures if record else 0) + 1
             lock = lockout_s(failures, self.local.free_attempts, self.local.max_lockout_s)
             before = record.locked_until if record else 0.0
-            until = max(before, self.clock() + lock) if lock > 0 else before
+            written = Record(failures, max(before, self.clock() + lock) if lock > 0 else before)
             try:
-                await kv.update(key, Record(failures, until).encode(), last=revision)
+                await kv.update(key, written.encode(), last=revision)
             except KeyWrongLastSequenceError:
                 continue  # another commander counted one first: count on top of it
-            return True
+            return written
         log.warning("login limits: %s kept changing; this failure counted here only", key)
-        return False
+        return None
 
     async def _bucket(self) -> KeyValue:
         if self._kv is None:
