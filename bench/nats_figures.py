@@ -47,7 +47,7 @@ async def _delete_streams(prefix: str) -> None:
     import nats
 
     client = await nats.connect(NATS_URL)
-    for name in (f"{prefix.upper()}_REPORTS", f"KV_{prefix}_leases"):
+    for name in (f"{prefix.upper()}_REPORTS", f"KV_{prefix}_leases", f"KV_{prefix}_logins"):
         with contextlib.suppress(Exception):  # gone already
             await client.jetstream().delete_stream(name)
     await client.close()

@@ -177,6 +177,7 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
             nats_parts = await open_nats(state.settings, state.engine)
             app.extensions["minerfarm.nats"] = nats_parts
             state.queue, state.pubsub = nats_parts.queue, nats_parts.pubsub
+            state.limiter = nats_parts.logins  # guesses counted across all commanders
             state.actions.pubsub = nats_parts.pubsub  # wakes long-polls on every commander
         else:
             state.queue = SqliteIngestQueue(state.settings.queue_path,

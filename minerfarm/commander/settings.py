@@ -60,8 +60,8 @@ class Settings:
         "MINERFARM_DATABASE_URL on PostgreSQL).",
     )
     nats_prefix: str = setting(
-        "minerfarm", "Name prefix of the NATS stream, consumer, subjects and lease bucket "
-                     "(two farms on one NATS use two prefixes).")
+        "minerfarm", "Name prefix of the NATS stream, consumer, subjects and key-value "
+                     "buckets (leases, login limits; two farms on one NATS use two prefixes).")
     nats_duplicate_window_s: int = setting(
         120, "JetStream's duplicate window for reports, in seconds (older resends are checked "
              "against the database).")

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from minerfarm.commander.actions.service import ActionService
     from minerfarm.commander.auth.password import AdminPassword
-    from minerfarm.commander.auth.ratelimit import LoginLimiter
+    from minerfarm.commander.auth.ratelimit import LoginLimits
     from minerfarm.commander.auth.tokens import TokenCache
     from minerfarm.commander.dashboard.aggregator import FarmAggregator
     from minerfarm.commander.events.recorder import EventRecorder
@@ -28,7 +28,7 @@ class CommanderState:
     settings: Settings
     password: AdminPassword
     fingerprint: bytes
-    limiter: LoginLimiter
+    limiter: LoginLimits  # in memory, or shared over NATS by several commanders
     pubsub: PubSub
     token_cache: TokenCache
     actions: ActionService  # remote actions on CPU/GPU rigs (alert rules call it too)

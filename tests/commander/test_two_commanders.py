@@ -5,8 +5,11 @@ the other's farm model; the rollup job moves to the survivor."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -36,33 +39,43 @@ def query(url: str, sql: str) -> list[tuple[object, ...]]:
     return asyncio.run(run())
 
 
-@pytest.fixture
-def pair(tmp_path: Path, database: str) -> Iterator[tuple[CommanderProcess, CommanderProcess]]:  # noqa: F811
+@contextlib.contextmanager
+def commander_pair(tmp_path: Path, database_url: str, **settings: str,
+                   ) -> Iterator[tuple[CommanderProcess, CommanderProcess]]:
+    """Two commanders on ``database_url`` and one NATS (a prefix of their own), serving one
+    certificate and key; ``settings`` (``MINERFARM_*``) added to their environment."""
     pytest.importorskip("nats")
     prefix = f"t{secrets.token_hex(4)}"
-    env = {"MINERFARM_DATABASE_URL": database, "MINERFARM_NATS_URL": NATS_URL,
+    env = {"MINERFARM_DATABASE_URL": database_url, "MINERFARM_NATS_URL": NATS_URL,
            "MINERFARM_NATS_PREFIX": prefix, "MINERFARM_LEASE_TTL_S": "3",
            "MINERFARM_ROLLUP_INTERVAL_S": "1", "MINERFARM_NATS_ACK_WAIT_S": "3",
            "MINERFARM_ADVERTISE": "0",
            # each rig posts one report at a time as fast as it can: lift the per-rig budget
-           "MINERFARM_SENTRY_REQUESTS_PER_S": "100000", "MINERFARM_SENTRY_REQUEST_BURST": "100000"}
+           "MINERFARM_SENTRY_REQUESTS_PER_S": "100000", "MINERFARM_SENTRY_REQUEST_BURST": "100000",
+           **settings}
     a = CommanderProcess(tmp_path / "a", env=env).start()
-    # b serves a's certificate and key (as --cert/--key would): one pinned fingerprint
-    (tmp_path / "b" / "tls").mkdir(parents=True)
-    for name in ("cert.pem", "key.pem"):
-        shutil.copy2(a.data_dir / "tls" / name, tmp_path / "b" / "tls" / name)
-    b = CommanderProcess(tmp_path / "b", env=env).start()
     try:
-        yield a, b
+        # b serves a's certificate and key (as --cert/--key would): one pinned fingerprint
+        (tmp_path / "b" / "tls").mkdir(parents=True)
+        for name in ("cert.pem", "key.pem"):
+            shutil.copy2(a.data_dir / "tls" / name, tmp_path / "b" / "tls" / name)
+        b = CommanderProcess(tmp_path / "b", env=env).start()
+        try:
+            yield a, b
+        finally:
+            b.stop()
     finally:
-        b.stop()
         a.stop()
-        cleanup = f"""
+        _delete_nats_parts(prefix)
+
+
+def _delete_nats_parts(prefix: str) -> None:
+    cleanup = f"""
 import asyncio, nats
 async def main():
     nc = await nats.connect("{NATS_URL}")
     js = nc.jetstream()
-    for name in ("{prefix.upper()}_REPORTS", "KV_{prefix}_leases"):
+    for name in ("{prefix.upper()}_REPORTS", "KV_{prefix}_leases", "KV_{prefix}_logins"):
         try:
             await js.delete_stream(name)
         except Exception:
@@ -70,9 +83,13 @@ async def main():
     await nc.close()
 asyncio.run(main())
 """
-        import subprocess
-        import sys
-        subprocess.run([sys.executable, "-c", cleanup], timeout=30, check=False)
+    subprocess.run([sys.executable, "-c", cleanup], timeout=30, check=False)
+
+
+@pytest.fixture
+def pair(tmp_path: Path, database: str) -> Iterator[tuple[CommanderProcess, CommanderProcess]]:  # noqa: F811
+    with commander_pair(tmp_path, database) as both:
+        yield both
 
 
 class Sentry(threading.Thread):

@@ -25,6 +25,13 @@ METRICS_ENDPOINT = "metrics.scrape"
 SENTRY_BLUEPRINT = "sentry_api"
 
 
+async def _refuse_if_locked_out(address: str) -> None:
+    wait = await commander_state().limiter.retry_after(address)
+    if wait > 0:
+        raise ApiError(429, "too_many_attempts", f"too many failed logins; retry in {wait:.0f} s",
+                       retry_after=max(1, round(wait)))
+
+
 def _basic_password(header: str | None) -> str | None:
     if not header or not header.lower().startswith("basic "):
         return None
@@ -41,15 +48,12 @@ async def _basic_auth_ok() -> bool | None:
     if not header or not header.lower().startswith("basic "):
         return None
     state, address = commander_state(), request.remote_addr or "?"
-    wait = state.limiter.retry_after(address)
-    if wait > 0:
-        raise ApiError(429, "too_many_attempts", f"too many failed logins; retry in {wait:.0f} s",
-                       retry_after=round(wait))
+    await _refuse_if_locked_out(address)
     password = _basic_password(header)
     if password is not None and await state.password.verify(password):
-        state.limiter.succeeded(address)
+        await state.limiter.succeeded(address)
         return True
-    state.limiter.failed(address)
+    await state.limiter.failed(address)
     return False
 
 
@@ -59,17 +63,14 @@ def _bearer(header: str | None) -> str | None:
     return header[7:].strip()
 
 
-def _metrics_token_ok(token: str) -> None:
+async def _metrics_token_ok(token: str) -> None:
     """A right token passes; a wrong one counts as a failed login (same limits)."""
     state, address = commander_state(), request.remote_addr or "?"
-    wait = state.limiter.retry_after(address)
-    if wait > 0:
-        raise ApiError(429, "too_many_attempts", f"too many failed logins; retry in {wait:.0f} s",
-                       retry_after=round(wait))
+    await _refuse_if_locked_out(address)
     if state.metrics_token is not None and state.metrics_token.matches(token):
-        state.limiter.succeeded(address)
+        await state.limiter.succeeded(address)
         return
-    state.limiter.failed(address)
+    await state.limiter.failed(address)
     raise ApiError(401, "unauthorized", "wrong metrics token: make a new one with "
                    "'minerfarm commander metrics-token' and put it in Prometheus' "
                    "authorization credentials")
@@ -81,7 +82,7 @@ async def require_admin() -> ResponseReturnValue | None:
     if request.endpoint == METRICS_ENDPOINT:
         token = _bearer(request.headers.get("Authorization"))
         if token is not None:
-            _metrics_token_ok(token)
+            await _metrics_token_ok(token)
             g.auth = "metrics"
             return None
     is_api = request.path.startswith("/api/") or request.path in ("/openapi.json", "/metrics")

@@ -1,5 +1,6 @@
 """Several commanders on one farm: NATS JetStream carries the ingest queue, NATS subjects
-carry pub/sub, a NATS key-value lease picks the one commander that runs singleton jobs.
+carry pub/sub, a NATS key-value lease picks the one commander that runs singleton jobs, and failed
+logins are counted in a key-value bucket that all commanders share.
 
 Selected by ``MINERFARM_NATS_URL`` (with PostgreSQL as the shared database):
 
@@ -8,5 +9,7 @@ Selected by ``MINERFARM_NATS_URL`` (with PostgreSQL as the shared database):
 - :mod:`.pubsub` — :class:`NatsPubSub`, the :class:`~minerfarm.commander.pubsub.PubSub`
   interface across commanders.
 - :mod:`.lease` — :class:`Lease`, leadership with failover for rollups and retention.
+- :mod:`.logins` — :class:`SharedLoginLimiter`, the admin-login lockouts counted across
+  commanders (each still limits by itself while NATS is away).
 - :mod:`.connection` — connecting, with errors a person can act on.
 """

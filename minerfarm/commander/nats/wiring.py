@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from minerfarm.commander.auth.ratelimit import LoginLimiter
 from minerfarm.commander.ingest.deadletter import bury
 from minerfarm.commander.nats.connection import connect
 from minerfarm.commander.nats.lease import Lease
+from minerfarm.commander.nats.logins import SharedLoginLimiter
 from minerfarm.commander.nats.pubsub import NatsPubSub
 from minerfarm.commander.nats.queue import JetStreamIngestQueue
 from minerfarm.commander.reports.compaction import stored_seqs
@@ -23,6 +25,7 @@ class NatsParts:
     queue: JetStreamIngestQueue
     pubsub: NatsPubSub
     jobs: Lease
+    logins: SharedLoginLimiter
 
     async def close(self) -> None:
         await self.queue.close()
@@ -49,4 +52,7 @@ async def open_nats(settings: Settings, engine: AsyncEngine) -> NatsParts:
     pubsub = NatsPubSub(client, settings.nats_prefix)
     await pubsub.start()
     jobs = Lease(client, "jobs", settings.lease_ttl_s, settings.nats_prefix)
-    return NatsParts(client, queue, pubsub, jobs)
+    logins = SharedLoginLimiter(
+        client, LoginLimiter(settings.login_attempts, settings.login_backoff_max_s),
+        f"{settings.nats_prefix}_logins")
+    return NatsParts(client, queue, pubsub, jobs, logins)

@@ -33,38 +33,36 @@ def _safe_next(target: str | None) -> str:
 
 @routes.route("/login", methods=("GET", "POST"))
 async def login() -> Any:
-    error, status = None, 200
+    error, status, headers = None, 200, {}
     if request.method == "POST":
         outcome = await _attempt()
         if not isinstance(outcome, tuple):
             return outcome  # logged in: the redirect
-        error, status = outcome
+        error, status, wait = outcome
+        if status == 429:
+            headers["Retry-After"] = str(max(1, round(wait)))
     page = await render_template("login.html", error=error, next=request.args.get("next", ""))
-    headers = {}
-    if status == 429:
-        headers["Retry-After"] = str(max(1, round(commander_state().limiter.retry_after(
-            request.remote_addr or "?"))))
     return page, status, headers
 
 
 async def _attempt() -> Any:
     """A posted login form: the redirect into the dashboard, or (what to tell the user,
-    status)."""
+    status, seconds to wait)."""
     state, address = commander_state(), request.remote_addr or "?"
-    wait = state.limiter.retry_after(address)
+    wait = await state.limiter.retry_after(address)
     form = await request.form
     if not await csrf_ok():
-        return "Your form expired; please try again.", 403
+        return "Your form expired; please try again.", 403, 0.0
     if wait > 0:
-        return f"Too many failed attempts. Try again in {wait:.0f} s.", 429
+        return f"Too many failed attempts. Try again in {wait:.0f} s.", 429, wait
     try:
         right = await state.password.verify(form.get("password", ""))
     except PasswordCheckBusy:
-        return "Many logins are being checked right now; try again in a second.", 429
+        return "Many logins are being checked right now; try again in a second.", 429, 1.0
     if not right:
-        state.limiter.failed(address)
-        return "Wrong password.", 401
-    state.limiter.succeeded(address)
+        await state.limiter.failed(address)
+        return "Wrong password.", 401, 0.0
+    await state.limiter.succeeded(address)
     session_id = await open_session(request.headers.get("User-Agent"))
     login_user(AdminUser(session_id), remember=True)
     return redirect(_safe_next(request.args.get("next")))
