@@ -26,6 +26,7 @@ def test_a_spray_of_guesses_is_bounded_and_rigs_keep_reporting(
     addresses = [f"127.0.3.{i}" for i in range(1, 41)]  # each under its own lockout
     with ThreadPoolExecutor(len(addresses)) as pool, commander.sentry(token) as sentry:
         sentry.post("/api/v1/sentry/reports", json={"reports": [report(1)]})  # connected
+        spray = time.perf_counter()
         guesses = [pool.submit(guess, commander, a) for a in addresses]
         time.sleep(0.3)  # the guesses are queued behind each other now
         acks = []
@@ -35,13 +36,16 @@ def test_a_spray_of_guesses_is_bounded_and_rigs_keep_reporting(
             acks.append(time.perf_counter() - started)
             assert answer.status_code == 202
         answers = [g.result() for g in guesses]
+        spray = time.perf_counter() - spray
     codes = sorted({a.status_code for a in answers})
     assert codes == [401, 429], codes  # some were checked, the rest refused at once
     busy = [a for a in answers if a.status_code == 429]
     assert all(a.json()["error"]["code"] == "login_busy" for a in busy)
     assert all(a.headers["Retry-After"] == "1" for a in busy)
-    # argon2 on the event loop made every report wait behind the queued guesses (seconds)
-    assert max(acks) < 0.5, acks
+    # argon2 on the event loop made every report wait behind the queued guesses, most of the
+    # spray's length; off it, a report is answered in a fraction of that (how fast, on a
+    # quiet machine, is bench/ingest.py [4]'s figure: a fixed limit here failed under load)
+    assert max(acks) < max(0.5, spray / 3), (acks, spray)
 
 
 def set_password(data_dir: Path, password: str) -> None:
