@@ -30,7 +30,7 @@ async def test_hanging_and_garbage_asics_delay_no_other(subnet: str, simulate) -
     started = time.monotonic()
     round_ = await poller.poll()
     elapsed = time.monotonic() - started
-    assert elapsed < 1.6, elapsed
+    assert elapsed < 1.9, elapsed  # with the garbage one waited out too: 2 s or more
     assert [a.ip for a in round_] == [a.host for a in asics]  # config order
     by_ip = {a.ip: a for a in round_}
     assert all(by_ip[a.host].online for a in asics[:5])
