@@ -36,6 +36,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 from ..errors import AsicAuthFailed, AsicError, AsicReplyInvalid, AsicUnreachable
 from .oneshot import OneShotTransport
@@ -229,6 +230,10 @@ class WebTransport:
                 f"(asics[].credentials or subnet_credentials)")
         if not 200 <= status < 300:
             raise AsicReplyInvalid(f"{where} answered HTTP {status}")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # orjson is strict (NaN, a BOM, big integers): the standard library is not
         try:
             return json.loads(body)
         except ValueError:
