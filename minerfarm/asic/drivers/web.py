@@ -1,7 +1,8 @@
 """The web transport: an ASIC firmware's HTTP(S) JSON API, beside cgminer RPC.
 
-One :class:`WebSession` (one ``httpx.AsyncClient``: one connection pool, one TLS context) is
-shared by every ASIC of a poller; a :class:`WebTransport` is one ASIC's host, port, login and
+One :class:`WebSession` (one ``httpx.AsyncClient`` on a pool-less transport,
+:mod:`.oneshot`: a connection per request; one TLS context) is shared by every ASIC of a
+poller; a :class:`WebTransport` is one ASIC's host, port, login and
 auth state on it. How a firmware logs in is data (:class:`WebAuth`):
 
 - ``none``: AxeOS/ESP-Miner, ePIC reads;
