@@ -178,7 +178,7 @@ async def _child(library: str, hosts: list[str]) -> dict[str, Any]:
 # --- the parent: simulator, children, table --------------------------------------------------
 
 
-def _spawn_simulator(profiles: list[str]) -> tuple[subprocess.Popen[str], list[list[Any]]]:
+def spawn_simulator(profiles: list[str]) -> tuple[subprocess.Popen[str], list[list[Any]]]:
     start = f"127.{random.randint(100, 250)}.{random.randint(1, 250)}.1"
     process = subprocess.Popen(
         [sys.executable, "-m", "minerfarm.asic.simulator", "--start", start, "--count",
@@ -190,7 +190,7 @@ def _spawn_simulator(profiles: list[str]) -> tuple[subprocess.Popen[str], list[l
     return process, ready["asics"]
 
 
-def _run_child(python: str, library: str, hosts: list[str]) -> dict[str, Any]:
+def run_library(python: str, library: str, hosts: list[str]) -> dict[str, Any]:
     result = subprocess.run(
         [python, str(Path(__file__).resolve()), "--child", library, "--hosts", ",".join(hosts)],
         capture_output=True, text=True, timeout=PER_ASIC_S * len(hosts) + 60, cwd="/")
@@ -200,7 +200,7 @@ def _run_child(python: str, library: str, hosts: list[str]) -> dict[str, Any]:
     return dict(json.loads(lines[-1]))
 
 
-def _table(asics: list[list[Any]], runs: list[dict[str, Any]]) -> str:
+def table(asics: list[list[Any]], runs: list[dict[str, Any]]) -> str:
     out = []
     header = (f"{'profile':24} {'library':10} {'fields':>6} {'ident s':>7} {'read s':>6}  "
               "identified as / error")
@@ -234,6 +234,25 @@ def _table(asics: list[list[Any]], runs: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def compare(lib_python: str, profiles: list[str] | None = None,
+            libraries: tuple[str, ...] = LIBRARIES) -> tuple[str, list[dict[str, Any]]]:
+    """The whole measurement: one simulator serving ``profiles`` (default: every capture),
+    each library's child in turn (``lib_python`` runs the non-minerfarm ones). Returns the
+    printed table and the raw results."""
+    sys.path.insert(0, str(ROOT))
+    from minerfarm.asic.simulator import PROFILES
+
+    simulator, asics = spawn_simulator(profiles or list(PROFILES))
+    try:
+        hosts = [ip for ip, _, _ in asics]
+        runs = [run_library(sys.executable if library == "minerfarm" else lib_python,
+                            library, hosts) for library in libraries]
+    finally:
+        simulator.terminate()
+        simulator.wait(10)
+    return table(asics, runs), runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lib-python", default=sys.executable,
@@ -247,19 +266,10 @@ def main() -> None:
     if args.child:
         print(json.dumps(asyncio.run(_child(args.child, args.hosts.split(",")))))
         return
-    sys.path.insert(0, str(ROOT))
-    from minerfarm.asic.simulator import PROFILES
-
-    profiles = args.profiles.split(",") if args.profiles else list(PROFILES)
-    simulator, asics = _spawn_simulator(profiles)
-    try:
-        hosts = [ip for ip, _, _ in asics]
-        runs = [_run_child(sys.executable if library == "minerfarm" else args.lib_python,
-                           library, hosts) for library in args.libraries.split(",")]
-    finally:
-        simulator.terminate()
-        simulator.wait(10)
-    print(_table(asics, runs))
+    printed, runs = compare(args.lib_python,
+                            args.profiles.split(",") if args.profiles else None,
+                            tuple(args.libraries.split(",")))
+    print(printed)
     if args.json:
         print(json.dumps(runs, indent=1))
 

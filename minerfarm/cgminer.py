@@ -34,6 +34,8 @@ import math
 import re
 from typing import Any
 
+import orjson
+
 DEFAULT_PORT = 4028
 DEFAULT_TIMEOUT = 5.0
 # A healthy reply is a few kB (Avalon ``stats`` ~10 kB); a bugged btminer can stream error
@@ -171,6 +173,12 @@ def decode(raw: bytes) -> dict[str, Any]:
     Several top-level documents are merged into the joined-command shape
     ``{"summary": [{...}], "pools": [{...}]}``. Raises :class:`CgminerReplyInvalid`.
     """
+    try:  # most replies are plain JSON: orjson reads them several times faster
+        fast = orjson.loads(raw.rstrip(b"\x00 \t\r\n"))
+    except orjson.JSONDecodeError:
+        fast = None  # a BOM, bad UTF-8, NaN, control characters, a quirk: the careful way
+    if isinstance(fast, dict):
+        return fast
     text = raw.decode("utf-8", errors="replace").rstrip("\x00 \t\r\n").lstrip("\ufeff \t\r\n")
     if not text:
         raise CgminerReplyInvalid("empty reply")
@@ -186,18 +194,31 @@ def decode(raw: bytes) -> dict[str, Any]:
     return _merge(documents)
 
 
+_SIGNIFICANT = re.compile(r'["{}\[\]A-Za-z-]')  # what _repair looks at; the rest is copied
+_WORD = re.compile(r"-?[A-Za-z]+")
+_STRING_STOP = re.compile(r'["\\]')
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+
+
 def _repair(text: str) -> str:
-    """Fix the syntax quirks outside string literals, and bad escapes inside them."""
+    """Fix the syntax quirks outside string literals, and bad escapes inside them. Runs of
+    plain characters (numbers, commas, blanks) are copied as one slice."""
     out: list[str] = []
     depth = 0
-    i, n = 0, len(text)
     if text.startswith(","):  # Avalon: ',"id":1}' with the opening brace lost
         text = "{" + text[1:]
+    i, n = 0, len(text)
     while i < n:
+        found = _SIGNIFICANT.search(text, i)
+        if found is None:
+            out.append(text[i:])
+            break
+        if found.start() > i:
+            out.append(text[i:found.start()])
+        i = found.start()
         char = text[i]
         if char == '"':
-            end = _scan_string(text, i, out)
-            i = end
+            i = _scan_string(text, i, out)
             continue
         if char in "{[":
             if depth > 0 and _last_significant(out) in ("}", "]"):
@@ -206,13 +227,13 @@ def _repair(text: str) -> str:
         elif char in "}]":
             depth -= 1
             _drop_trailing_comma(out)
-        elif char.isalpha() or (char == "-" and text[i + 1:i + 2].isalpha()):
-            word = re.match(r"-?[A-Za-z]+", text[i:])
-            assert word is not None
-            token = word.group(0)
-            out.append(_BARE_WORDS.get(token.lower(), token))
-            i += len(token)
-            continue
+        else:  # a bare word (inf, nan, true...), or a lone '-': a number's sign
+            word = _WORD.match(text, i)
+            if word is not None:
+                token = word.group(0)
+                out.append(_BARE_WORDS.get(token.lower(), token))
+                i += len(token)
+                continue
         out.append(char)
         i += 1
     return "".join(out)
@@ -223,22 +244,22 @@ def _scan_string(text: str, start: int, out: list[str]) -> int:
     out.append('"')
     i, n = start + 1, len(text)
     while i < n:
-        char = text[i]
-        if char == "\\":
-            following = text[i + 1:i + 2]
-            if following in _VALID_ESCAPES and following and (
-                following != "u" or re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2:i + 6])
-            ):
-                out.append(text[i:i + 2])
-                i += 2
-                continue
-            out.append("\\\\")  # an invalid escape: keep the backslash as a character
-            i += 1
-            continue
-        if char == '"':
+        found = _STRING_STOP.search(text, i)
+        if found is None:
+            out.append(text[i:])
+            return n
+        out.append(text[i:found.start()])
+        i = found.start()
+        if text[i] == '"':
             out.append('"')
             return i + 1
-        out.append(char)
+        following = text[i + 1:i + 2]
+        if following in _VALID_ESCAPES and following and (
+                following != "u" or _HEX4.fullmatch(text, i + 2, i + 6)):
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        out.append("\\\\")  # an invalid escape: keep the backslash as a character
         i += 1
     return n
 
@@ -252,10 +273,12 @@ def _last_significant(out: list[str]) -> str:
 
 
 def _drop_trailing_comma(out: list[str]) -> None:
+    """Before a closing bracket: drop the comma the last significant piece ends with."""
     for index in range(len(out) - 1, -1, -1):
-        if out[index].strip():
-            if out[index] == ",":
-                del out[index]
+        stripped = out[index].rstrip()
+        if stripped:
+            if stripped.endswith(","):
+                out[index] = stripped[:-1]
             return
 
 

@@ -26,7 +26,7 @@ from minerfarm.agent.uplink import Uplink
 from minerfarm.aio import every
 from minerfarm.protocol.reports import Asic, utc_now
 
-from .concurrency import raise_fd_limit
+from .concurrency import freeze_fleet_state, raise_fd_limit, tune_gc
 from .config import FILES, config_dir, load_config
 from .poller import Poller
 
@@ -62,10 +62,14 @@ class AsicReporter:
 
     def __init__(self, uplink: Uplink, poller: Poller, interval_s: float) -> None:
         self.uplink, self.poller, self.interval_s = uplink, poller, interval_s
+        self.rounds = 0
 
     async def report_round(self) -> int:
         ts = utc_now().isoformat().replace("+00:00", "Z")
         asics = await self.poller.poll()
+        self.rounds += 1
+        if self.rounds == 1:
+            freeze_fleet_state()
         count = 0
         for chunk in chunk_asics(asics):
             seq = await self.uplink.next_seq()
@@ -88,6 +92,7 @@ async def run_asic_sentry(directory: str | Path | None, interval_s: float | None
     client = open_client(CommanderClient, link, folder, interval)
     uplink = open_uplink(client, spool, interval, max_retry_s)
     raise_fd_limit()
+    tune_gc()
     poller = Poller.from_config(config)
     reporter = AsicReporter(uplink, poller, interval)
     log.info("ASIC sentry for rig %s: %d ASIC(s), reporting to %s every %.1f s",

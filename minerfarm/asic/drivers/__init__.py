@@ -13,20 +13,26 @@ short deadline; the first answer naming a firmware wins (RPC's first: Braiins ru
 Antminer hardware), then web matches in :data:`BACKENDS` order. A reading asks a backend's
 RPC commands and web requests at once.
 
-The library question, measured again (``bench/asic_libraries.py``, 2026-12, pyasic 0.79.0
-and pyasic-rs 0.8.6 from PyPI, against the simulator serving every capture over RPC, web and
-Whatsminer API 3; 11 fields per ASIC: model, firmware, MAC, hashrate, expected hashrate,
-per-board hashrate, a temperature, fans, power, pool, uptime; 17 simulated ASICs):
+The library question, measured again (``bench/asic_libraries.py``, also printed at the end of
+``bench/asic_scale.py``; 2026-12, pyasic 0.79.0 and pyasic-rs 0.8.6 from PyPI, against the
+simulator serving every profile over RPC, web and Whatsminer API 3; 11 fields per ASIC:
+model, firmware, MAC, hashrate, expected hashrate, per-board hashrate, a temperature, fans,
+power, pool, uptime; 18 simulated ASICs):
 
 =========  ==========  ===========  ============  ==========================================
 library    identified  fields read  peak RSS      where it fell short
 =========  ==========  ===========  ============  ==========================================
-ours       17/17       165/187      49 MB         MAC/power/pool where no capture has them
-pyasic     12/17       24/187       73 MB         reads fail once one command of its batch
+ours       16/18       154/198      49 MB         MAC/power/pool where no capture has them;
+                                                  the two Braiins OS profiles served over
+                                                  the web only (no RPC capture of 26.04 or
+                                                  25.03: their RPC port is closed, and where
+                                                  RPC is refused Braiins, which always
+                                                  serves it, is not asked over the web)
+pyasic     11/18       24/198       72 MB         reads fail once one command of its batch
                                                   is refused (S9, LuxOS, Whatsminer API 3,
                                                   Elphapex, Braiins OS+ needs LuCI); web-only
                                                   families not identified
-pyasic-rs  5/17        43/187       41 MB         identifies by the web root page (no
+pyasic-rs  4/18        40/198       41 MB         identifies by the web root page (no
                                                   capture); reads Avalon, LuxOS, S21 fully
 =========  ==========  ===========  ============  ==========================================
 

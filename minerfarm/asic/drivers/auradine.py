@@ -17,13 +17,11 @@ from minerfarm.protocol.reports import Asic, Board
 
 from .base import (
     Backend,
-    active_pool,
     description,
     errors_of,
     first,
-    hashrate,
     positive,
-    shares,
+    summary_fields,
     temperature,
 )
 from .transport import Replies
@@ -49,7 +47,6 @@ def _boards(reply: Mapping[str, Any]) -> list[Board]:
 
 
 def parse(ip: str, replies: Replies) -> Asic:
-    summary = first(replies.get("summary"), "SUMMARY")
     version = first(replies.get("version"), "VERSION")
     firmware = description(replies.get("summary")) or description(replies.get("version"))
     fans = [as_float(f.get("Speed")) for f in section(dict(replies.get("fan")), "Fan")]
@@ -58,13 +55,10 @@ def parse(ip: str, replies: Replies) -> Asic:
         ip=ip, make="Auradine",
         firmware_version=firmware or None,
         software_version=f"GCMiner {version['GCMiner']}" if version.get("GCMiner") else None,
-        hashrate_hs=hashrate(summary),
         boards=_boards(replies.get("temperature")),
         fans_rpm=[fan for fan in fans if fan is not None],
         power_w=positive(psu.get("PowerIn")),
-        pool=active_pool(replies.get("pools")),
-        shares=shares(summary),
-        uptime_s=as_float(summary.get("Elapsed")),
+        **summary_fields(replies),
         online=True, errors=errors_of(replies),
     )
 

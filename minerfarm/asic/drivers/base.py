@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from minerfarm.cgminer import as_float, as_int, section
 from minerfarm.protocol.reports import Asic, Shares
@@ -105,6 +105,22 @@ def shares(entry: Mapping[str, Any]) -> Shares | None:
     if accepted is None and rejected is None and stale is None:
         return None
     return Shares(accepted=accepted, rejected=rejected, stale=stale)
+
+
+class SummaryFields(TypedDict):
+    hashrate_hs: float | None
+    pool: str | None
+    shares: Shares | None
+    uptime_s: float | None
+
+
+def summary_fields(replies: Replies, units: Iterable[str] = ("MHS", "GHS")) -> SummaryFields:
+    """The :class:`Asic` fields every cgminer-style firmware reads the same way from its
+    ``summary`` and ``pools``: hashrate (:func:`hashrate`, in ``units`` order), the active
+    pool, shares and uptime (``Elapsed``). For ``Asic(..., **summary_fields(replies))``."""
+    summary = first(replies.get("summary"), "SUMMARY")
+    return {"hashrate_hs": hashrate(summary, units), "pool": active_pool(replies.get("pools")),
+            "shares": shares(summary), "uptime_s": as_float(summary.get("Elapsed"))}
 
 
 def pool_shares(pools: Iterable[Mapping[str, Any]]) -> Shares | None:

@@ -18,14 +18,12 @@ from minerfarm.protocol.reports import Asic, Board
 from . import braiins_rest
 from .base import (
     Backend,
-    active_pool,
     description,
     dig,
     errors_of,
     fan_slots,
     first,
-    hashrate,
-    shares,
+    summary_fields,
     temperature,
 )
 from .transport import Replies
@@ -48,7 +46,6 @@ def parse(ip: str, replies: Replies) -> Asic:
 
 def _parse_rpc(ip: str, replies: Replies) -> Asic:
     version = first(replies.get("version"), "VERSION")
-    summary = first(replies.get("summary"), "SUMMARY")
     name = next((n for n in _NAMES if version.get(n)), None)
     temps = section(replies.get("temps"), "TEMPS")
     fans = section(replies.get("fans"), "FANS")
@@ -56,13 +53,10 @@ def _parse_rpc(ip: str, replies: Replies) -> Asic:
         ip=ip,
         firmware_version=str(version[name]) if name else None,
         software_version=f"{name} {version[name]}" if name else None,
-        hashrate_hs=hashrate(summary),
         boards=[Board(index=i, temp_c=temperature(t.get("Board")),
                       chip_temp_c=temperature(t.get("Chip"))) for i, t in enumerate(temps)],
         fans_rpm=fan_slots((as_float(f.get("RPM")) for f in fans), None),
-        pool=active_pool(replies.get("pools")),
-        shares=shares(summary),
-        uptime_s=as_float(summary.get("Elapsed")),
+        **summary_fields(replies),
         online=True, errors=errors_of(replies),
     )
 

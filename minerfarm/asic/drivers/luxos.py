@@ -27,14 +27,13 @@ from minerfarm.protocol.units import to_hs
 
 from .base import (
     Backend,
-    active_pool,
     description,
     errors_of,
     first,
     hashrate,
     mac,
     positive,
-    shares,
+    summary_fields,
     temperature,
     text,
 )
@@ -71,7 +70,6 @@ def _events(replies: Replies) -> list[str]:
 
 def parse(ip: str, replies: Replies) -> Asic:
     version = first(replies.get("version"), "VERSION")
-    summary = first(replies.get("summary"), "SUMMARY")
     config = first(replies.get("config"), "CONFIG")
     devs = section(replies.get("devs"), "DEVS")
     kind = str(version.get("Type") or config.get("Model") or "")
@@ -85,14 +83,11 @@ def parse(ip: str, replies: Replies) -> Asic:
         mac=mac(config.get("MACAddr")), serial=text(config.get("SerialNumber")),
         firmware_version=str(luxminer) if luxminer else None,
         software_version=f"LUXminer {luxminer}" if luxminer else None,
-        hashrate_hs=hashrate(summary, ("GHS", "MHS")),
+        **summary_fields(replies, ("GHS", "MHS")),
         expected_hashrate_hs=expected or (facts.expected_hashrate_hs if facts else None),
         boards=_boards(devs),
         fans_rpm=_fans(replies),  # the fans LuxOS lists exist: a 0 RPM one has stopped
         power_w=positive(first(replies.get("power"), "POWER").get("Watts")),
-        pool=active_pool(replies.get("pools")),
-        shares=shares(summary),
-        uptime_s=as_float(summary.get("Elapsed")),
         online=True, errors=[*errors_of(replies), *_events(replies)],
     )
 

@@ -18,14 +18,12 @@ from minerfarm.protocol.units import to_hs
 
 from .base import (
     Backend,
-    active_pool,
     description,
     errors_of,
     first,
-    hashrate,
     mac,
     positive,
-    shares,
+    summary_fields,
     temperature,
     text,
 )
@@ -53,7 +51,6 @@ def _boards(stats: Mapping[str, Any]) -> list[Board]:
 
 
 def parse(ip: str, replies: Replies) -> Asic:
-    summary = first(replies.get("summary"), "SUMMARY")
     stats = first(replies.get("stats"), "STATS")
     fans = [as_float(stats.get(f"{n} Speed")) for n in range(as_int(stats.get("Fan Count")) or 0)]
     power = positive(stats.get("PSU Input Power")) or positive(replies.json("psu").get("Power"))
@@ -61,12 +58,9 @@ def parse(ip: str, replies: Replies) -> Asic:
         ip=ip, mac=mac(stats.get("MAC")), make="SealMiner" if stats else None,
         model=text(stats.get("Model")), firmware_version=text(stats.get("Firmware")),
         software_version=description(replies.get("summary")) or None,
-        hashrate_hs=hashrate(summary),
         expected_hashrate_hs=to_hs(positive(stats.get("MHS(Rated)")), "MH"),
         boards=_boards(stats), fans_rpm=[f for f in fans if f is not None],
-        power_w=power, pool=active_pool(replies.get("pools")), shares=shares(summary),
-        uptime_s=as_float(summary.get("Elapsed")),
-        online=True, errors=errors_of(replies),
+        power_w=power, **summary_fields(replies), online=True, errors=errors_of(replies),
     )
 
 

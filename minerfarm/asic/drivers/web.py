@@ -1,7 +1,8 @@
 """The web transport: an ASIC firmware's HTTP(S) JSON API, beside cgminer RPC.
 
-One :class:`WebSession` (one ``httpx.AsyncClient``: one connection pool, one TLS context) is
-shared by every ASIC of a poller; a :class:`WebTransport` is one ASIC's host, port, login and
+One :class:`WebSession` (one ``httpx.AsyncClient`` on a pool-less transport,
+:mod:`.oneshot`: a connection per request; one TLS context) is shared by every ASIC of a
+poller; a :class:`WebTransport` is one ASIC's host, port, login and
 auth state on it. How a firmware logs in is data (:class:`WebAuth`):
 
 - ``none``: AxeOS/ESP-Miner, ePIC reads;
@@ -31,12 +32,15 @@ import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 from ..errors import AsicAuthFailed, AsicError, AsicReplyInvalid, AsicUnreachable
+from .oneshot import OneShotTransport
 from .transport import Replies
 
 MAX_REPLY_BYTES = 1 << 20  # the largest capture is ~30 kB (Braiins miner errors)
@@ -83,35 +87,36 @@ class WebRequest:
 
 
 class WebSession:
-    """The HTTP clients of many ASICs: one small client per ASIC host (httpcore's pool scans
-    all its connections for every request, so one pool for a fleet costs O(n^2)), sharing
-    one TLS context. Created on first use, closed by :meth:`aclose`.
+    """The HTTP client of many ASICs: one ``httpx.AsyncClient`` on a
+    :class:`~.oneshot.OneShotTransport` (no pool: a connection per request, closed after the
+    reply) and one TLS context. Created on first use, closed by :meth:`aclose`.
 
     No keep-alive: ESP32 and CGI servers serve one connection at a time, and a poll every
-    30 s would hold idle sockets open on thousands of devices. No pool limit: the caller
-    bounds how many ASICs are read at once (an identification holds up to six requests).
+    30 s would hold idle sockets open on thousands of devices. No pool, so no pool limit: the
+    caller bounds how many ASICs are read at once (an identification holds up to six
+    requests), and no pool bookkeeping (httpcore's scans its connections for every request,
+    and costs ~1.6 ms of CPU per request over anyio: see :mod:`.oneshot`).
     """
 
     def __init__(self) -> None:
-        self._clients: dict[str, httpx.AsyncClient] = {}
-        self._tls: ssl.SSLContext | None = None
+        self._client: httpx.AsyncClient | None = None
 
     def client(self, host: str) -> httpx.AsyncClient:
-        client = self._clients.get(host)
-        if client is None:
-            if self._tls is None:
-                self._tls = ssl.create_default_context()
-                self._tls.check_hostname = False  # self-signed ASIC certificates (module doc)
-                self._tls.verify_mode = ssl.CERT_NONE
-            client = httpx.AsyncClient(
-                verify=self._tls, trust_env=False, follow_redirects=False,
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=0))
-            self._clients[host] = client
-        return client
+        """The client for ``host`` (one for every host: nothing is kept per connection)."""
+        if self._client is None:
+            tls = ssl.create_default_context()
+            tls.check_hostname = False  # self-signed ASIC certificates (module doc)
+            tls.verify_mode = ssl.CERT_NONE
+            # no client-wide cookie jar: a session cookie belongs to one WebTransport (one
+            # ASIC, one login), which sends it itself
+            jar = CookieJar(DefaultCookiePolicy(allowed_domains=[]))
+            self._client = httpx.AsyncClient(transport=OneShotTransport(tls), trust_env=False,
+                                             follow_redirects=False, cookies=jar)
+        return self._client
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
+        client, self._client = self._client, None
+        if client is not None:
             await client.aclose()
 
 
@@ -226,6 +231,10 @@ class WebTransport:
                 f"(asics[].credentials or subnet_credentials)")
         if not 200 <= status < 300:
             raise AsicReplyInvalid(f"{where} answered HTTP {status}")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # orjson is strict (NaN, a BOM, big integers): the standard library is not
         try:
             return json.loads(body)
         except ValueError:

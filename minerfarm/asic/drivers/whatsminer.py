@@ -30,14 +30,13 @@ from minerfarm.protocol.units import to_hs
 from . import whatsminer_api3
 from .base import (
     Backend,
-    active_pool,
     description,
     errors_of,
     first,
     hashrate,
     mac,
     positive,
-    shares,
+    summary_fields,
     temperature,
 )
 from .transport import Replies, RpcTransport
@@ -149,7 +148,6 @@ def parse(ip: str, replies: Replies) -> Asic:
         mac=mac(summary.get("MAC")) or mac(_api3(replies, "network").get("mac")),
         firmware_version=str(firmware).strip("'\" ") if firmware else None,
         software_version=description(summary_reply) or None,
-        hashrate_hs=hashrate(summary),
         expected_hashrate_hs=to_hs(positive(summary.get("Factory GHS")), "GH")
         or _detected(_api3(replies, "miner").get("detect-hash-rate")),
         boards=[Board(index=_slot(dev, i), hashrate_hs=hashrate(dev),
@@ -158,9 +156,7 @@ def parse(ip: str, replies: Replies) -> Asic:
                 for i, dev in enumerate(section(replies.get("edevs"), "DEVS"))],
         fans_rpm=[fan for fan in fans if fan is not None],
         power_w=positive(summary.get("Power")),
-        pool=active_pool(replies.get("pools")),
-        shares=shares(summary),
-        uptime_s=as_float(summary.get("Elapsed")),
+        **summary_fields(replies),
         online=True, errors=[*errors_of(replies), *_info_errors(replies)], psu=_psu(replies),
     )
 
