@@ -1,15 +1,20 @@
 """The sentries' HTTP/1.1 client against real sockets: keep-alive as servers do it (reused,
-or closed by the server while idle), chunked replies, and its errors."""
+or closed by the server while idle), chunked replies, its errors, and the commander client on
+it (pinned TLS, a URL with a path)."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
 from minerfarm import http11
+from minerfarm.agent.client import CertificateMismatch, CommanderClient
+from minerfarm.commander.tls import generate_self_signed
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -139,3 +144,34 @@ def test_only_http_origins_and_https_with_a_context() -> None:
         http11.Pool("ftp://10.0.0.1")
     with pytest.raises(ValueError, match="SSL context"):
         http11.Pool("https://10.0.0.1:8443")
+
+
+async def test_the_commander_client_keeps_a_path_prefix_and_trusts_only_its_pin(
+        tmp_path: Path) -> None:
+    """A commander behind a reverse proxy's path (``https://proxy/farm``) over pinned TLS."""
+    files = generate_self_signed(tmp_path / "cert.pem", tmp_path / "key.pem")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(files.cert, files.key)
+    targets: list[bytes] = []
+
+    async def hello(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                head = await read_head(reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            targets.append(head.split(b" ")[1])
+            writer.write(reply(b'{"rig": {"id": 7}, "last_seq": 41}'))
+
+    listener = await asyncio.start_server(hello, "127.0.0.1", 0, ssl=context)
+    port = listener.sockets[0].getsockname()[1]
+    async with listener:
+        url = f"https://127.0.0.1:{port}/farm"
+        async with CommanderClient(url, "token", files.cert) as client:
+            assert await client.hello_and_last_seq() == ({"id": 7}, 41)
+            assert await client.hello() == {"id": 7}
+        other = generate_self_signed(tmp_path / "other.pem", tmp_path / "other.key")
+        async with CommanderClient(url, "token", other.cert) as client:
+            with pytest.raises(CertificateMismatch):
+                await client.hello()
+    assert targets == [b"/farm/api/v1/sentry/hello"] * 2

@@ -28,7 +28,7 @@ import logging
 import ssl
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from minerfarm import __version__, http11
 from minerfarm.protocol import SENTRY_PREFIX
@@ -181,7 +181,7 @@ class CommanderClient:
                        timeout_s: float | None = None) -> http11.Response:
         """``path`` under the sentry prefix; ``json`` the body; ``timeout_s`` the client's
         timeout by default."""
-        target = SENTRY_PREFIX + path + (f"?{urlencode(params)}" if params else "")
+        target = path + (f"?{urlencode(params)}" if params else "")
         body = None
         if json is not None:
             body = _dumps(json)
@@ -202,6 +202,8 @@ class CommanderClient:
     async def _request_once(self, method: str, target: str, body: bytes | None,
                             headers: dict[str, str], timeout_s: float | None
                             ) -> http11.Response:
+        # under the URL's own path, if any (a commander behind a reverse proxy's prefix)
+        target = urlsplit(self.url).path + SENTRY_PREFIX + target
         try:
             answer = await self._http.request(method, target, body=body, headers=headers,
                                               timeout_s=timeout_s)
