@@ -2,10 +2,11 @@
 miners to a real commander (goal: < 40 MB RSS, < 0.5 % of one core at a 10 s interval).
 
 Baseline measured in the same run: a bare interpreter that does what any asyncio HTTPS client
-with typed models does (asyncio, ssl with a context, httpx loaded as the minerfarm program
+with typed models does (asyncio, ssl with a context, h11 as the sentry's minerfarm.http11
 loads it, one pydantic model) and idles; the difference is the sentry's own cost. Also lists
 the heavyweight modules the sentry process loaded (it must not load the commander's Quart,
-SQLAlchemy, Alembic or argon2) and those it must load only when a playbook runs.
+SQLAlchemy, Alembic or argon2, nor httpx: about 5 MB) and those it must load only when a
+playbook runs.
 
 Usage: python bench/sentry_footprint.py [--seconds 60] [--interval 10]
 """
@@ -34,14 +35,17 @@ from tests.sentry.sentry_run_helpers import (
 from tests.support import REPO, CommanderProcess
 
 BASELINE = ("import minerfarm.lean; minerfarm.lean.skip_unused_parts(); "
-            "import asyncio, ssl, httpx, pydantic, time; ssl.create_default_context(); "
+            "import asyncio, ssl, pydantic, time, minerfarm.http11; "
+            "ssl.create_default_context(); "
             "type('M', (pydantic.BaseModel,), {'__annotations__': {'x': int}}); "
             "time.sleep(3600)")
-FORBIDDEN = ("quart", "hypercorn", "sqlalchemy", "alembic", "argon2", "cryptography", "zeroconf")
+FORBIDDEN = ("quart", "hypercorn", "sqlalchemy", "alembic", "argon2", "cryptography", "zeroconf",
+             "httpx", "httpcore", "anyio")
 LATER = ("ansible_runner", "ansible", "pexpect", "yaml", "pygments", "rich", "h2")
 PROBE = ("import sys, runpy; sys.argv = ['minerfarm', 'sentry', 'run', '--help']; "
          "import minerfarm.cli, minerfarm.sentry.service, minerfarm.sentry.runtime; "
-         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+         "print(' '.join(sorted({m.split('.')[0] for m, module in sys.modules.items() "
+         "if module is not None})))")  # None: marked absent (minerfarm.lean)
 
 
 def memory_mb(proc: psutil.Process) -> tuple[float, float, float]:

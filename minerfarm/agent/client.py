@@ -3,7 +3,7 @@
 The commander's certificate is pinned, not verified against a PKI: at enrollment the sentry
 saves the certificate whose SHA-256 the token carries (:mod:`.enrollment`); afterwards it trusts
 that certificate only, under whatever name or address it reaches the commander by. Errors,
-translated once here from httpx/ssl (nothing else leaves this module)::
+translated once here from :mod:`minerfarm.http11` and ssl (nothing else leaves this module)::
 
     CommanderError
     ├── CommanderUnreachable   network error, timeout, 5xx, 429: retry later (spool meanwhile;
@@ -28,10 +28,9 @@ import logging
 import ssl
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-import httpx
-
-from minerfarm import __version__
+from minerfarm import __version__, http11
 from minerfarm.protocol import SENTRY_PREFIX
 
 log = logging.getLogger(__name__)
@@ -130,20 +129,19 @@ class CommanderClient:
         self.url = self.urls[0]
         self.pinned_cert = Path(pinned_cert)
         self._token, self._timeout = token.strip(), timeout
-        self._pools: dict[str, httpx.AsyncClient] = {}
+        self._pools: dict[str, http11.Pool] = {}
         self._http = self._pool(self.url)
 
-    def _pool(self, url: str) -> httpx.AsyncClient:
+    def _pool(self, url: str) -> http11.Pool:
         pool = self._pools.get(url)
         if pool is None:
-            pool = self._pools[url] = httpx.AsyncClient(
-                base_url=url + SENTRY_PREFIX,
-                verify=pinned_context(self.pinned_cert),
-                timeout=httpx.Timeout(self._timeout),
+            pool = self._pools[url] = http11.Pool(
+                url, ssl_context=pinned_context(self.pinned_cert), timeout=self._timeout,
                 headers={"Authorization": f"Bearer {self._token}",
                          "User-Agent": f"minerfarm-sentry/{__version__}"},
-                # a sentry sends little; one connection is plenty
-                limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
+                # a sentry sends little; one connection is plenty (a second one for the
+                # playbook long-poll held open meanwhile)
+                max_connections=2, max_idle=1,
             )
         return pool
 
@@ -171,19 +169,27 @@ class CommanderClient:
 
     async def post_reports(self, batch: dict[str, Any]) -> dict[str, Any]:
         """POST a batch ``{"reports": [...]}``; ``{"accepted", "duplicates"}`` once durable."""
-        body = json.dumps(batch, separators=(",", ":")).encode()
-        answer = await self._request("POST", "/reports", content=body,
-                                     headers={"Content-Type": "application/json"})
-        return _json(answer)
+        return _json(await self._request("POST", "/reports", json=batch))
 
     async def aclose(self) -> None:
         for pool in self._pools.values():
             await pool.aclose()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _request(self, method: str, path: str, *, json: Any = None,
+                       headers: dict[str, str] | None = None,
+                       params: dict[str, str] | None = None,
+                       timeout_s: float | None = None) -> http11.Response:
+        """``path`` under the sentry prefix; ``json`` the body; ``timeout_s`` the client's
+        timeout by default."""
+        target = path + (f"?{urlencode(params)}" if params else "")
+        body = None
+        if json is not None:
+            body = _dumps(json)
+            headers = {**(headers or {}), "Content-Type": "application/json"}
+        request = (method, target, body, headers or {}, timeout_s)
         for _ in range(len(self.urls) - 1):
             try:
-                return await self._request_once(method, path, **kwargs)
+                return await self._request_once(*request)
             except CommanderUnreachable as exc:
                 if exc.status not in (None, 502, 503, 504):
                     raise
@@ -191,12 +197,17 @@ class CommanderClient:
                 self.url = self.urls[(self.urls.index(failed) + 1) % len(self.urls)]
                 self._http = self._pool(self.url)
                 log.warning("%s; trying the commander at %s", exc, self.url)
-        return await self._request_once(method, path, **kwargs)
+        return await self._request_once(*request)
 
-    async def _request_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _request_once(self, method: str, target: str, body: bytes | None,
+                            headers: dict[str, str], timeout_s: float | None
+                            ) -> http11.Response:
+        # under the URL's own path, if any (a commander behind a reverse proxy's prefix)
+        target = urlsplit(self.url).path + SENTRY_PREFIX + target
         try:
-            answer = await self._http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
+            answer = await self._http.request(method, target, body=body, headers=headers,
+                                              timeout_s=timeout_s)
+        except http11.HttpError as exc:
             raise self._translate(exc) from exc
         status = answer.status_code
         if status < 400:
@@ -212,17 +223,21 @@ class CommanderClient:
                                        _retry_after(answer))
         raise RequestRejected(status, error)
 
-    def _translate(self, exc: httpx.HTTPError) -> CommanderError:
+    def _translate(self, exc: http11.HttpError) -> CommanderError:
         for cause in _cause_chain(exc):
             if isinstance(cause, ssl.SSLCertVerificationError):
                 return CertificateMismatch(
                     f"the commander at {self.url} presents a certificate other than the one "
                     f"pinned in {self.pinned_cert} ({cause.verify_message or cause})")
-        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "unreachable"
+        kind = "timed out" if isinstance(exc, http11.Timeout) else "unreachable"
         return CommanderUnreachable(f"commander at {self.url} {kind}: {exc or type(exc).__name__}")
 
 
-def _json(answer: httpx.Response) -> dict[str, Any]:
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _json(answer: http11.Response) -> dict[str, Any]:
     try:
         value = answer.json()
     except ValueError as exc:
@@ -234,7 +249,7 @@ def _json(answer: httpx.Response) -> dict[str, Any]:
     return value
 
 
-def _retry_after(answer: httpx.Response) -> float | None:
+def _retry_after(answer: http11.Response) -> float | None:
     """The Retry-After header in seconds (the commander sends seconds, not a date)."""
     text = answer.headers.get("retry-after", "").strip()
     try:
@@ -244,7 +259,7 @@ def _retry_after(answer: httpx.Response) -> float | None:
     return seconds if 0 <= seconds < 86400 * 2 else None
 
 
-def _error_of(answer: httpx.Response) -> dict[str, Any]:
+def _error_of(answer: http11.Response) -> dict[str, Any]:
     try:
         body = answer.json()
     except ValueError:

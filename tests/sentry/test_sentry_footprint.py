@@ -2,10 +2,10 @@
 and what it may cost over a bare asyncio HTTP client.
 
 A fresh interpreter does what ``minerfarm sentry run`` does before any playbook runs: imports
-the program and the sentry, builds a report from two simulated miners read over HTTP (httpx
-loads its transport then) and validates it. ansible-runner, PyYAML (with pexpect) and
-importlib.metadata load only when a playbook runs; rich and pygments (httpx's command-line
-client) and h2/hpack (HTTP/2, which minerfarm never speaks) never.
+the program and the sentry, builds a report from two simulated miners read over HTTP and
+validates it. ansible-runner, PyYAML (with pexpect) and importlib.metadata load only when a
+playbook runs; httpx with httpcore and anyio (about 5 MB: the sentry speaks HTTP/1.1 with
+:mod:`minerfarm.http11`), rich and pygments, and h2/hpack never.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from sentry_run_helpers import simulated_miners
 from minerfarm.sentry.playbooks.runner import _write_extravars
 
 LATER = ("ansible_runner", "ansible", "pexpect", "yaml", "importlib.metadata")
-NEVER = ("rich", "pygments", "h2", "hpack", "hyperframe")
+NEVER = ("httpx", "httpcore", "anyio", "rich", "pygments", "h2", "hpack", "hyperframe")
 
-# What the sentry may cost over FLOOR (measured 5.6 MB on CPython 3.11, x86-64): its own code
+# What the sentry may cost over FLOOR (measured 6.1 MB on CPython 3.11, x86-64): its own code
 # and models, click, psutil, sqlite3. Over this, something big crept into the run's imports.
 SENTRY_OVER_FLOOR_MB = 7.5
 
@@ -35,18 +35,19 @@ def rss_mb():
         return next(int(l.split()[1]) for l in status if l.startswith("VmRSS")) / 1024
 """
 
-# Any asyncio HTTP client with typed models does this much: the program's httpx (as
-# minerfarm.cli loads it), two miners read over HTTP, one pydantic model, a worker thread.
+# Any asyncio HTTP client with typed models does this much: HTTP/1.1 over asyncio streams
+# (h11, as the sentry speaks it), two miners read over HTTP, one pydantic model, a worker thread.
 FLOOR = RSS + """
 import asyncio, json, sys, time
 import minerfarm.lean; minerfarm.lean.skip_unused_parts()
-import httpx, pydantic
+import pydantic
+from minerfarm import http11
 type("M", (pydantic.BaseModel,), {"__annotations__": {"x": int}}).model_validate({"x": 1})
 
 async def poll():
-    async with httpx.AsyncClient(verify=False) as client:
-        for url in sys.argv[1:]:
-            await client.get(url)
+    for url in sys.argv[1:]:
+        async with http11.Pool(url) as pool:
+            await pool.request("GET", "/")
     await asyncio.to_thread(time.sleep, 0)
 
 asyncio.run(poll())
@@ -95,7 +96,7 @@ def test_a_sentry_round_loads_no_playbook_parts_and_stays_near_a_bare_http_clien
         probe = run_python(PROBE, *(part for m in miners for part in (m["software"],
                                                                       m["api_url"])))
     loaded = set(probe["modules"])  # type: ignore[arg-type]
-    assert "httpcore" in loaded  # the probe did read over HTTP
+    assert "h11" in loaded  # the probe did read over HTTP
     if probe["importlib.metadata"]:
         loaded.add("importlib.metadata")
     assert sorted(loaded & {*LATER, *NEVER}) == []

@@ -7,7 +7,7 @@ Usage::
 Layout: one module per miner (``xmrig``, ``lolminer``, ``trex``, ``gminer``, ``nbminer``,
 ``srbminer``, ``teamredminer``, ``rigel``, ``wildrig``, ``bzminer`` (unverified)), each an
 :class:`~.base.Adapter` (requests + a pure ``parse``);
-two shared dialects doing the I/O (``http_json`` over httpx, ``cgminer_tcp`` over
+two shared dialects doing the I/O (``http_json`` over :mod:`minerfarm.http11`, ``cgminer_tcp`` over
 :mod:`minerfarm.cgminer`); the explicit ``REGISTRY``; tolerant field readers in ``values``.
 Errors: see :mod:`.errors` (``MinerApiError`` and its subclasses).
 """

@@ -1,7 +1,8 @@
 """The one exception tree of the miner adapters.
 
-Third-party errors (httpx, ``OSError``, JSON, :mod:`minerfarm.cgminer`) are translated once, in
-the dialect modules; nothing else in :mod:`minerfarm.sentry.miners` raises anything else::
+Lower-level errors (:mod:`minerfarm.http11`, ``OSError``, JSON, :mod:`minerfarm.cgminer`) are
+translated once, in the dialect modules; nothing else in :mod:`minerfarm.sentry.miners` raises
+anything else::
 
     MinerApiError
     ├── MinerConfigError      unknown software name, or an API URL that does not fit it

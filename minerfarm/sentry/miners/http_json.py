@@ -1,6 +1,6 @@
 """The HTTP-JSON dialect (xmrig, lolMiner, T-Rex, GMiner, NBMiner, SRBMiner-MULTI, Rigel,
-WildRig-Multi, BzMiner): ``GET`` a path, get one JSON document. httpx errors are translated
-here and nowhere else."""
+WildRig-Multi, BzMiner): ``GET`` a path, get one JSON document. :mod:`minerfarm.http11`
+errors are translated here and nowhere else."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
-
+from minerfarm import http11
 from minerfarm.sentry.miners.endpoint import Endpoint
 from minerfarm.sentry.miners.errors import MinerReplyInvalid, MinerTimeout, MinerUnreachable
 
@@ -22,50 +21,43 @@ Get = Callable[[str], Awaitable[Any]]
 
 @asynccontextmanager
 async def session(endpoint: Endpoint, timeout_s: float) -> AsyncIterator[Get]:
-    """Yield ``get(path) -> decoded JSON`` over one client (one connection pool)."""
-    # trust_env=False: a rig's HTTP(S)_PROXY must not route LAN miner polls through a proxy.
-    # Plain-HTTP APIs need no TLS: verify=False spares loading the CA bundle for every client
-    # (about 6 MB of the sentry's RSS).
-    async with httpx.AsyncClient(base_url=endpoint.url, timeout=httpx.Timeout(timeout_s),
-                                 trust_env=False, follow_redirects=False,
-                                 verify=not endpoint.url.startswith("http://")) as client:
+    """Yield ``get(path) -> decoded JSON`` over one keep-alive connection.
+
+    Plain HTTP straight to the miner: no proxy (a rig's HTTP(S)_PROXY must not route LAN
+    miner polls), no redirects followed, no TLS (the APIs are ``http://``)."""
+    async with http11.Pool(endpoint.url, timeout=timeout_s, max_connections=1) as pool:
 
         async def get(path: str) -> Any:
-            return await _get_json(client, endpoint, path)
+            return await _get_json(pool, endpoint, path)
 
         yield get
 
 
-async def _get_json(client: httpx.AsyncClient, endpoint: Endpoint, path: str) -> Any:
+async def _get_json(pool: http11.Pool, endpoint: Endpoint, path: str) -> Any:
     where = f"{endpoint.url}{path}"
     try:
-        async with client.stream("GET", path, headers={"Accept": "application/json"}) as reply:
-            body = await _read_capped(reply, where)
-            status = reply.status_code
-    except httpx.ConnectTimeout as exc:
+        reply = await pool.request("GET", path, headers={"Accept": "application/json"},
+                                   max_body=MAX_REPLY_BYTES)
+    except http11.ConnectTimeout as exc:
         raise MinerUnreachable(f"{where}: connect timed out") from exc
-    except httpx.TimeoutException as exc:
+    except http11.Timeout as exc:
         raise MinerTimeout(f"{where}: no answer in time") from exc
-    except (httpx.ConnectError, OSError) as exc:
-        raise MinerUnreachable(f"{where}: cannot connect ({exc or type(exc).__name__})") from exc
-    except httpx.HTTPError as exc:  # not HTTP, or the connection dropped mid-reply
-        raise MinerReplyInvalid(f"{where}: broken HTTP reply ({exc or type(exc).__name__})") \
-            from exc
-    if status != 200:
-        raise MinerReplyInvalid(f"{where}: HTTP {status} (is this the miner's API port, "
-                                "and is its API enabled without a password?)")
+    except http11.ConnectError as exc:
+        raise MinerUnreachable(f"{where}: cannot connect ({_why(exc)})") from exc
+    except http11.BodyTooLarge as exc:
+        raise MinerReplyInvalid(f"{where}: reply over {MAX_REPLY_BYTES} bytes") from exc
+    except http11.HttpError as exc:  # not HTTP, or the connection dropped mid-reply
+        raise MinerReplyInvalid(f"{where}: broken HTTP reply ({exc})") from exc
+    if reply.status_code != 200:
+        raise MinerReplyInvalid(f"{where}: HTTP {reply.status_code} (is this the miner's API "
+                                "port, and is its API enabled without a password?)")
     try:
-        return json.loads(body)
+        return json.loads(reply.content)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MinerReplyInvalid(f"{where}: reply is not JSON ({exc})") from exc
 
 
-async def _read_capped(reply: httpx.Response, where: str) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in reply.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_REPLY_BYTES:
-            raise MinerReplyInvalid(f"{where}: reply over {MAX_REPLY_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _why(exc: http11.HttpError) -> str:
+    """What the operating system said (``[Errno 111] ...``), without the client's words."""
+    cause = exc.__cause__
+    return (str(cause) or type(cause).__name__) if cause is not None else str(exc)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import httpx
 from pydantic import ValidationError
 
 from minerfarm.agent.client import CommanderClient, CommanderUnreachable
@@ -26,7 +25,7 @@ class PlaybookClient(CommanderClient):
         if actions:
             params[ACTIONS_PARAM] = ",".join(actions)
         answer = await self._request("GET", "/playbooks", headers=headers, params=params,
-                                     timeout=httpx.Timeout(wait_s + 15.0))
+                                     timeout_s=wait_s + 15.0)
         if answer.status_code == 304:
             return None
         try:
