@@ -19,17 +19,23 @@
 
 Usage: python bench/fanout.py [--subscribers 200] [--rate 1000] [--seconds 10] [--rigs 1000]
                               [--scenario none|index|detail|all] [--index-rigs 10000]
+
+``--index-rigs 0`` leaves out the index page figures. ``MINERFARM_BENCH_PROFILE=DIR`` records
+where the commander's CPU goes during each measured run (py-spy, see :class:`Profile`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import platform
 import re
+import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -56,6 +62,53 @@ def cpu_seconds(commander: CommanderProcess) -> float:
     assert commander.proc is not None
     fields = Path(f"/proc/{commander.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Profile:
+    """``MINERFARM_BENCH_PROFILE=DIR``: py-spy samples the commander during each measured run
+    (raw collapsed stacks in ``DIR/<scenario>.txt``; it does not pause the commander; more
+    py-spy options in ``MINERFARM_BENCH_PYSPY_ARGS``, e.g. ``--gil``), and the run prints the
+    CPU seconds each of the commander's threads used."""
+
+    def __init__(self, commander: CommanderProcess, name: str) -> None:
+        self.out = os.environ.get("MINERFARM_BENCH_PROFILE")
+        self.commander, self.name = commander, name
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.threads: dict[str, float] = {}
+
+    def thread_cpu(self) -> dict[str, float]:
+        """CPU seconds per thread of the commander (name and id), from /proc."""
+        assert self.commander.proc is not None
+        out = {}
+        for task in Path(f"/proc/{self.commander.proc.pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                name = (task / "comm").read_text().strip()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                out[f"{name}/{task.name}"] = ((int(fields[11]) + int(fields[12]))
+                                              / os.sysconf("SC_CLK_TCK"))
+        return out
+
+    def __enter__(self) -> Profile:
+        if self.out and self.commander.proc is not None:
+            self.threads = self.thread_cpu()
+            Path(self.out).mkdir(parents=True, exist_ok=True)
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).with_name("py-spy")), "record", "--nonblocking",
+                 "--format", "raw", "--rate", "200", *os.environ.get(
+                     "MINERFARM_BENCH_PYSPY_ARGS", "").split(),  # e.g. --gil
+                 "--pid", str(self.commander.proc.pid),
+                 "--output", str(Path(self.out) / f"{self.name}.txt")],
+                stdout=subprocess.DEVNULL)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.proc is not None:
+            after = self.thread_cpu()
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(30)
+            used = {k: v - self.threads.get(k, 0.0) for k, v in after.items()}
+            print(f"[{self.name}] commander CPU s by thread: " + ", ".join(
+                f"{k} {v:.2f}" for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v))
 
 
 def start(data_dir: Path) -> CommanderProcess:
@@ -127,7 +180,7 @@ SEQ_OF: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1)
 
 async def fanout(commander: CommanderProcess, rigs: list[tuple[int, str]], scenario: str,
                  subscribers: int, rate: float, seconds: float,
-                 sample: int = 10) -> dict[str, Any]:
+                 sample: int = 10, measure: bool = True) -> dict[str, Any]:
     context, cookie = commander.ssl_context(), session_cookie(commander)
     tracker = Tracker()
     sockets, tasks = [], []
@@ -172,22 +225,23 @@ async def fanout(commander: CommanderProcess, rigs: list[tuple[int, str]], scena
         pool.put_nowait(conn)
         assert status == 202, status
 
-    cpu_before = cpu_seconds(commander)
-    begin, posts = time.perf_counter(), []
-    for k in range(1, int(rate * seconds) + 1):
-        scheduled = begin + k / rate
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        rig_id, token = rigs[k % len(rigs)]
-        tracker.sent[k] = scheduled
-        tracker.by_rig[rig_id].append(k)
-        expected += watchers.get(rig_id, 0)
-        posts.append(asyncio.create_task(one(k, rig_id, token, scheduled)))
-    await asyncio.gather(*posts)
-    elapsed = time.perf_counter() - begin
-    await asyncio.sleep(3)  # stragglers
-    cpu = cpu_seconds(commander) - cpu_before
+    with Profile(commander, scenario) if measure else contextlib.nullcontext():
+        cpu_before = cpu_seconds(commander)
+        begin, posts = time.perf_counter(), []
+        for k in range(1, int(rate * seconds) + 1):
+            scheduled = begin + k / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            rig_id, token = rigs[k % len(rigs)]
+            tracker.sent[k] = scheduled
+            tracker.by_rig[rig_id].append(k)
+            expected += watchers.get(rig_id, 0)
+            posts.append(asyncio.create_task(one(k, rig_id, token, scheduled)))
+        await asyncio.gather(*posts)
+        elapsed = time.perf_counter() - begin
+        await asyncio.sleep(3)  # stragglers
+        cpu = cpu_seconds(commander) - cpu_before
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -290,7 +344,7 @@ def main() -> None:
                 # Warm-up, not measured: every rig reports once, as on a running farm (the
                 # commander has met each token; its first lookup hits the database).
                 asyncio.run(fanout(commander, rigs, "none", 0, args.rate,
-                                   max(2.0, args.rigs / args.rate)))
+                                   max(2.0, args.rigs / args.rate), measure=False))
                 result = asyncio.run(fanout(commander, rigs, scenario, subscribers,
                                             args.rate, args.seconds))
             finally:
@@ -305,6 +359,8 @@ def main() -> None:
                   f"POST ack p99 {ms(result['ack_p99'])}; commander CPU "
                   f"{result['cpu_ms_per_report']:.2f} ms/report "
                   f"(one core: {1000 / result['cpu_ms_per_report']:.0f} reports/s)")
+        if not args.index_rigs:  # --index-rigs 0: the live figures only
+            return
         render = render_bench(workdir, args.index_rigs)
         print(f"index page with {render['rigs']} rigs: cold {ms(render['cold'])}, warm p50 "
               f"{ms(render['warm_p50'])} (max {ms(render['warm_max'])}; goal < 300 ms), "
