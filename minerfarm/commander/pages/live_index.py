@@ -154,12 +154,17 @@ class IndexPage:
         for rig_id in dict.fromkeys(ids):
             if rig_id in always or self.shows(rig_id):
                 ops.append(await self.row(rig_id, now))
-        self.totals_sent = self.farm.totals_version
-        totals = await fragments.totals(self.farm, self.cache)
-        ops.append({"op": "replace", "id": "totals", "html": totals})
-        if self.query is not None:
-            counts = await fragments.index_counts(self.farm, self.cache, self.kind, self.query)
-            ops.append({"op": "replace", "id": "index-counts", "html": counts})
+        # The totals and counts follow once a second (the clock's "totals"), or at once when
+        # rigs come, go or come into view: not in every frame, where they were most of the
+        # bytes sent and re-rendered for nearly every report.
+        if always or any(m.event in ("totals", "viewport") for m in batch):
+            self.totals_sent = self.farm.totals_version
+            totals = await fragments.totals(self.farm, self.cache)
+            ops.append({"op": "replace", "id": "totals", "html": totals})
+            if self.query is not None:
+                counts = await fragments.index_counts(self.farm, self.cache, self.kind,
+                                                      self.query)
+                ops.append({"op": "replace", "id": "index-counts", "html": counts})
         return ops
 
     async def serve(self) -> None:
@@ -176,7 +181,8 @@ class IndexPage:
                     while not self.inbox.empty():
                         batch.append(self.inbox.get_nowait())
                     ops = [{"op": "reload"}] if OVERFLOW in batch else await self.render(batch)
-                    await websocket.send(orjson.dumps({"ops": ops}).decode())
+                    if ops:  # e.g. a report of a row that just left the screen: nothing
+                        await websocket.send(orjson.dumps({"ops": ops}).decode())
                     await asyncio.sleep(FRAME_INTERVAL_S)
             finally:
                 for task in tasks:
