@@ -45,7 +45,10 @@ class WireModel(BaseModel):
     @model_validator(mode="after")
     def _bounded_extras(self) -> Any:
         # Unknown fields are stored as they came: they must be storable and readable too.
-        check_extras(self.__pydantic_extra__)
+        # (Runs for every object of every report: most have no unknown field, no call then.)
+        extras = self.__pydantic_extra__
+        if extras:
+            check_extras(extras)
         return self
 
 
