@@ -1,5 +1,6 @@
-"""The httpx transport under the web transport: each request on a connection of its own
-(asyncio streams, TLS where asked), framed and parsed by h11, closed after the reply.
+"""The httpx transport under the web transport: each request on a connection of its own,
+:mod:`minerfarm.http11`'s (asyncio streams, TLS where asked, h11 framing), closed after the
+reply.
 
 Why not httpx's default transport (httpcore's connection pool over anyio): measured against
 simulated AxeOS devices on loopback, it spent ~1.6 ms of CPU per request (pool bookkeeping,
@@ -9,23 +10,47 @@ is read over the web. The sentry uses nothing of a pool: ESP32 and CGI servers s
 connection at a time and no connection is kept between polls (:class:`.web.WebSession`).
 httpx stays above it: requests, auth flows (digest), redirects off, decoding, errors.
 
-Failures are raised as httpx's own (``ConnectError``, ``ConnectTimeout``, ``ReadTimeout``,
-``WriteTimeout``, ``ReadError``, ``WriteError``, ``RemoteProtocolError``), so that
-:mod:`.web` translates them once, as before.
+Failures are raised as httpx's own, by one table (:data:`HTTPX_ERRORS`: http11's error tree
+to ``ConnectError``, ``ConnectTimeout``, ``ReadTimeout``, ``WriteTimeout``, ``ReadError``,
+``WriteError``, ``LocalProtocolError``, ``RemoteProtocolError``), so that :mod:`.web`
+translates them once, as before.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ssl
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 
-import h11
 import httpx
 
-_READ_BYTES = 65536
+from minerfarm import http11
+
 _DROPPED = (b"connection", b"keep-alive")  # httpx's defaults ask for keep-alive
+_CLOSE = (b"Connection", b"close")
+
+# Most specific first: the first class an error is an instance of decides.
+HTTPX_ERRORS: tuple[tuple[type[http11.HttpError], type[httpx.TransportError]], ...] = (
+    (http11.ConnectTimeout, httpx.ConnectTimeout),
+    (http11.ConnectError, httpx.ConnectError),
+    (http11.WriteTimeout, httpx.WriteTimeout),
+    (http11.ReadTimeout, httpx.ReadTimeout),
+    (http11.Timeout, httpx.PoolTimeout),  # waiting for a pool's connection: never here
+    (http11.WriteError, httpx.WriteError),
+    (http11.IncompleteReply, httpx.RemoteProtocolError),  # as httpcore: "disconnected"
+    (http11.ConnectionLost, httpx.ReadError),
+    (http11.RequestInvalid, httpx.LocalProtocolError),
+    (http11.ProtocolError, httpx.RemoteProtocolError),
+    (http11.HttpError, httpx.RemoteProtocolError),  # BodyTooLarge: the caller caps, not us
+)
+
+
+def as_httpx(error: http11.HttpError, request: httpx.Request) -> httpx.TransportError:
+    """``error`` as httpx's exception, with the text of what caused it (an ``OSError``'s
+    ``[Errno 111] Connection refused``, as httpcore words it) where there is one."""
+    kind = next(k for mine, k in HTTPX_ERRORS if isinstance(error, mine))
+    cause = error.__cause__
+    return kind(str(cause) if cause is not None and str(cause) else str(error),
+                request=request)
 
 
 class OneShotTransport(httpx.AsyncBaseTransport):
@@ -39,95 +64,42 @@ class OneShotTransport(httpx.AsyncBaseTransport):
         url = request.url
         https = url.scheme == "https"
         body = await request.aread()
-        reader, writer = await _connect(request, url.host, url.port or (443 if https else 80),
-                                        self._tls if https else None, timeouts.get("connect"))
+        headers = [(k, v) for k, v in request.headers.raw if k.lower() not in _DROPPED]
+        headers.append(_CLOSE)
         try:
-            connection = h11.Connection(h11.CLIENT)
-            headers = [(k, v) for k, v in request.headers.raw if k.lower() not in _DROPPED]
-            with _mapped(request, protocol=httpx.LocalProtocolError):
-                data = connection.send(h11.Request(
-                    method=request.method, target=url.raw_path,
-                    headers=[*headers, (b"Connection", b"close")])) or b""
-                if body:
-                    data += connection.send(h11.Data(data=body)) or b""
-                data += connection.send(h11.EndOfMessage()) or b""
-            writer.write(data)
-            with _mapped(request, timeout=httpx.WriteTimeout, os_error=httpx.WriteError):
-                async with asyncio.timeout(timeouts.get("write")):
-                    await writer.drain()
-            event = await _next_event(connection, reader, request, timeouts.get("read"))
-            while isinstance(event, h11.InformationalResponse):  # 100 Continue: not the reply
-                event = await _next_event(connection, reader, request, timeouts.get("read"))
-            if not isinstance(event, h11.Response):
-                raise httpx.RemoteProtocolError(f"unexpected {type(event).__name__}",
-                                                request=request)
+            connection = await http11.connect(
+                url.host, url.port or (443 if https else 80), timeout_s=timeouts.get("connect"),
+                ssl_context=self._tls if https else None)
+        except http11.HttpError as exc:
+            raise as_httpx(exc, request) from exc
+        try:
+            await connection.send(request.method, url.raw_path, headers, body,
+                                  timeouts.get("write"))
+            head = await connection.receive_head(timeouts.get("read"))
+        except http11.HttpError as exc:
+            connection.close()
+            raise as_httpx(exc, request) from exc
         except BaseException:
-            writer.close()
+            connection.close()
             raise
         return httpx.Response(
-            event.status_code, headers=list(event.headers.raw_items()),
-            stream=_Body(connection, reader, writer, request, timeouts.get("read")),
-            extensions={"http_version": b"HTTP/" + event.http_version,
-                        "reason_phrase": event.reason})
+            head.status_code, headers=list(head.headers.raw_items()),
+            stream=_Body(connection, request, timeouts.get("read")),
+            extensions={"http_version": b"HTTP/" + head.http_version,
+                        "reason_phrase": head.reason})
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, connection: h11.Connection, reader: asyncio.StreamReader,
-                 writer: asyncio.StreamWriter, request: httpx.Request,
+    def __init__(self, connection: http11.Connection, request: httpx.Request,
                  timeout: float | None) -> None:
-        self._connection, self._reader, self._writer = connection, reader, writer
-        self._request, self._timeout = request, timeout
+        self._connection, self._request, self._timeout = connection, request, timeout
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        while True:
-            event = await _next_event(self._connection, self._reader, self._request,
-                                      self._timeout)
-            if isinstance(event, h11.Data):
-                yield bytes(event.data)
-            elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
-                return
+        try:
+            while chunk := await self._connection.receive_data(self._timeout):
+                yield chunk
+        except http11.HttpError as exc:
+            raise as_httpx(exc, self._request) from exc
 
     async def aclose(self) -> None:
-        self._writer.close()
-
-
-async def _connect(request: httpx.Request, host: str, port: int, tls: ssl.SSLContext | None,
-                   within: float | None
-                   ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    try:
-        async with asyncio.timeout(within):
-            return await asyncio.open_connection(
-                host, port, ssl=tls, server_hostname=host if tls is not None else None,
-                limit=_READ_BYTES)
-    except TimeoutError:
-        raise httpx.ConnectTimeout("connect timed out", request=request) from None
-    except OSError as exc:  # refused, unreachable, a TLS handshake that failed
-        raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
-
-
-async def _next_event(connection: h11.Connection, reader: asyncio.StreamReader,
-                      request: httpx.Request, within: float | None) -> object:
-    while True:
-        with _mapped(request, protocol=httpx.RemoteProtocolError):
-            event = connection.next_event()
-        if event is not h11.NEED_DATA:
-            return event
-        with _mapped(request, timeout=httpx.ReadTimeout, os_error=httpx.ReadError):
-            async with asyncio.timeout(within):
-                data = await reader.read(_READ_BYTES)
-        connection.receive_data(data)  # b"": the peer closed; h11 says whether that is early
-
-
-@contextmanager
-def _mapped(request: httpx.Request, *, timeout: type[httpx.TransportError] = httpx.ReadTimeout,
-            os_error: type[httpx.TransportError] = httpx.ReadError,
-            protocol: type[httpx.TransportError] = httpx.RemoteProtocolError) -> Iterator[None]:
-    """A timeout, a socket error and an h11 protocol error as the given httpx errors."""
-    try:
-        yield
-    except TimeoutError as exc:
-        raise timeout(str(exc) or "timed out", request=request) from None
-    except h11.ProtocolError as exc:
-        raise protocol(str(exc) or type(exc).__name__, request=request) from None
-    except OSError as exc:
-        raise os_error(str(exc) or type(exc).__name__, request=request) from None
+        self._connection.close()
