@@ -21,7 +21,8 @@ from minerfarm.commander.ingest.queue import IncomingReport, QueuedBatch
 from minerfarm.commander.ingest.sqlite_store import insert_reports, sqlite_utc_text, ts_text
 from minerfarm.protocol.reports import isoformat_z
 
-BIND = Report.__table__.c.ts.type._cached_bind_processor(sqlite.dialect())  # noqa: SLF001
+DIALECT = sqlite.dialect()
+BIND = Report.__table__.c.ts.type.dialect_impl(DIALECT).bind_processor(DIALECT)
 moments = st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30),
                        timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)),
                                                   timezone(timedelta(hours=-7))]))
