@@ -3,7 +3,7 @@
 1. Reports/s acknowledged over HTTPS by the commander, against a bare Quart JSON endpoint under
    the same Hypercorn/TLS setup on this machine (ratio; goal >= 0.8). One report per POST, as
    a rig sends them.
-2. The queue consumer's drain rate with a 1,000,000-report backlog (goal >= 20,000 reports/s).
+2. The queue consumer's drain rate with a 1,000,000-report backlog (goal >= 50,000 reports/s).
 3. p99 acknowledgement latency at 1,000 reports/s, open loop (goal < 50 ms).
 4. The same p99 (at ``--guess-rate`` reports/s) quiet, then while 8 clients guess the admin
    password with HTTP Basic from rotating loopback addresses (127.x.y.z, each under its own
@@ -14,6 +14,7 @@
 
 Usage: python bench/ingest.py [--seconds 10] [--backlog 1000000] [--connections 32]
        python bench/ingest.py --only-guessing [--guess-rate 200]
+       python bench/ingest.py --only-drain [--backlog 1000000]
        python bench/ingest.py --nats [--nats-rate 500] [--skip-http --skip-guessing]
 """
 
@@ -210,6 +211,7 @@ async def drain_figure(backlog: int, rigs: int = 1000) -> None:
     from minerfarm.commander.ingest.queue import IncomingReport, SqliteIngestQueue, _Put
     from minerfarm.commander.pubsub import InProcessPubSub
     from minerfarm.commander.settings import Settings
+    from minerfarm.protocol.reports import isoformat_z
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/minerfarm.db"
@@ -225,9 +227,12 @@ async def drain_figure(backlog: int, rigs: int = 1000) -> None:
         filled = time.perf_counter()
         loop = asyncio.get_running_loop()
         per_rig = backlog // rigs
+        # Reports as live rigs post them: stamped just before they are received (a backlog of
+        # old ones, a sentry's spool, is also looked up in the compacted blocks).
+        stamp = isoformat_z(_now())
         for chunk in range(0, per_rig, 50):  # one message per report, as rigs post them
-            group = [_Put(rig, [IncomingReport(seq, "2026-11-23T10:00:00Z",
-                                               orjson.dumps(sample_report(seq)).decode())],
+            group = [_Put(rig, [IncomingReport(seq, stamp, orjson.dumps(
+                              {**sample_report(seq), "ts": stamp}).decode())],
                           loop.create_future())
                      for seq in range(chunk, min(per_rig, chunk + 50))
                      for rig in range(1, rigs + 1)]
@@ -243,7 +248,7 @@ async def drain_figure(backlog: int, rigs: int = 1000) -> None:
     print(f"[2] consumer drain, backlog of {consumer.stored:,} reports over {rigs} rigs "
           f"(queue filled in {filled:.0f} s)")
     print(f"    {consumer.stored / elapsed:,.0f} reports/s   ({elapsed:.1f} s)   "
-          f"(goal >= 20,000 reports/s)")
+          f"(goal >= 50,000 reports/s)")
 
 
 def _now() -> Any:
@@ -261,6 +266,7 @@ def main() -> None:
     parser.add_argument("--skip-drain", action="store_true")
     parser.add_argument("--skip-guessing", action="store_true")
     parser.add_argument("--only-guessing", action="store_true")
+    parser.add_argument("--only-drain", action="store_true", help="measure [2] alone")
     parser.add_argument("--guess-rate", type=float, default=200.0,
                         help="reports/s while measuring [4]")
     parser.add_argument("--nats", action="store_true",
@@ -273,6 +279,8 @@ def main() -> None:
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
     if args.only_guessing:
         args.skip_http = args.skip_drain = True
+    if args.only_drain:
+        args.skip_http = args.skip_guessing = True
     if not args.skip_http:
         http_figures(args.seconds, args.connections)
     if not args.skip_drain:

@@ -78,3 +78,36 @@ async def test_take_reads_oldest_first_in_batches(tmp_path: Path) -> None:
     assert await queue.backlog() == 6
     await queue.close()
     await queue.close()  # idempotent
+
+
+async def test_a_backlog_is_read_ahead_but_a_batch_not_done_comes_back_first(
+        tmp_path: Path) -> None:
+    queue = SqliteIngestQueue(tmp_path / "q.db")
+    for seq in range(10):
+        await queue.put(1, [incoming(seq)])
+    first = await queue.take(4)  # a full batch: the next four are read meanwhile
+    assert [b.reports[0].seq for b in first] == [0, 1, 2, 3]
+    await queue.done([b.rowid for b in first[:2]])  # the write failed after two messages
+    again = await queue.take(4)
+    assert [b.reports[0].seq for b in again] == [2, 3, 4, 5]  # not the batch read ahead
+    await queue.done([b.rowid for b in again])
+    await queue.put(1, [incoming(10)])  # arrives while the next batch is read ahead
+    rest = await queue.take(4)
+    assert [b.reports[0].seq for b in rest] == [6, 7, 8, 9]
+    await queue.done([b.rowid for b in rest])
+    assert [b.reports[0].seq for b in await queue.take(4)] == [10]
+    await queue.close()
+
+
+async def test_done_forgets_exactly_the_messages_named(tmp_path: Path) -> None:
+    queue = SqliteIngestQueue(tmp_path / "q.db")
+    for seq in range(8):
+        await queue.put(1, [incoming(seq)])
+    taken = await queue.take(100)
+    await queue.done([b.rowid for b in taken if b.reports[0].seq in {0, 1, 2, 4, 6, 7}])
+    assert await queue.backlog() == 2  # the delete is ahead of every later call
+    assert [b.reports[0].seq for b in await queue.take(100)] == [3, 5]
+    await queue.close()
+    reopened = SqliteIngestQueue(tmp_path / "q.db")  # and it was committed
+    assert [b.reports[0].seq for b in await reopened.take(100)] == [3, 5]
+    await reopened.close()

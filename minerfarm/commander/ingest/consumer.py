@@ -25,6 +25,7 @@ from minerfarm.commander.db.models import AsicMiner, JsonDocument, RawJson, Repo
 from minerfarm.commander.db.upsert import insert_for
 from minerfarm.commander.ingest.deadletter import bury, is_outage, reason_of
 from minerfarm.commander.ingest.queue import IngestQueue, QueuedBatch
+from minerfarm.commander.ingest.sqlite_store import insert_reports, parse_ts
 from minerfarm.commander.pubsub import PubSub
 from minerfarm.commander.reports.compaction import drop_compacted
 from minerfarm.commander.reports.figures import ASIC_COLUMNS, asic_identity
@@ -146,6 +147,8 @@ class IngestConsumer:
 
     async def _store(self, conn: AsyncConnection, batches: list[QueuedBatch],
                      kinds: dict[int, str]) -> dict[int, dict[str, Any]]:
+        if conn.dialect.name == "sqlite":
+            return await self._store_sqlite(conn, batches, kinds)
         rows: list[dict[str, Any]] = []
         latest: dict[int, dict[str, Any]] = {}
         asic_rows: dict[tuple[int, str], dict[str, Any]] = {}
@@ -154,7 +157,7 @@ class IngestConsumer:
             for report in batch.reports:
                 payload = RawJson(report.json)
                 rows.append({"rig_id": batch.rig_id, "seq": report.seq,
-                             "ts": _parse_ts(report.ts), "received_at": received,
+                             "ts": parse_ts(report.ts), "received_at": received,
                              "payload": payload})
                 # In receive order (queue order, then the POST's order), not by seq: a seq
                 # that went down (a reinstalled or third-party sentry) must not freeze the rig.
@@ -177,6 +180,35 @@ class IngestConsumer:
         if asic_rows:
             await _upsert_asics(conn, list(asic_rows.values()))
         self.stored += len(rows)
+        return latest
+
+    async def _store_sqlite(self, conn: AsyncConnection, batches: list[QueuedBatch],
+                            kinds: dict[int, str]) -> dict[int, dict[str, Any]]:
+        """As :meth:`_store`, with the reports inserted by :mod:`.sqlite_store` (the drain's
+        hot loop) and a payload object made only for each rig's latest report."""
+        stored = await insert_reports(conn, batches)
+        if not stored:
+            return {}
+        latest: dict[int, dict[str, Any]] = {}
+        asic_rows: dict[tuple[int, str], dict[str, Any]] = {}
+        for batch in batches:  # receive order, as in _store
+            if not batch.reports:
+                continue
+            last = batch.reports[-1]
+            latest[batch.rig_id] = {"seq": last.seq, "report": RawJson(last.json),
+                                    "received_at": batch.received_at}
+            if kinds[batch.rig_id] == "asic":
+                received = datetime.fromtimestamp(batch.received_at, UTC)
+                for report in batch.reports:
+                    for asic in orjson.loads(report.json).get("asics") or ():
+                        row = _asic_row(batch.rig_id, asic, received)
+                        asic_rows[(batch.rig_id, row["identity"])] = row
+        for item in latest.values():
+            item["seen"] = datetime.fromtimestamp(item.pop("received_at"), UTC)
+        await _mark_seen(conn, latest)
+        if asic_rows:
+            await _upsert_asics(conn, list(asic_rows.values()))
+        self.stored += stored
         return latest
 
     async def _publish(self, latest: dict[int, dict[str, Any]], kinds: dict[int, str]) -> None:
@@ -222,10 +254,6 @@ async def _rig_kinds(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, str
         return {}
     result = await conn.execute(select(Rig.id, Rig.kind).where(Rig.id.in_(wanted)))
     return {row.id: row.kind for row in result}
-
-
-def _parse_ts(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def _asic_row(rig_id: int, asic: dict[str, Any], received: datetime) -> dict[str, Any]:

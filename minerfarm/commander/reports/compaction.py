@@ -122,10 +122,10 @@ async def stored_seqs(conn: AsyncConnection, rig_id: int, seqs: Sequence[int]) -
         return set()
     found = set(await conn.scalars(select(Report.seq).where(
         Report.rig_id == rig_id, Report.seq.in_(list(seqs)))))
-    return found | (await _compacted(conn, {rig_id: set(seqs)})).get(rig_id, set())
+    return found | (await packed_seqs(conn, {rig_id: set(seqs)})).get(rig_id, set())
 
 
-async def _compacted(conn: AsyncConnection, wanted: dict[int, set[int]]) -> dict[int, set[int]]:
+async def packed_seqs(conn: AsyncConnection, wanted: dict[int, set[int]]) -> dict[int, set[int]]:
     """Of these seqs per rig, those that are in a block."""
     table = ReportBlock.__table__
     ranges = [(table.c.rig_id == rig_id) & (table.c.max_seq >= min(seqs))
@@ -151,7 +151,7 @@ async def drop_compacted(conn: AsyncConnection,
             wanted[row["rig_id"]].add(row["seq"])
     if not wanted:
         return rows
-    packed = await _compacted(conn, wanted)
+    packed = await packed_seqs(conn, wanted)
     if not packed:
         return rows
     return [r for r in rows if r["seq"] not in packed.get(r["rig_id"], ())]
