@@ -45,6 +45,7 @@ from minerfarm.commander.events.api import events_api
 from minerfarm.commander.events.pages import event_pages
 from minerfarm.commander.events.recorder import EventRecorder
 from minerfarm.commander.health.assess import HealthLimits
+from minerfarm.commander.ingest import deadletter
 from minerfarm.commander.ingest.consumer import IngestConsumer
 from minerfarm.commander.ingest.fastpath import ReportsFastPath
 from minerfarm.commander.ingest.queue import SqliteIngestQueue
@@ -180,8 +181,10 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
             state.limiter = nats_parts.logins  # guesses counted across all commanders
             state.actions.pubsub = nats_parts.pubsub  # wakes long-polls on every commander
         else:
-            state.queue = SqliteIngestQueue(state.settings.queue_path,
-                                            state.settings.queue_synchronous)
+            engine = state.engine
+            state.queue = SqliteIngestQueue(
+                state.settings.queue_path, state.settings.queue_synchronous,
+                poison=lambda data, why: deadletter.bury_message(engine, data, why))
         state.consumer = IngestConsumer(state.queue, state.engine, state.pubsub,
                                         state.settings.ingest_batch)
         tasks.append(asyncio.create_task(state.consumer.run(), name="ingest-consumer"))

@@ -223,6 +223,35 @@ def test_poison_stored_by_an_older_version_breaks_nothing(tmp_path: Path) -> Non
         commander.stop()
 
 
+def test_a_damaged_queue_message_is_a_dead_letter_and_blocks_nothing(tmp_path: Path) -> None:
+    """A queue file damaged on disk (here: a message that is not minerfarm's format, written
+    while the commander was stopped) must not stop the drain: it is kept as a dead letter and
+    the reports behind it are stored."""
+    import litequeue
+
+    commander = CommanderProcess(tmp_path / "data")
+    commander.start()
+    try:
+        good, good_token = commander.create_rig("after-the-damage")
+        stop_cleanly(commander)
+        damaged = litequeue.LiteQueue(str(commander.data_dir / "ingest-queue.db"),
+                                      queue_name="reports")
+        damaged.put("this is not a queued report")
+        damaged.conn.close()
+        commander.start()
+        good_report_shows(commander, good, good_token, 1)
+        letters = wait_for(lambda: dead_letters(commander)["dead_letters"], 15,
+                           "the damaged message as a dead letter")
+        assert any("this is not a queued report" in d["payload"]
+                   and "cannot be read" in d["reason"] for d in letters), letters
+        stop_cleanly(commander)
+        commander.start()  # taken once: not again after a restart
+        assert len(dead_letters(commander)["dead_letters"]) == len(letters)
+        good_report_shows(commander, good, good_token, 2)
+    finally:
+        commander.stop()
+
+
 @pytest.fixture
 def unreachable_database(tmp_path: Path) -> Iterator[tuple[SqliteIngestQueue, IngestConsumer]]:
     queue = SqliteIngestQueue(tmp_path / "queue.db")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -71,6 +71,11 @@ async def bury(engine: AsyncEngine, rig_id: int, seq: int | None, received_at: d
             "payload": storable(payload), "reason": storable(reason)[:REASON_MAX]})
     log.error("ingest: rig %s report seq %s could not be stored (%s); kept as a dead letter "
               "(GET /api/v1/dead-letters lists them)", rig_id, seq, reason)
+
+
+async def bury_message(engine: AsyncEngine, data: bytes, reason: str) -> None:
+    """A queued message that cannot be read at all (no rig, no seq): kept under rig 0."""
+    await bury(engine, 0, None, datetime.now(UTC), data.decode("utf-8", "replace"), reason)
 
 
 async def count(engine: AsyncEngine) -> int:

@@ -26,6 +26,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,8 +187,14 @@ class IngestQueue(Protocol):
     async def close(self) -> None: ...
 
 
+Poison = Callable[[bytes, str], Awaitable[None]]
+"""``(message data, reason)``: keep a queued message that cannot be read (a dead letter)."""
+
+
 class SqliteIngestQueue:
-    def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, synchronous: str = "FULL",
+                 poison: Poison | None = None) -> None:
+        self._poison = poison
         if synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
             raise ValueError(f"queue synchronous mode must be FULL, NORMAL or EXTRA: {synchronous}")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-queue")
@@ -286,12 +293,29 @@ class SqliteIngestQueue:
         if len(rows) == limit:
             self._ahead = _ReadAhead(limit, self._executor.submit(self._read, limit, rows[-1][1]))
         batches: list[QueuedBatch] = []
+        unreadable: list[tuple[int, str, str]] = []  # (rowid, data, why)
         for start in range(0, len(rows), DECODE_SLICE):
             if start:
                 await asyncio.sleep(0)  # other requests go on between slices
-            batches += [decode_message(*row) for row in rows[start:start + DECODE_SLICE]]
+            for row in rows[start:start + DECODE_SLICE]:
+                try:
+                    batches.append(decode_message(*row))
+                except (ValueError, KeyError, TypeError) as exc:  # a damaged queue file
+                    unreadable.append((row[0], row[2], f"queue message cannot be read: {exc!r}"))
         self._unacked = {b.rowid for b in batches}
+        if unreadable:
+            await self._bury(unreadable)
         return batches
+
+    async def _bury(self, unreadable: list[tuple[int, str, str]]) -> None:
+        """Keep each unreadable message as a dead letter, then drop it from the queue: one
+        damaged message must not stop every later take."""
+        for rowid, data, why in unreadable:
+            log.error("ingest queue: message %d cannot be read (%s); kept as a dead letter",
+                      rowid, why)
+            if self._poison is not None:
+                await self._poison(data.encode("utf-8", "replace"), why)
+        await self.done([rowid for rowid, _, _ in unreadable])
 
     def _read(self, limit: int, after: str | None) -> list[tuple[int, str, str]]:
         # Message ids (UUIDv7) grow with time: "after" is the last one of the batch being
