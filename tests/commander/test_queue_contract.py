@@ -139,7 +139,7 @@ async def test_jetstream_dead_letters_an_unreadable_message(tmp_path: Path) -> N
     async for harness in _nats_harness(tmp_path):
         queue = harness.queue
         await harness.client.jetstream().publish(  # type: ignore[attr-defined]
-            queue.subject(9), b"\xff not a queue message")
+            queue.subject, b"\xff not a queue message")
         await queue.put(9, reports(1), "cpu_gpu")
         taken = await take_all(harness, 1)
         assert [r.seq for b in taken for r in b.reports] == [1]
