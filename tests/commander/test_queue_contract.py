@@ -4,6 +4,7 @@ JetStream (several; a real NATS server on 127.0.0.1:4222, a stream of its own pe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import time
@@ -32,7 +33,8 @@ class Harness:
         self.poisoned: list[str] = []
 
 
-async def _nats_harness(tmp_path: Path) -> AsyncIterator[Harness]:
+async def _nats_harness(tmp_path: Path, ack_wait_s: float = 1,
+                        prefix: str | None = None) -> AsyncIterator[Harness]:
     pytest.importorskip("nats")
     from minerfarm.commander.nats.connection import NatsUnavailable, connect
     from minerfarm.commander.nats.queue import JetStreamIngestQueue
@@ -43,7 +45,7 @@ async def _nats_harness(tmp_path: Path) -> AsyncIterator[Harness]:
         if os.environ.get("CI"):  # .ci/run starts NATS: missing there is a failure
             pytest.fail(str(exc))
         pytest.skip(str(exc))
-    prefix = f"test{secrets.token_hex(4)}"
+    prefix = prefix or f"test{secrets.token_hex(4)}"
     harness: Harness
 
     async def already_stored(rig_id: int, seqs: list[int]) -> set[int]:
@@ -53,17 +55,18 @@ async def _nats_harness(tmp_path: Path) -> AsyncIterator[Harness]:
         harness.poisoned.append(reason)
 
     queue = JetStreamIngestQueue(client, prefix=prefix, duplicate_window_s=60,
-                                 max_bytes=64 * 1024 * 1024, ack_wait_s=1,
+                                 max_bytes=64 * 1024 * 1024, ack_wait_s=ack_wait_s,
                                  publish_timeout_s=5, already_stored=already_stored,
                                  poison=poison)
     await queue.open()
-    harness = Harness(queue, redelivery_s=1)
+    harness = Harness(queue, redelivery_s=ack_wait_s)
     harness.client = client  # type: ignore[attr-defined]
     try:
         yield harness
     finally:
         await queue.close()
-        await client.jetstream().delete_stream(queue.stream)
+        with contextlib.suppress(Exception):  # a second harness on the prefix deleted it
+            await client.jetstream().delete_stream(queue.stream)
         await client.close()
 
 
@@ -139,7 +142,7 @@ async def test_jetstream_dead_letters_an_unreadable_message(tmp_path: Path) -> N
     async for harness in _nats_harness(tmp_path):
         queue = harness.queue
         await harness.client.jetstream().publish(  # type: ignore[attr-defined]
-            queue.subject(9), b"\xff not a queue message")
+            queue.subject, b"\xff not a queue message")
         await queue.put(9, reports(1), "cpu_gpu")
         taken = await take_all(harness, 1)
         assert [r.seq for b in taken for r in b.reports] == [1]

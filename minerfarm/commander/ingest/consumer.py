@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from minerfarm.commander import topics
+from minerfarm.commander.db import bulk
 from minerfarm.commander.db.models import AsicMiner, JsonDocument, RawJson, Report, Rig, UtcDateTime
 from minerfarm.commander.db.upsert import insert_for
 from minerfarm.commander.ingest.deadletter import bury, is_outage, reason_of
@@ -170,12 +171,15 @@ class IngestConsumer:
         if not rows:
             return {}
         dialect = conn.dialect.name
-        await conn.execute(
-            insert_for(dialect, Report.__table__).on_conflict_do_nothing(
-                index_elements=["rig_id", "seq"]
-            ),
-            rows,
-        )
+        if dialect == "postgresql":
+            await bulk.insert_reports(conn, rows)  # one statement, not a row at a time
+        else:
+            await conn.execute(
+                insert_for(dialect, Report.__table__).on_conflict_do_nothing(
+                    index_elements=["rig_id", "seq"]
+                ),
+                rows,
+            )
         await _mark_seen(conn, latest)
         if asic_rows:
             await _upsert_asics(conn, list(asic_rows.values()))
