@@ -41,6 +41,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.ingest.queue import (
     IncomingReport,
+    Poison,
     QueueClosed,
     QueuedBatch,
     QueueUnavailable,
@@ -55,8 +56,6 @@ PULL_BYTES = 64 * 1024 * 1024  # at most this much per pull (an ASIC sentry's re
 
 AlreadyStored = Callable[[int, list[int]], Awaitable[set[int]]]
 """``(rig_id, seqs) -> the seqs of those already in the database``."""
-Poison = Callable[[bytes, str], Awaitable[None]]
-"""``(message data, reason)``: keep an undecodable message (a dead letter)."""
 
 
 class JetStreamIngestQueue:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from minerfarm.commander.auth.ratelimit import LoginLimiter
-from minerfarm.commander.ingest.deadletter import bury
+from minerfarm.commander.ingest.deadletter import bury_message
 from minerfarm.commander.nats.connection import connect
 from minerfarm.commander.nats.lease import Lease
 from minerfarm.commander.nats.logins import SharedLoginLimiter
@@ -42,7 +41,7 @@ async def open_nats(settings: Settings, engine: AsyncEngine) -> NatsParts:
             return await stored_seqs(conn, rig_id, seqs)  # raw or packed in a block
 
     async def poison(data: bytes, reason: str) -> None:
-        await bury(engine, 0, None, datetime.now(UTC), data.decode("utf-8", "replace"), reason)
+        await bury_message(engine, data, reason)
 
     queue = JetStreamIngestQueue(
         client, prefix=settings.nats_prefix, duplicate_window_s=settings.nats_duplicate_window_s,
