@@ -75,7 +75,7 @@ class PlaybookAgent:
         return [
             MinerTarget(spec.api_kind, f"{API_HOST}:{spec.api_port}", spec.playbook_id)
             for spec in self.machinery.applier.supervisor.running()
-            if spec.api_kind in REGISTRY and spec.api_port
+            if spec.api_kind is not None and spec.api_kind in REGISTRY and spec.api_port
         ]
 
     async def apply(self, desired: DesiredPlaybooks,
