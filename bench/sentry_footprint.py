@@ -56,7 +56,7 @@ def memory_mb(proc: psutil.Process) -> tuple[float, float, float]:
 
 def measure(popen: subprocess.Popen[bytes], seconds: float) -> dict[str, float]:
     proc = psutil.Process(popen.pid)
-    time.sleep(2.0)  # start-up is not steady state
+    time.sleep(2.0)  # start-up is not steady state (rss_mb_start: the first sample, after it)
     cpu0, t0 = proc.cpu_times(), time.monotonic()
     samples = []
     while time.monotonic() - t0 < seconds:
@@ -64,7 +64,8 @@ def measure(popen: subprocess.Popen[bytes], seconds: float) -> dict[str, float]:
         time.sleep(1.0)
     cpu1, t1 = proc.cpu_times(), time.monotonic()
     busy = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
-    return {"rss_mb_max": max(s[0] for s in samples), "rss_mb_last": samples[-1][0],
+    return {"rss_mb_start": samples[0][0], "rss_mb_max": max(s[0] for s in samples),
+            "rss_mb_last": samples[-1][0],
             "pss_mb_last": samples[-1][1], "uss_mb_last": samples[-1][2],
             "cpu_pct_of_one_core": 100 * busy / (t1 - t0)}
 

@@ -4,8 +4,11 @@ and what it may cost over a bare asyncio HTTP client.
 A fresh interpreter does what ``minerfarm sentry run`` does before any playbook runs: imports
 the program and the sentry, builds a report from two simulated miners read over HTTP and
 validates it. ansible-runner, PyYAML (with pexpect) and importlib.metadata load only when a
-playbook runs; httpx with httpcore and anyio (about 5 MB: the sentry speaks HTTP/1.1 with
-:mod:`minerfarm.http11`), rich and pygments, and h2/hpack never.
+playbook runs, and so does what runs playbooks and miners (the applier, runner, supervisor and
+log shipper: about 1 MB with shutil); of the miner adapters only those of the miners read, and
+the cgminer TCP client (with orjson) only for a cgminer-style miner; httpx with httpcore and
+anyio (about 5 MB: the sentry speaks HTTP/1.1 with :mod:`minerfarm.http11`), rich and pygments,
+and h2/hpack never.
 """
 
 from __future__ import annotations
@@ -24,8 +27,15 @@ from minerfarm.sentry.playbooks.runner import _write_extravars
 
 LATER = ("ansible_runner", "ansible", "pexpect", "yaml", "importlib.metadata")
 NEVER = ("httpx", "httpcore", "anyio", "rich", "pygments", "h2", "hpack", "hyperframe")
+# modules of minerfarm (and shutil) a round of two HTTP miners, T-Rex and XMRig, does without
+UNNEEDED = ("minerfarm.sentry.playbooks.applier", "minerfarm.sentry.playbooks.runner",
+            "minerfarm.sentry.playbooks.supervisor", "minerfarm.sentry.playbooks.logship",
+            "minerfarm.ansible_support", "shutil", "minerfarm.cgminer",
+            "minerfarm.sentry.miners.cgminer_tcp", "minerfarm.sentry.miners.lolminer",
+            "minerfarm.sentry.miners.teamredminer", "minerfarm.sentry.miners.bzminer")
 
-# What the sentry may cost over FLOOR (measured 6.1 MB on CPython 3.11, x86-64): its own code
+# What the sentry may cost over FLOOR (measured 5.6 MB on CPython 3.11, x86-64; 6.1 before the
+# playbook runner and the unused miner adapters were left unloaded): its own code
 # and models, click, psutil, sqlite3. Over this, something big crept into the run's imports.
 SENTRY_OVER_FLOOR_MB = 7.5
 
@@ -76,7 +86,9 @@ report = Report.model_validate({"seq": 1, **body})
 assert len(report.miners) == 2 and all(m.hashrate_hs for m in report.miners), body
 loaded = [name for name, module in sys.modules.items() if module is not None]
 print(json.dumps({"rss_mb": rss_mb(), "modules": sorted({n.split(".")[0] for n in loaded}),
-                  "importlib.metadata": "importlib.metadata" in loaded}))
+                  "importlib.metadata": "importlib.metadata" in loaded,
+                  "minerfarm": sorted(n for n in loaded if n.startswith("minerfarm")),
+                  "shutil": "shutil" in loaded}))
 """
 
 
@@ -100,6 +112,9 @@ def test_a_sentry_round_loads_no_playbook_parts_and_stays_near_a_bare_http_clien
     if probe["importlib.metadata"]:
         loaded.add("importlib.metadata")
     assert sorted(loaded & {*LATER, *NEVER}) == []
+    ours = {*probe["minerfarm"], *(["shutil"] if probe["shutil"] else [])}  # type: ignore[misc]
+    assert "minerfarm.sentry.miners.trex" in ours  # the probe did read the miners
+    assert sorted(ours & set(UNNEEDED)) == []
     over = float(probe["rss_mb"]) - float(floor["rss_mb"])  # type: ignore[arg-type]
     print(f"sentry {probe['rss_mb']:.1f} MB, floor {floor['rss_mb']:.1f} MB")
     assert over < SENTRY_OVER_FLOOR_MB, (probe["rss_mb"], floor["rss_mb"])

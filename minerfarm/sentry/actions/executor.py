@@ -22,15 +22,23 @@ import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from minerfarm.protocol.actions import ACK_MESSAGE_MAX, Action, ActionAck, Outcome
 from minerfarm.protocol.playbooks import PlaybookRun
-from minerfarm.sentry.playbooks.applier import Applier
 
 log = logging.getLogger(__name__)
 REMEMBERED = 1000  # action ids kept (far more than a rig is sent before their acks arrive)
 REBOOT_TIMEOUT_S = 60.0
 Reapply = Callable[[], Awaitable[list[PlaybookRun] | None]]
+
+
+class Miners(Protocol):
+    """The supervised miners (:class:`~minerfarm.sentry.playbooks.applier.Applier`)."""
+
+    async def restart_miners(self, playbook_id: int | None = None) -> list[int]: ...
+
+    def miner_pid(self, playbook_id: int) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,7 @@ def _ack(outcome: Outcome, message: str) -> ActionAck:
 
 @dataclass
 class ActionExecutor:
-    applier: Applier
+    applier: Miners
     policy: ActionPolicy = field(default_factory=ActionPolicy)
     state_file: Path | None = None
     reboot_timeout_s: float = REBOOT_TIMEOUT_S
@@ -108,12 +116,12 @@ class ActionExecutor:
         if not restarted:
             return _ack("failed", "no miner of that playbook runs on this rig" if wanted
                         is not None else "no miner runs on this rig")
-        supervisor = self.applier.supervisor
+        pid = self.applier.miner_pid
         for _ in range(100):  # the new process is started by the miner's task
-            if all(supervisor.pid(i) for i in restarted):
+            if all(pid(i) for i in restarted):
                 break
             await asyncio.sleep(0.05)
-        pids = ", ".join(f"playbook {i}: pid {supervisor.pid(i) or '?'}" for i in restarted)
+        pids = ", ".join(f"playbook {i}: pid {pid(i) or '?'}" for i in restarted)
         return _ack("done", f"restarted ({pids})")
 
     async def _reboot(self) -> ActionAck:

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from minerfarm.protocol.reports import Miner
-from minerfarm.sentry.miners import cgminer_tcp, http_json
+from minerfarm.sentry.miners import http_json
 from minerfarm.sentry.miners.endpoint import Dialect, Endpoint
 from minerfarm.sentry.miners.errors import MinerReplyInvalid, MinerTimeout
 from minerfarm.sentry.miners.gpustats import MinerGpu
@@ -52,7 +52,12 @@ class Adapter:
     async def read_with_gpus(self, endpoint: Endpoint, *, timeout_s: float = DEFAULT_TIMEOUT
                              ) -> tuple[Miner, list[MinerGpu]]:
         """As :meth:`read`, plus the GPU figures the same replies carry."""
-        session = http_json.session if self.dialect == "http" else cgminer_tcp.session
+        if self.dialect == "http":
+            session = http_json.session
+        else:  # imported here: a rig without cgminer-style miners does without it and orjson
+            from minerfarm.sentry.miners import cgminer_tcp
+
+            session = cgminer_tcp.session
         replies: dict[str, Any] = {}
         try:
             async with asyncio.timeout(timeout_s), session(endpoint, timeout_s) as get:

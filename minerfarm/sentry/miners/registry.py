@@ -1,53 +1,73 @@
 """The miner registry: software name -> adapter, listed here explicitly (no discovery, so a
 zipapp or a frozen build finds exactly the same adapters), and :func:`read_miner`.
 
+Each adapter's module is imported the first time its adapter is looked up, so a rig's sentry
+carries only the adapters of the miners it reads; listing the names (``sorted(REGISTRY)``,
+``name in REGISTRY``) imports none.
+
 BzMiner's adapter is marked unverified: no full reply of its API was captured (see
 :mod:`.bzminer` for what it reads, and from where).
 """
 
 from __future__ import annotations
 
+import importlib
 import re
+from collections.abc import Iterator, Mapping
 
 from minerfarm.protocol.reports import Miner
-from minerfarm.sentry.miners import (
-    bzminer,
-    gminer,
-    lolminer,
-    nbminer,
-    rigel,
-    srbminer,
-    teamredminer,
-    trex,
-    wildrig,
-    xmrig,
-)
 from minerfarm.sentry.miners.base import DEFAULT_TIMEOUT, Adapter
 from minerfarm.sentry.miners.endpoint import parse_api_url
 from minerfarm.sentry.miners.errors import MinerConfigError
 from minerfarm.sentry.miners.gpustats import MinerGpu
 
-REGISTRY: dict[str, Adapter] = {
-    adapter.software: adapter
-    for adapter in (
-        xmrig.ADAPTER,
-        lolminer.ADAPTER,
-        trex.ADAPTER,
-        gminer.ADAPTER,
-        nbminer.ADAPTER,
-        teamredminer.ADAPTER,
-        srbminer.ADAPTER,
-        rigel.ADAPTER,
-        wildrig.ADAPTER,
-        bzminer.ADAPTER,
-    )
-}
+
+class Registry(Mapping[str, Adapter]):
+    """Software name -> the ``ADAPTER`` of a module of this package, imported on first use."""
+
+    def __init__(self, modules: Mapping[str, str]) -> None:
+        self._modules = dict(modules)
+        self._adapters: dict[str, Adapter] = {}
+
+    def __getitem__(self, software: str) -> Adapter:
+        adapter = self._adapters.get(software)
+        if adapter is None:
+            module = importlib.import_module(f"{__package__}.{self._modules[software]}")
+            adapter = getattr(module, "ADAPTER", None)
+            if not isinstance(adapter, Adapter) or adapter.software != software:
+                raise RuntimeError(f"{module.__name__} has no ADAPTER for {software!r}")
+            self._adapters[software] = adapter
+        return adapter
+
+    def __contains__(self, software: object) -> bool:
+        return software in self._modules
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+# software name -> its adapter's module in minerfarm.sentry.miners
+REGISTRY = Registry({
+    "xmrig": "xmrig",
+    "lolminer": "lolminer",
+    "trex": "trex",
+    "gminer": "gminer",
+    "nbminer": "nbminer",
+    "teamredminer": "teamredminer",
+    "srbminer": "srbminer",
+    "rigel": "rigel",
+    "wildrig": "wildrig",
+    "bzminer": "bzminer",
+})
 
 # Spellings users and catalogs write, folded to lowercase letters and digits first.
 ALIASES = {"srbminermulti": "srbminer", "trm": "teamredminer", "wildrigmulti": "wildrig"}
 
 # Adapters written from documented field names, without a full captured reply to test on.
-UNVERIFIED = frozenset({bzminer.SOFTWARE})
+UNVERIFIED = frozenset({"bzminer"})
 
 
 def adapter_for(software: str) -> Adapter:

@@ -84,6 +84,10 @@ class Applier:
                       if playbook_id is None or spec.playbook_id == playbook_id]
             return [i for i in wanted if await self.supervisor.restart(i)]
 
+    def miner_pid(self, playbook_id: int) -> int | None:
+        """The running miner's pid (None: none runs for that playbook)."""
+        return self.supervisor.pid(playbook_id)
+
     async def _run(self, playbook: DesiredPlaybook) -> RunOutcome:
         private_dir = self.layout.playbook_dir(playbook.id) / "runner"
         cancel = threading.Event()

@@ -27,7 +27,6 @@ from minerfarm.agent.client import CommanderUnreachable, RequestRejected
 from minerfarm.aio import Backoff
 from minerfarm.protocol.actions import ActionAck
 from minerfarm.protocol.playbooks import DesiredPlaybooks, PlaybookRun
-from minerfarm.sentry.playbooks.applier import Applier
 
 if TYPE_CHECKING:
     from minerfarm.sentry.actions.executor import ActionExecutor
@@ -44,8 +43,15 @@ class PlaybookFeed(Protocol):
     async def post_action_ack(self, action_id: int, ack: ActionAck) -> None: ...
 
 
+class Applies(Protocol):
+    """Applies a revision (:class:`~minerfarm.sentry.playbooks.applier.Applier`)."""
+
+    async def apply(self, desired: DesiredPlaybooks,
+                    only: set[int] | None = None) -> list[PlaybookRun]: ...
+
+
 class PlaybookWatcher:
-    def __init__(self, client: PlaybookFeed, applier: Applier, *, poll_s: float = 60.0,
+    def __init__(self, client: PlaybookFeed, applier: Applies, *, poll_s: float = 60.0,
                  wait_s: float = 30.0, retry_max_s: float = 60.0,
                  state_file: Path | None = None,
                  actions: ActionExecutor | None = None,
