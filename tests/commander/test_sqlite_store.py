@@ -37,8 +37,11 @@ def test_the_stored_text_is_the_dialects(moment: datetime) -> None:
     assert ts_text(moment.isoformat())[1] == BIND(moment)  # an offset: parsed, not sliced
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01T00:00:00Z", "2026-11-31T10:00:00.000000Z",
-                                 "2026-11-23T24:00:00Z", "not a time", ""])
+YEAR = datetime.now(UTC).year  # no fixed date in a test (tests/test_no_fixed_dates.py)
+
+
+@pytest.mark.parametrize("bad", [f"{YEAR}-13-01T00:00:00Z", f"{YEAR}-11-31T10:00:00.000000Z",
+                                 f"{YEAR}-11-23T24:00:00Z", "not a time", ""])
 def test_a_time_that_does_not_exist_is_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         ts_text(bad)
@@ -48,15 +51,18 @@ def test_rows_read_back_as_core_would_have_stored_them(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'minerfarm.db'}"
     upgrade(url)
 
+    now = datetime.now(UTC).replace(microsecond=250000)
+    before = now.replace(microsecond=0) - timedelta(seconds=1)
+
     async def run() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
         engine = make_engine(url)
-        now = datetime(2026, 11, 23, 10, 0, 0, 250000, UTC)
         async with engine.begin() as conn:
             await conn.execute(insert(Rig), [{"name": n, "kind": "cpu_gpu", "token_hash": n * 64}
                                              for n in "ab"])
             rigs = list(await conn.scalars(select(Rig.id).order_by(Rig.id)))
-            stamps = ["2026-11-23T09:59:58Z", "2026-11-23T09:59:59.123456Z",
-                      "2026-11-23T11:59:59+02:00"]
+            stamps = [(before - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      before.strftime("%Y-%m-%dT%H:%M:%S.123456Z"),
+                      before.astimezone(timezone(timedelta(hours=2))).isoformat()]
             batch = QueuedBatch(1, "m", rigs[0], now.timestamp(),
                                 [IncomingReport(i, s, f'{{"seq":{i},"é":"\\n"}}')
                                  for i, s in enumerate(stamps)], "cpu_gpu")
@@ -76,5 +82,5 @@ def test_rows_read_back_as_core_would_have_stored_them(tmp_path: Path) -> None:
     raw, models = asyncio.run(run())
     assert [r[1:] for r in raw[:3]] == [r[1:] for r in raw[3:]]  # the very same text
     assert [r[1:] for r in models[:3]] == [r[1:] for r in models[3:]]
-    assert models[0][2] == datetime(2026, 11, 23, 9, 59, 58, tzinfo=UTC)
+    assert models[0][2] == before - timedelta(seconds=1)
     assert models[0][4] == {"seq": 0, "é": "\n"}
