@@ -69,3 +69,37 @@ async def test_kinds_from_messages_old_messages_and_a_deleted_rig(tmp_path: Path
         (ids["asics"], "aa:bb:cc:00:00:05", "S19")]  # the ASIC row: the kind was known
     await queue.close()
     await engine.dispose()
+
+
+async def _last_seq_after(url: str, queue_path: Path, posts: list[list[int]]) -> tuple[
+        int | None, int]:
+    """A rig's ``last_seq`` and its latest report's seq once ``posts`` (each a POST's seqs,
+    in that order) are drained together."""
+    await upgrade_async(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        session.add(Rig(name="resent", kind="cpu_gpu", token_hash="d" * 64))
+    async with sessions() as session:
+        rig_id = (await session.scalars(select(Rig.id))).one()
+    queue = SqliteIngestQueue(queue_path)
+    for seqs in posts:
+        await queue.put(rig_id, [incoming(s) for s in seqs], "cpu_gpu")
+    await IngestConsumer(queue, engine, InProcessPubSub()).drain_once()
+    async with sessions() as session:
+        rig = (await session.scalars(select(Rig))).one()
+        last_seq = rig.last_seq
+        latest = int((rig.latest_stats or {}).get("seq", -1))
+    await queue.close()
+    await engine.dispose()
+    return last_seq, latest
+
+
+async def test_last_seq_is_the_highest_stored_whatever_the_order(tmp_path: Path) -> None:
+    """A spool's resend can arrive out of order (5, 7, then an old 2): ``/hello`` must still
+    say 7, or a reinstalled sentry would number on from 5 and its reports 6 and 7 would be
+    taken for duplicates. The rig's latest report stays the last one received."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'minerfarm.db'}"
+    assert await _last_seq_after(url, tmp_path / "queue.db", [[5, 7, 2]]) == (7, 2)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'other.db'}"
+    assert await _last_seq_after(url, tmp_path / "other-queue.db", [[5], [7], [2]]) == (7, 2)

@@ -162,7 +162,9 @@ class IngestConsumer:
                              "payload": payload})
                 # In receive order (queue order, then the POST's order), not by seq: a seq
                 # that went down (a reinstalled or third-party sentry) must not freeze the rig.
-                latest[batch.rig_id] = {"seq": report.seq, "report": payload, "seen": received}
+                top = max(report.seq, latest.get(batch.rig_id, {}).get("top", report.seq))
+                latest[batch.rig_id] = {"seq": report.seq, "report": payload, "seen": received,
+                                        "top": top}
                 if kinds[batch.rig_id] == "asic":
                     for asic in orjson.loads(report.json).get("asics") or ():
                         row = _asic_row(batch.rig_id, asic, received)
@@ -199,8 +201,10 @@ class IngestConsumer:
             if not batch.reports:
                 continue
             last = batch.reports[-1]
+            top = max(max(r.seq for r in batch.reports),
+                      latest.get(batch.rig_id, {}).get("top", last.seq))
             latest[batch.rig_id] = {"seq": last.seq, "report": RawJson(last.json),
-                                    "received_at": batch.received_at}
+                                    "received_at": batch.received_at, "top": top}
             if kinds[batch.rig_id] == "asic":
                 received = datetime.fromtimestamp(batch.received_at, UTC)
                 for report in batch.reports:
@@ -234,13 +238,16 @@ def _merge_latest(latest: dict[int, dict[str, Any]], found: dict[int, dict[str, 
         # receive order, not seq (see _store): a later write of the same rig wins
         if current is None or item["seen"] >= current["seen"]:
             latest[rig_id] = item
+        if current is not None:  # the highest seq of both, whichever was received last
+            latest[rig_id]["top"] = max(current["top"], item["top"])
 
 
 async def _mark_seen(conn: AsyncConnection, latest: dict[int, dict[str, Any]]) -> None:
     """Each rig's last report received becomes its latest; ``last_seen`` is the commander's
     receive time and only moves forward (a replayed queue message is older). ``last_seq``
-    stays the highest seq ever stored: ``/hello`` gives it to a reinstalled sentry."""
-    seq: Any = bindparam("seq")
+    stays the highest seq ever stored (``top``: the batch's highest, whatever order its
+    reports came in): ``/hello`` gives it to a reinstalled sentry, which numbers on from it."""
+    seq: Any = bindparam("top")
     await conn.execute(
         update(Rig)
         .where(Rig.id == bindparam("rid"))
