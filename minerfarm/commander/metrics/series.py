@@ -47,21 +47,19 @@ class Families:
         self._by_name: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
 
     def gauge(self, name: str, doc: str, labels: dict[str, str], value: float | None) -> None:
-        if value is None:
-            return
-        family = self._by_name.get(name)
-        if family is None:
-            family = self._by_name[name] = GaugeMetricFamily(name, doc, labels=list(labels))
-        assert isinstance(family, GaugeMetricFamily), name
-        family.add_metric(list(labels.values()), value)
+        self._add(GaugeMetricFamily, name, doc, labels, value)
 
     def counter(self, name: str, doc: str, labels: dict[str, str], value: float | None) -> None:
+        self._add(CounterMetricFamily, name, doc, labels, value)
+
+    def _add(self, kind: type[GaugeMetricFamily] | type[CounterMetricFamily], name: str,
+             doc: str, labels: dict[str, str], value: float | None) -> None:
         if value is None:
             return
         family = self._by_name.get(name)
         if family is None:
-            family = self._by_name[name] = CounterMetricFamily(name, doc, labels=list(labels))
-        assert isinstance(family, CounterMetricFamily), name
+            family = self._by_name[name] = kind(name, doc, labels=list(labels))
+        assert isinstance(family, kind), name  # one name, one kind
         family.add_metric(list(labels.values()), value)
 
     def __iter__(self) -> Iterator[Metric]:
