@@ -21,7 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.playbooks.helpers import download_server, fake_miner_tarball, miner_processes
+from tests.playbooks.helpers import (
+    download_server,
+    fake_miner_software,
+    fake_miner_tarball,
+    miner_processes,
+)
 from tests.support import REPO, CommanderProcess, free_port, wait_for
 
 
@@ -47,13 +52,8 @@ def one_apply(commander: CommanderProcess, base_url: str, sha256: str, tarball: 
                 "type": kind, "coin": "XMR", "label": f"bench {kind} {number}",
                 "value": value}).json()["id"]
                 for kind, value in (("pool", pool), ("wallet", "4BenchWallet"))]
-            software = api.post("/api/v1/software", json={
-                "name": "fakexmrig", "version": f"1.{number}",
-                "download_url": f"{base_url}/{tarball}", "sha256": sha256,
-                "api_kind": "xmrig", "api_port": free_port(),
-                "executable_template": "fakeminer/xmrig -o {{ pool }} -u {{ wallet }}"
-                                       " -p {{ worker }} --http-host {{ api_host }}"
-                                       " --http-port {{ api_port }}"}).json()
+            software = api.post("/api/v1/software", json=fake_miner_software(
+                base_url, tarball, sha256, free_port(), version=f"1.{number}")).json()
             template = api.get(f"/api/v1/software/{software['id']}/playbook-template").json()
             answer = api.post(f"/api/v1/rigs/{rig_id}/playbooks", json={
                 "name": "cpu miner", "software_id": software["id"], "yaml": template["yaml"],

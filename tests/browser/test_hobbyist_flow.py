@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.pages import logged_in
 from tests.browser.test_template_pages import add_address
-from tests.playbooks.helpers import download_server, fake_miner_tarball
+from tests.playbooks.helpers import FAKE_MINER_COMMAND, download_server, fake_miner_tarball
 from tests.playbooks.test_playbooks_end_to_end import sentry_run  # noqa: F401 - the fixture
 from tests.support import CommanderProcess, free_port
 
@@ -42,9 +42,7 @@ def test_templates_then_a_flight_sheet_then_the_miner_runs(
         form.locator("input[name=api_port]").fill(str(free_port()))
         form.locator("input[name=download_url]").fill(f"{base_url}/{tarball.name}")
         form.locator("input[name=sha256]").fill(sha256)
-        form.locator("textarea[name=executable_template]").fill(
-            "fakeminer/xmrig -o {{ pool }} -u {{ wallet }} -p {{ worker }}"
-            " --http-host {{ api_host }} --http-port {{ api_port }}")
+        form.locator("textarea[name=executable_template]").fill(FAKE_MINER_COMMAND)
         form.locator("button[type=submit]").click()
         expect(page.locator("#software-rows")).to_contain_text("fakexmrig")
 

@@ -23,6 +23,9 @@ from tests.support import REPO
 FIXTURES = Path(os.environ.get("MINERFARM_FIXTURES_DIR") or REPO.parent / "shared" / "fixtures")
 XMRIG_SUMMARY = FIXTURES / "miner-apis" / "xmrig" / "summary_v2_6.22.1.json"
 FAKE_MINER = Path(__file__).with_name("fake_xmrig.py")
+# The catalog's command line of the fake XMRig (what the Templates page's form takes too).
+FAKE_MINER_COMMAND = ("fakeminer/xmrig -o {{ pool }} -u {{ wallet }} -p {{ worker }}"
+                      " --http-host {{ api_host }} --http-port {{ api_port }}")
 
 
 def _add(archive: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
@@ -41,6 +44,14 @@ def fake_miner_tarball(directory: Path) -> tuple[Path, str]:
     path = directory / "fakeminer-1.0-linux-x64.tar.gz"
     path.write_bytes(buffer.getvalue())
     return path, hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
+def fake_miner_software(base_url: str, tarball: str, sha256: str, api_port: int,
+                        version: str = "1.0") -> dict[str, Any]:
+    """The ``POST /api/v1/software`` body of the fake XMRig served at ``base_url``."""
+    return {"name": "fakexmrig", "version": version, "download_url": f"{base_url}/{tarball}",
+            "sha256": sha256, "api_kind": "xmrig", "api_port": api_port,
+            "executable_template": FAKE_MINER_COMMAND}
 
 
 class _Quiet(SimpleHTTPRequestHandler):

@@ -18,7 +18,12 @@ import httpx
 import psutil
 import pytest
 
-from tests.playbooks.helpers import download_server, fake_miner_tarball, miner_processes
+from tests.playbooks.helpers import (
+    download_server,
+    fake_miner_software,
+    fake_miner_tarball,
+    miner_processes,
+)
 from tests.support import REPO, CommanderProcess, free_port, wait_for
 
 pytestmark = pytest.mark.slow
@@ -91,12 +96,8 @@ def test_restart_miner_and_a_reboot_loop_stopped_by_the_limit(
     rig_id, token = commander.create_rig("actions-rig")
     sentry.append(_start_sentry(tmp_path, commander, token, reboots))
     with download_server(downloads) as base_url, commander.admin() as api:
-        software = api.post("/api/v1/software", json={
-            "name": "fakexmrig", "version": "1.0", "download_url": f"{base_url}/{tarball.name}",
-            "sha256": sha256, "api_kind": "xmrig", "api_port": free_port(),
-            "executable_template": "fakeminer/xmrig -o {{ pool }} -u {{ wallet }}"
-                                   " -p {{ worker }} --http-host {{ api_host }}"
-                                   " --http-port {{ api_port }}"}).json()
+        software = api.post("/api/v1/software", json=fake_miner_software(
+            base_url, tarball.name, sha256, free_port())).json()
         playbook_id = _miner_for(api, software, rig_id)
         first = wait_for(lambda: miner_processes(POOL), 90, "the miner is started")[0]
         wait_for(lambda: api.get(f"/api/v1/rigs/{rig_id}/actions").json()["sentry_kinds"],

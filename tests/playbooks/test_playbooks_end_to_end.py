@@ -16,7 +16,12 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from tests.playbooks.helpers import download_server, fake_miner_tarball, miner_processes
+from tests.playbooks.helpers import (
+    download_server,
+    fake_miner_software,
+    fake_miner_tarball,
+    miner_processes,
+)
 from tests.support import REPO, CommanderProcess, browser_login, free_port, wait_for
 
 pytestmark = pytest.mark.slow
@@ -73,12 +78,8 @@ def test_a_playbook_runs_a_supervised_miner_on_the_rig(
                                                    "label": "e2e pool", "value": POOL})
         wallet = api.post("/api/v1/addresses", json={"type": "wallet", "coin": "XMR",
                                                      "label": "e2e wallet", "value": WALLET})
-        software = api.post("/api/v1/software", json={
-            "name": "fakexmrig", "version": "1.0", "download_url": f"{base_url}/{tarball.name}",
-            "sha256": sha256, "api_kind": "xmrig", "api_port": api_port,
-            "executable_template": "fakeminer/xmrig -o {{ pool }} -u {{ wallet }}"
-                                   " -p {{ worker }} --http-host {{ api_host }}"
-                                   " --http-port {{ api_port }}"}).json()
+        software = api.post("/api/v1/software", json=fake_miner_software(
+            base_url, tarball.name, sha256, api_port)).json()
         template = api.get(f"/api/v1/software/{software['id']}/playbook-template").json()
         playbook = api.post(f"/api/v1/rigs/{rig_id}/playbooks", json={
             "name": "cpu miner", "software_id": software["id"], "yaml": template["yaml"],
