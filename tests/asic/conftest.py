@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
+from minerfarm.asic.drivers.web import WebSession
 from minerfarm.asic.simulator import SimulatedAsic, Simulator
 
 _SECOND_OCTET = random.randint(100, 250)
@@ -40,3 +41,11 @@ async def simulate() -> AsyncIterator[SimulatorFactory]:
     yield start
     for simulator in started:
         await simulator.stop()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[WebSession]:
+    """One ASIC web session for the test, closed after it."""
+    web = WebSession()
+    yield web
+    await web.aclose()

@@ -30,13 +30,6 @@ def host(cidr: str, last: int = 1) -> str:
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[WebSession]:
-    web = WebSession()
-    yield web
-    await web.aclose()
-
-
-@pytest.fixture
 async def serve() -> AsyncIterator[Serve]:
     """``await serve(ip, reply_bytes, tls=None)``: a server answering every request with
     ``reply_bytes`` and closing; returns the list the requests it read are put in."""

@@ -4,8 +4,6 @@ the ASIC sentry's tree that says what failed."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from minerfarm.asic.config import AsicSentryConfig
@@ -30,13 +28,6 @@ SYSTEM_INFO = WebRequest("system_info", "/cgi-bin/get_system_info.cgi")
 
 def host(cidr: str, last: int = 1) -> str:
     return cidr.replace(".0/24", f".{last}")
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[WebSession]:
-    web = WebSession()
-    yield web
-    await web.aclose()
 
 
 async def start(simulate, cidr: str, profile: str, last: int = 1, **kw: object
