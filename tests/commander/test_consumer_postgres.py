@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from minerfarm.commander.db.engine import make_engine
 from minerfarm.commander.db.migrate import upgrade_async
@@ -50,16 +51,21 @@ async def stored(engine: Any) -> list[tuple[int, int]]:
         return [(r.rig_id, r.seq) for r in rows]
 
 
+async def _with_rigs(url: str, *ids: int) -> AsyncEngine:
+    """The migrated database with CPU/GPU rigs of these ids; the caller disposes of it."""
+    await upgrade_async(url)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        await conn.execute(Rig.__table__.insert(), [
+            {"id": i, "name": f"rig-{i}", "kind": "cpu_gpu", "token_hash": f"{i:064x}",
+             "playbook_revision": 0, "created_at": now, "token_created_at": now} for i in ids])
+    return engine
+
+
 async def test_a_batch_is_stored_once_in_receive_order(database: str) -> None:  # noqa: F811
-    await upgrade_async(database)
-    engine = make_engine(database)
+    engine = await _with_rigs(database, 1, 2)
     try:
-        now = datetime.now(UTC)
-        async with engine.begin() as conn:
-            await conn.execute(Rig.__table__.insert(), [
-                {"id": i, "name": f"rig-{i}", "kind": "cpu_gpu", "token_hash": f"{i:064x}",
-                 "playbook_revision": 0, "created_at": now, "token_created_at": now}
-                for i in (1, 2)])
         first = ListQueue([message(1, 1, 5), message(2, 2, 1)])
         await IngestConsumer(first, engine, InProcessPubSub()).drain_once()
         # seq 5 of rig 1 again (stored), seq 7 twice in one batch, a seq that went down
@@ -78,14 +84,8 @@ async def test_a_batch_is_stored_once_in_receive_order(database: str) -> None:  
 
 async def test_a_report_postgresql_refuses_does_not_hold_up_its_batch(
         database: str) -> None:  # noqa: F811
-    await upgrade_async(database)
-    engine = make_engine(database)
+    engine = await _with_rigs(database, 1)
     try:
-        now = datetime.now(UTC)
-        async with engine.begin() as conn:
-            await conn.execute(Rig.__table__.insert(), [
-                {"id": 1, "name": "rig-1", "kind": "cpu_gpu", "token_hash": "1" * 64,
-                 "playbook_revision": 0, "created_at": now, "token_created_at": now}])
         queue = ListQueue([message(1, 1, 1), message(2, 1, 2, body='{"nul": "\x00"}'),
                            message(3, 1, 3)])
         consumer = IngestConsumer(queue, engine, InProcessPubSub())
