@@ -321,19 +321,13 @@ class AlertEngine:
         where = snap.rig_name if snap.asic_ip is None else f"{snap.rig_name} ASIC {snap.asic_ip}"
         return f"{rule.name} on {where}: {value_text(rule.kind, value, rule.threshold)}"
 
-    def firing_on(self, rig_id: int, subject: str | None = None) -> list[Track]:
-        """What fires now on a rig (every subject of it, or one ASIC's), for its pages."""
-        return sorted((t for k, t in self.tracks.items() if t.state == "firing"
-                       and k[1] == rig_id and (subject is None or k[2] == subject)),
-                      key=lambda t: t.started_at or datetime.min.replace(tzinfo=UTC))
-
     async def _publish_firing(self, rig_id: int) -> None:
         """The rig's firing alerts, whole, on its index and own topics: every commander's farm
         model lists them among the rig's problems, and its pages show them live."""
         digest = self.aggregator.rigs.get(rig_id)
         if digest is None:
             return
-        firing = sorted(((k[2], t) for k, t in self.tracks.items()
+        firing = sorted(((k[2], t) for k, t in self.tracks.items()  # (subject, track)
                          if t.state == "firing" and k[1] == rig_id and t.alert_id is not None),
                         key=lambda st: st[1].started_at or datetime.min.replace(tzinfo=UTC))
         data = {"id": rig_id, "alerts": [
@@ -368,7 +362,7 @@ class AlertEngine:
             list[dict[str, Any]], list[Note]]:
         """The alert changes, their history and their notifications' outbox rows, in one
         transaction: an alert is never stored without the notifications it owes."""
-        published, notes = [], []
+        published = []
         async with self.sessions() as session, session.begin():
             for change in changes:
                 rule_id, rig_id, subject = change.key
@@ -394,12 +388,9 @@ class AlertEngine:
                     session, alert_id=alert_id, rule_id=rule_id, rig_id=rig_id,
                     state="firing" if change.state == "firing" else "resolved",
                     message=change.message, at=now, value=change.value))
-            known = set(await session.scalars(select(AlertChannel.id)))
-            for change in changes:
-                item = self._notification(change, now)
-                if item is not None:
-                    notes.append(await _owe(session, list(change.rule.channel_ids or []), item,
-                                            known))
+            notes = await _owe(session, [
+                (list(change.rule.channel_ids or []), item) for change in changes
+                if (item := self._notification(change, now)) is not None])
         return published, notes
 
     def _notification(self, change: Change, now: datetime) -> Notification | None:
@@ -439,22 +430,26 @@ class AlertEngine:
                   f"no more until the hour has passed: look at the rig",
             at=event.at)
         async with self.sessions() as session, session.begin():
-            known = set(await session.scalars(select(AlertChannel.id)))
-            note = await _owe(session, list(rule.channel_ids or []), item, known)
+            (note,) = await _owe(session, [(list(rule.channel_ids or []), item)])
         self.notifier.enqueue(*note)
 
 
 Note = tuple[list[int], Notification, dict[int, int]]  # channels, what, outbox row per channel
 
 
-async def _owe(session: AsyncSession, channel_ids: list[int], item: Notification,
-               known: set[int]) -> Note:
-    """Write ``item``'s outbox rows (one per channel in ``known``, those that still exist)."""
-    rows = [AlertNotification(channel_id=c, payload=item.to_json(), created_at=item.at)
-            for c in channel_ids if c in known]
-    session.add_all(rows)
+async def _owe(session: AsyncSession,
+               wanted: list[tuple[list[int], Notification]]) -> list[Note]:
+    """Write the outbox rows of each (channels, notification) in ``session``: one per channel
+    that still exists, all in one flush (a storm of 500 alerts is one round trip)."""
+    if not wanted:
+        return []
+    known = set(await session.scalars(select(AlertChannel.id)))
+    rows = [[AlertNotification(channel_id=c, payload=item.to_json(), created_at=item.at)
+             for c in channel_ids if c in known] for channel_ids, item in wanted]
+    session.add_all([row for per_item in rows for row in per_item])
     await session.flush()
-    return [r.channel_id for r in rows], item, {r.channel_id: r.id for r in rows}
+    return [([r.channel_id for r in per_item], item, {r.channel_id: r.id for r in per_item})
+            for per_item, (_, item) in zip(rows, wanted, strict=True)]
 
 
 def _plain(rule: AlertRule) -> Rule:
