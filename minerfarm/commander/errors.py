@@ -6,6 +6,7 @@ the shape the protocol fixes. Validation errors name the bad field.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -26,6 +27,13 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
         if "retry_after" in details:
             self.headers.setdefault("Retry-After", str(details["retry_after"]))
+
+
+def retry_after_s(wait: float) -> int:
+    """A wait as the whole seconds to tell a client (``Retry-After``) or a person: rounded up,
+    at least 1. Rounded down, a client that retries on time is refused again, and a person
+    reads "try again in 0 s"."""
+    return max(1, math.ceil(wait))
 
 
 def validation_message(error: ValidationError) -> tuple[str, list[dict[str, Any]]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.support import PASSWORD, CommanderProcess, browser_login, csrf_from
@@ -39,6 +41,8 @@ def test_repeated_failures_lock_the_address_out(commander: CommanderProcess) -> 
         locked = browser_login(attacker, PASSWORD)  # even the right password waits
         assert locked.status_code == 429
         assert int(locked.headers["Retry-After"]) >= 1
+        shown = re.search(r"Try again in (\d+) s", locked.text)  # never "0 s"
+        assert shown is not None and shown.group(1) == locked.headers["Retry-After"]
     with from_address(commander, "127.0.0.14") as someone_else:
         assert browser_login(someone_else).status_code == 302
 

@@ -11,7 +11,7 @@ from quart import Blueprint, g
 from quart_schema import validate_request
 
 from minerfarm.commander.actions.service import ActionRequest
-from minerfarm.commander.errors import ApiError
+from minerfarm.commander.errors import ApiError, retry_after_s
 from minerfarm.commander.rigs.service import get_rig
 from minerfarm.commander.state import commander_state
 from minerfarm.protocol.actions import MINER_MAX, ActionKind
@@ -50,7 +50,7 @@ def refusal_error(result: ActionRequest) -> ApiError:
     assert result.refusal is not None
     details: dict[str, Any] = {}
     if result.retry_after_s is not None:
-        details["retry_after"] = max(1, round(result.retry_after_s))
+        details["retry_after"] = retry_after_s(result.retry_after_s)
     return ApiError(STATUS[result.refusal], result.refusal, result.message, **details)
 
 

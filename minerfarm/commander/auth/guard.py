@@ -14,7 +14,7 @@ from quart_auth import current_user
 
 from minerfarm.commander.auth.csrf import UNSAFE_METHODS, csrf_ok, set_csrf_cookie
 from minerfarm.commander.auth.origin import origin_allowed
-from minerfarm.commander.errors import ApiError
+from minerfarm.commander.errors import ApiError, retry_after_s
 from minerfarm.commander.state import commander_state
 
 # The stylesheet, scripts and icon too: the login page needs them before anyone logs in
@@ -28,8 +28,9 @@ SENTRY_BLUEPRINT = "sentry_api"
 async def _refuse_if_locked_out(address: str) -> None:
     wait = await commander_state().limiter.retry_after(address)
     if wait > 0:
-        raise ApiError(429, "too_many_attempts", f"too many failed logins; retry in {wait:.0f} s",
-                       retry_after=max(1, round(wait)))
+        seconds = retry_after_s(wait)
+        raise ApiError(429, "too_many_attempts", f"too many failed logins; retry in {seconds} s",
+                       retry_after=seconds)
 
 
 def _basic_password(header: str | None) -> str | None:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from minerfarm.commander.auth.csrf import csrf_ok
 from minerfarm.commander.auth.password import PasswordCheckBusy
 from minerfarm.commander.auth.sessions import AdminUser, close_session, open_session
+from minerfarm.commander.errors import retry_after_s
 from minerfarm.commander.pages.routes import Routes
 from minerfarm.commander.state import commander_state
 
@@ -40,7 +41,7 @@ async def login() -> Any:
             return outcome  # logged in: the redirect
         error, status, wait = outcome
         if status == 429:
-            headers["Retry-After"] = str(max(1, round(wait)))
+            headers["Retry-After"] = str(retry_after_s(wait))
     page = await render_template("login.html", error=error, next=request.args.get("next", ""))
     return page, status, headers
 
@@ -54,7 +55,7 @@ async def _attempt() -> Any:
     if not await csrf_ok():
         return "Your form expired; please try again.", 403, 0.0
     if wait > 0:
-        return f"Too many failed attempts. Try again in {wait:.0f} s.", 429, wait
+        return f"Too many failed attempts. Try again in {retry_after_s(wait)} s.", 429, wait
     try:
         right = await state.password.verify(form.get("password", ""))
     except PasswordCheckBusy:
