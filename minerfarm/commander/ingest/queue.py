@@ -365,7 +365,8 @@ class SqliteIngestQueue:
         return await asyncio.get_running_loop().run_in_executor(self._executor, prune)
 
     async def forget_rig(self, rig_id: int) -> None:
-        """A deleted rig: drop its queued reports and dedupe keys."""
+        """A deleted rig: drop its dedupe keys. Its reports still queued stay queued; the
+        consumer drops them, as it finds no rig to store them under."""
         def forget() -> None:
             with self._queue.transaction():
                 self._queue.conn.execute("DELETE FROM ingest_seen WHERE rig_id = ?", (rig_id,))
