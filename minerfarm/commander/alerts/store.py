@@ -16,6 +16,7 @@ from minerfarm.commander.alerts import history
 from minerfarm.commander.alerts.engine import AlertEngine
 from minerfarm.commander.alerts.notify import Notification, describe_url
 from minerfarm.commander.alerts.schemas import ChannelIn, RuleIn, RulePatch, SilenceIn
+from minerfarm.commander.db.lookup import get_or_404
 from minerfarm.commander.db.models import Alert, AlertChannel, AlertRule, AlertSilence, Rig
 from minerfarm.commander.errors import ApiError, invalid_request
 from minerfarm.commander.state import CommanderState, commander_state
@@ -54,10 +55,7 @@ async def list_channels() -> list[AlertChannel]:
 
 async def get_channel(channel_id: int) -> AlertChannel:
     async with commander_state().db() as session:
-        channel = await session.get(AlertChannel, channel_id)
-    if channel is None:
-        raise ApiError(404, "not_found", f"no channel with id {channel_id}")
-    return channel
+        return await get_or_404(session, AlertChannel, channel_id, "channel")
 
 
 async def create_channel(data: ChannelIn) -> AlertChannel:
@@ -109,10 +107,7 @@ async def list_rules() -> list[AlertRule]:
 
 async def get_rule(rule_id: int) -> AlertRule:
     async with commander_state().db() as session:
-        rule = await session.get(AlertRule, rule_id)
-    if rule is None:
-        raise ApiError(404, "not_found", f"no alert rule with id {rule_id}")
-    return rule
+        return await get_or_404(session, AlertRule, rule_id, "alert rule")
 
 
 async def _check_ids(values: dict[str, Any]) -> None:
@@ -129,9 +124,8 @@ async def _check_ids(values: dict[str, Any]) -> None:
 
 async def save_rule(data: RuleIn | RulePatch, rule_id: int | None = None) -> AlertRule:
     async with commander_state().db() as session, session.begin():
-        rule = AlertRule() if rule_id is None else await session.get(AlertRule, rule_id)
-        if rule is None:
-            raise ApiError(404, "not_found", f"no alert rule with id {rule_id}")
+        rule = (AlertRule() if rule_id is None
+                else await get_or_404(session, AlertRule, rule_id, "alert rule"))
         values = data.model_dump()
         if rule_id is not None:  # PATCH: the fields given, over the rule as it is
             values = {**{name: getattr(rule, name) for name in RULE_FIELDS},
@@ -200,9 +194,7 @@ async def list_alerts(state: str | None, limit: int = 500) -> list[Alert]:
 async def acknowledge(alert_id: int) -> Alert:
     now = _now()
     async with commander_state().db() as session, session.begin():
-        alert = await session.get(Alert, alert_id)
-        if alert is None:
-            raise ApiError(404, "not_found", f"no alert with id {alert_id}")
+        alert = await get_or_404(session, Alert, alert_id, "alert")
         if alert.acknowledged_at is None:
             alert.acknowledged_at = now
             history.record(session, alert_id=alert.id, rule_id=alert.rule_id,
@@ -243,8 +235,6 @@ async def create_silence(data: SilenceIn) -> AlertSilence:
 
 async def delete_silence(silence_id: int) -> None:
     async with commander_state().db() as session, session.begin():
-        silence = await session.get(AlertSilence, silence_id)
-        if silence is None:
-            raise ApiError(404, "not_found", f"no silence with id {silence_id}")
+        silence = await get_or_404(session, AlertSilence, silence_id, "silence")
         await session.delete(silence)
     await engine().reload()

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from minerfarm.commander.db.lookup import not_found
 from minerfarm.commander.db.models import MiningSoftware, Playbook, PlaybookRun, Rig
-from minerfarm.commander.errors import ApiError
 from minerfarm.commander.playbooks import store
 from minerfarm.commander.playbooks.check import (
     check_addresses,
@@ -48,7 +48,7 @@ async def apply_to_rigs(rig_ids: list[int], values: dict[str, Any]) -> list[Play
         found = set(await session.scalars(select(Rig.id).where(Rig.id.in_(rig_ids))))
     missing = sorted(set(rig_ids) - found)
     if missing:
-        raise ApiError(404, "not_found", f"no rig with id {', '.join(map(str, missing))}")
+        raise not_found("rig", ", ".join(map(str, missing)))
     await check_playbook(values)
     return [await store.save_playbook(rig_id, dict(values)) for rig_id in rig_ids]
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minerfarm.commander import topics
+from minerfarm.commander.db.lookup import get_or_404
 from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.playbooks.variables import placeholder_values
@@ -37,10 +38,7 @@ async def list_rows(model: Any) -> list[Any]:
 
 async def get_row(model: Any, row_id: int) -> Any:
     async with commander_state().db() as session:
-        row = await session.get(model, row_id)
-    if row is None:
-        raise ApiError(404, "not_found", f"no {model.__tablename__} entry with id {row_id}")
-    return row
+        return await get_or_404(session, model, row_id, f"{model.__tablename__} entry")
 
 
 async def save_row(model: Any, values: dict[str, Any], row_id: int | None = None) -> Any:
@@ -51,9 +49,7 @@ async def save_row(model: Any, values: dict[str, Any], row_id: int | None = None
                 row = model(**values)
                 session.add(row)
             else:
-                row = await session.get(model, row_id)
-                if row is None:
-                    raise ApiError(404, "not_found", f"no entry with id {row_id}")
+                row = await get_or_404(session, model, row_id, "entry")
                 for key, value in values.items():
                     setattr(row, key, value)
                 bumped = await _bump_users(session, model, row_id)
@@ -84,9 +80,7 @@ async def _users(session: Any, model: Any, row_id: int) -> list[Playbook]:
 
 async def delete_row(model: Any, row_id: int) -> None:
     async with commander_state().db() as session, session.begin():
-        row = await session.get(model, row_id)
-        if row is None:
-            raise ApiError(404, "not_found", f"no entry with id {row_id}")
+        row = await get_or_404(session, model, row_id, "entry")
         users = await _users(session, model, row_id)
         if users:
             names = ", ".join(f"{p.name!r} (rig {p.rig_id})" for p in users[:5])
@@ -105,9 +99,7 @@ async def rig_playbooks(rig_id: int) -> list[Playbook]:
 
 
 async def _bump(session: AsyncSession, rig_id: int) -> Rig:
-    rig = await session.get(Rig, rig_id)
-    if rig is None:
-        raise ApiError(404, "not_found", f"no rig with id {rig_id}")
+    rig = await get_or_404(session, Rig, rig_id, "rig")
     rig.playbook_revision += 1
     return rig
 

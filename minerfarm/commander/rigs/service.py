@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from minerfarm.commander import topics
 from minerfarm.commander.auth.tokens import SentryRig, issue_token
+from minerfarm.commander.db.lookup import get_or_404
 from minerfarm.commander.db.models import AsicMiner, RetiredToken, Rig
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.state import commander_state
@@ -78,10 +79,7 @@ async def create_rig(name: str, kind: str) -> tuple[Rig, str]:
 
 async def get_rig(rig_id: int) -> Rig:
     async with commander_state().db() as session:
-        rig = await session.get(Rig, rig_id)
-    if rig is None:
-        raise ApiError(404, "not_found", f"no rig with id {rig_id}")
-    return rig
+        return await get_or_404(session, Rig, rig_id, "rig")
 
 
 async def rig_asics(rig_id: int) -> list[AsicMiner]:
@@ -103,9 +101,7 @@ async def list_rigs(kind: str | None = None) -> list[Rig]:
 async def rename_rig(rig_id: int, name: str) -> Rig:
     try:
         async with commander_state().db() as session, session.begin():
-            rig = await session.get(Rig, rig_id)
-            if rig is None:
-                raise ApiError(404, "not_found", f"no rig with id {rig_id}")
+            rig = await get_or_404(session, Rig, rig_id, "rig")
             rig.name = name
     except IntegrityError as exc:
         raise _name_taken(name) from exc
@@ -117,9 +113,7 @@ async def rename_rig(rig_id: int, name: str) -> Rig:
 async def delete_rig(rig_id: int) -> None:
     state = commander_state()
     async with state.db() as session, session.begin():
-        rig = await session.get(Rig, rig_id)
-        if rig is None:
-            raise ApiError(404, "not_found", f"no rig with id {rig_id}")
+        rig = await get_or_404(session, Rig, rig_id, "rig")
         session.add(RetiredToken(token_hash=rig.token_hash, rig_id=rig.id, reason="deleted"))
         await session.delete(rig)  # its reports, ASICs and playbooks go by ON DELETE CASCADE
     state.token_cache.clear()
@@ -131,9 +125,7 @@ async def delete_rig(rig_id: int) -> None:
 async def regenerate_token(rig_id: int) -> tuple[Rig, str]:
     token = issue_token()
     async with commander_state().db() as session, session.begin():
-        rig = await session.get(Rig, rig_id)
-        if rig is None:
-            raise ApiError(404, "not_found", f"no rig with id {rig_id}")
+        rig = await get_or_404(session, Rig, rig_id, "rig")
         session.add(RetiredToken(token_hash=rig.token_hash, rig_id=rig.id, reason="regenerated"))
         rig.token_hash = token.secret_hash
         rig.token_created_at = datetime.now(UTC)

@@ -12,16 +12,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minerfarm.commander import topics
+from minerfarm.commander.db.lookup import get_or_404
 from minerfarm.commander.db.models import Rig, RigTag
-from minerfarm.commander.errors import ApiError
 from minerfarm.commander.state import commander_state
 from minerfarm.commander.tags.rules import check_tags, parse_selector
 
 
 async def rig_tags(rig_id: int) -> list[str]:
     async with commander_state().db() as session:
-        if await session.get(Rig, rig_id) is None:
-            raise ApiError(404, "not_found", f"no rig with id {rig_id}")
+        await get_or_404(session, Rig, rig_id, "rig")
         return list(await session.scalars(
             select(RigTag.tag).where(RigTag.rig_id == rig_id).order_by(RigTag.tag)))
 
@@ -30,9 +29,7 @@ async def set_tags(rig_id: int, tags: Iterable[str]) -> list[str]:
     """Replace the rig's tags (checked: :class:`~.rules.TagError` names what is wrong)."""
     clean = check_tags(tags)
     async with commander_state().db() as session, session.begin():
-        rig = await session.get(Rig, rig_id)
-        if rig is None:
-            raise ApiError(404, "not_found", f"no rig with id {rig_id}")
+        rig = await get_or_404(session, Rig, rig_id, "rig")
         await session.execute(delete(RigTag).where(RigTag.rig_id == rig_id))
         session.add_all([RigTag(rig_id=rig_id, tag=t) for t in clean])
         kind = rig.kind
