@@ -191,8 +191,12 @@ async def jetstream_drain(backlog: int, sample: Any, rigs: int = 1000) -> tuple[
                                      poison=poison)
         await queue.open()
         started = time.perf_counter()
-        per_rig, ts = backlog // rigs, now.isoformat().replace("+00:00", "Z")
+        per_rig = backlog // rigs
         for seq in range(1, per_rig + 1):  # rigs post concurrently, one report each
+            # stamped when posted, as live rigs do: a backlog that takes longer to fill than
+            # the consumer's "fresh" horizon must not look like resent (spooled) reports,
+            # which are looked up in the compacted blocks
+            ts = datetime.now(UTC).isoformat().replace("+00:00", "Z")
             payload = orjson.dumps(sample(seq)).decode()
             await asyncio.gather(*(queue.put(rig, [IncomingReport(seq, ts, payload)], "cpu_gpu")
                                    for rig in range(1, rigs + 1)))
