@@ -16,6 +16,7 @@ Usage: python bench/ingest.py [--seconds 10] [--backlog 1000000] [--connections 
        python bench/ingest.py --only-guessing [--guess-rate 200]
        python bench/ingest.py --only-drain [--backlog 1000000]
        python bench/ingest.py --nats [--nats-rate 500] [--skip-http --skip-guessing]
+       python bench/ingest.py --nats --skip-http --skip-drain --skip-guessing  # [6] alone
 """
 
 from __future__ import annotations
@@ -288,11 +289,15 @@ def main() -> None:
     if args.nats:
         from bench import nats_figures
 
-        nats_figures.http_figures(args.seconds, args.connections, args.nats_rate, body_factory)
-        filled, rate = asyncio.run(nats_figures.jetstream_drain(args.backlog, sample_report))
+        if not args.skip_http:
+            nats_figures.http_figures(args.seconds, args.connections, args.nats_rate,
+                                      body_factory)
+        filled, rate, cpu = asyncio.run(nats_figures.jetstream_drain(args.backlog,
+                                                                     sample_report))
         print(f"[6] JetStream drain into PostgreSQL, backlog of {args.backlog:,} reports over "
               f"1000 rigs (stream filled in {filled:.0f} s)")
-        print(f"    {rate:,.0f} reports/s   (goal >= 20,000 reports/s)")
+        print(f"    {rate:,.0f} reports/s   (goal >= 20,000 reports/s); CPU per report: " +
+              ", ".join(f"{name} {us:.1f} µs" for name, us in cpu.items()))
     if not args.skip_guessing:
         guessing_figure(args.seconds, args.guess_rate)
 

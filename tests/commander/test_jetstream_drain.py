@@ -1,6 +1,7 @@
 """How the JetStream queue hands out a backlog (real NATS on 127.0.0.1:4222): full batches,
-each message once, reports queued by an older version (one subject per rig) still taken, and
-a commander that closes hands what it had fetched ahead back to the others at once."""
+each message once, reports queued by an older version (one subject per rig) still taken,
+a commander that closes hands what it had fetched ahead back to the others at once, and a
+smaller take after a full one leaves the rest of what was taken ahead for the next."""
 
 from __future__ import annotations
 
@@ -82,3 +83,21 @@ async def test_a_closing_commander_hands_its_fetched_ahead_batch_back_at_once(
             await second.queue.done([b.rowid for b in rest])
             assert await drained(second)
 
+
+
+async def test_a_smaller_take_after_a_full_one_leaves_the_rest_of_what_was_taken_ahead(
+        tmp_path: Path) -> None:
+    """After a full batch the next one is taken ahead, at that size; a take that asks for
+    fewer gets that many, and the rest comes with the takes after it, each message once."""
+    async for harness in _nats_harness(tmp_path):
+        queue = harness.queue
+        queued = await fill(harness, rigs=5, per_rig=50)  # 250 messages
+        sizes, seen = [], []
+        for limit in (100, 30, 100, 100):
+            batch = await queue.take(limit)
+            sizes.append(len(batch))
+            seen += [(b.rig_id, r.seq) for b in batch for r in b.reports]
+            await queue.done([b.rowid for b in batch])
+        assert sizes == [100, 30, 70, 50]
+        assert len(seen) == len(set(seen)) and set(seen) == queued
+        assert await drained(harness)

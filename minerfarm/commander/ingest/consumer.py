@@ -151,24 +151,30 @@ class IngestConsumer:
         if conn.dialect.name == "sqlite":
             return await self._store_sqlite(conn, batches, kinds)
         rows: list[dict[str, Any]] = []
-        latest: dict[int, dict[str, Any]] = {}
+        last: dict[int, tuple[int, str, datetime]] = {}  # each rig's last report received
+        tops: dict[int, int] = {}  # each rig's highest seq
         asic_rows: dict[tuple[int, str], dict[str, Any]] = {}
         for batch in batches:
+            if not batch.reports:
+                continue
+            rig_id, asic = batch.rig_id, kinds[batch.rig_id] == "asic"
             received = datetime.fromtimestamp(batch.received_at, UTC)
+            top = tops.get(rig_id, batch.reports[0].seq)
             for report in batch.reports:
-                payload = RawJson(report.json)
-                rows.append({"rig_id": batch.rig_id, "seq": report.seq,
-                             "ts": parse_ts(report.ts), "received_at": received,
-                             "payload": payload})
-                # In receive order (queue order, then the POST's order), not by seq: a seq
-                # that went down (a reinstalled or third-party sentry) must not freeze the rig.
-                top = max(report.seq, latest.get(batch.rig_id, {}).get("top", report.seq))
-                latest[batch.rig_id] = {"seq": report.seq, "report": payload, "seen": received,
-                                        "top": top}
-                if kinds[batch.rig_id] == "asic":
-                    for asic in orjson.loads(report.json).get("asics") or ():
-                        row = _asic_row(batch.rig_id, asic, received)
-                        asic_rows[(batch.rig_id, row["identity"])] = row
+                # the payload as it came (its JSON text); RawJson only where it is needed
+                rows.append({"rig_id": rig_id, "seq": report.seq, "ts": parse_ts(report.ts),
+                             "received_at": received, "payload": report.json})
+                top = max(top, report.seq)
+                if asic:
+                    for asic_reading in orjson.loads(report.json).get("asics") or ():
+                        row = _asic_row(rig_id, asic_reading, received)
+                        asic_rows[(rig_id, row["identity"])] = row
+            # In receive order (queue order, then the POST's order), not by seq: a seq that
+            # went down (a reinstalled or third-party sentry) must not freeze the rig.
+            final = batch.reports[-1]
+            last[rig_id], tops[rig_id] = (final.seq, final.json, received), top
+        latest = {rig_id: {"seq": seq, "report": RawJson(text), "seen": seen, "top": tops[rig_id]}
+                  for rig_id, (seq, text, seen) in last.items()}
         rows = await drop_compacted(conn, rows)  # a resent seq already packed: not again
         if not rows:
             return {}
@@ -176,6 +182,8 @@ class IngestConsumer:
         if dialect == "postgresql":
             await bulk.insert_reports(conn, rows)  # one statement, not a row at a time
         else:
+            for row in rows:  # JSON text, not a string to serialise
+                row["payload"] = RawJson(row["payload"])
             await conn.execute(
                 insert_for(dialect, Report.__table__).on_conflict_do_nothing(
                     index_elements=["rig_id", "seq"]
