@@ -24,6 +24,7 @@ from minerfarm.agent.enrollment import WrongRigKind
 from minerfarm.agent.errors import NotEnrolled
 from minerfarm.agent.link import CommanderLink
 from minerfarm.agent.spool import SpoolStats
+from minerfarm.lean import small_tls_reads
 from minerfarm.protocol.tokens import SentryToken, TokenFormatError
 
 EXIT_TOKEN_INVALID = 3
@@ -75,6 +76,7 @@ def run_errors(exc: Exception, *, sentry_cmd: str,
 
 def run_until_signal(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run until done or SIGTERM/SIGINT (a clean stop: exit 0)."""
+    small_tls_reads()  # a sentry's replies are small: 32 kB TLS reads, not 256
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
