@@ -1,4 +1,4 @@
-from minerfarm.cli import main
+from minerfarm.entry import main
 
 if __name__ == "__main__":
     main()

@@ -18,6 +18,13 @@ fails with ``ImportError``, which httpx and httpcore catch for optional parts (f
 a stub ``main`` and to "HTTP/2 is not installed"), and installs the plugin loader.
 Only the ``minerfarm`` program calls it (:mod:`minerfarm.cli`), before anything imports httpx
 or pydantic: a program that imports minerfarm as a library keeps its httpx and pydantic whole.
+
+asyncio gives every TLS connection a 256 kB read buffer, written through when it is made
+(``asyncio.sslproto.SSLProtocol.max_size``): the sentry keeps two connections to the
+commander open, 0.5 MB of its RSS for replies of a few kB. :func:`small_tls_reads` makes it
+:data:`TLS_READ_SIZE` (two TLS records: a larger reply is read in more, smaller pieces). Only
+the sentries' ``run`` calls it; the commander serves report batches of up to 1 MiB and keeps
+asyncio's default.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ UNUSED = (
 
 PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
 
+TLS_READ_SIZE = 32 * 1024  # a TLS record is at most 16 kB of plaintext (18 kB on the wire)
+
 
 def _no_plugins() -> Iterable[object]:
     return ()
@@ -48,3 +57,11 @@ def skip_unused_parts() -> None:
         loader = types.ModuleType(PYDANTIC_PLUGIN_LOADER, "minerfarm: no pydantic plugins")
         loader.get_plugins = _no_plugins  # type: ignore[attr-defined]
         sys.modules[PYDANTIC_PLUGIN_LOADER] = loader
+
+
+def small_tls_reads() -> None:
+    """Read TLS connections opened from now on :data:`TLS_READ_SIZE` at a time (asyncio: 256
+    kB, allocated and zeroed per connection)."""
+    import asyncio.sslproto  # here: the program's other commands need no asyncio
+
+    asyncio.sslproto.SSLProtocol.max_size = TLS_READ_SIZE

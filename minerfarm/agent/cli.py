@@ -8,13 +8,8 @@ invalid (401), 4 the rig was removed (410); systemd's units do not restart on 3 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import logging
-import signal
 import time
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import click
@@ -23,6 +18,8 @@ from minerfarm.agent.client import CertificateMismatch, RigRemoved, TokenInvalid
 from minerfarm.agent.enrollment import WrongRigKind
 from minerfarm.agent.errors import NotEnrolled
 from minerfarm.agent.link import CommanderLink
+from minerfarm.agent.running import run_until_signal as run_until_signal  # the sentries' run
+from minerfarm.agent.running import setup_logging as setup_logging
 from minerfarm.agent.spool import SpoolStats
 from minerfarm.protocol.tokens import SentryToken, TokenFormatError
 
@@ -71,29 +68,6 @@ def run_errors(exc: Exception, *, sentry_cmd: str,
     if isinstance(exc, NotEnrolled):
         return click.ClickException(f"{exc}. Run '{sentry_cmd} enroll' first.")
     return click.ClickException(str(exc))
-
-
-def run_until_signal(coroutine: Coroutine[Any, Any, None]) -> None:
-    """Run until done or SIGTERM/SIGINT (a clean stop: exit 0)."""
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        # the blocking work (collectors, SQLite) is sequential: two threads, not cores + 4
-        loop.set_default_executor(ThreadPoolExecutor(max_workers=2, thread_name_prefix="sentry"))
-        task = asyncio.ensure_future(coroutine)
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, task.cancel)
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    asyncio.run(main())
-
-
-def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def ask_enrollment(url: str | None, token: str | None) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from minerfarm.agent import cli as agent_cli
 from minerfarm.agent.client import CommanderError
 from minerfarm.agent.session import spool_stats
 from minerfarm.protocol.tokens import TokenFormatError
+from minerfarm.sentry import quickrun
 from minerfarm.sentry.config import CONFIG_DIR_ENV, PIN_FILE, config_dir, load_config
 from minerfarm.sentry.errors import SentryError
 
@@ -66,12 +67,9 @@ def enroll(url: str | None, token: str | None, config_dir: Path | None) -> None:
 def run(interval_s: float | None, max_retry_s: float, verbose: bool,
         config_dir: Path | None) -> None:
     """Report host, GPUs and miners every interval; spool while the commander is away."""
-    from minerfarm.sentry.service import RunOptions, run_sentry
-
-    agent_cli.setup_logging(verbose)
-    directory = _dir(config_dir)
+    # (a plain command line runs the same without click: minerfarm.sentry.quickrun)
     try:
-        agent_cli.run_until_signal(run_sentry(directory, RunOptions(interval_s, max_retry_s)))
+        quickrun.run(quickrun.RunArgs(interval_s, max_retry_s, verbose, config_dir))
     except (CommanderError, SentryError) as exc:
         raise agent_cli.run_errors(exc, sentry_cmd="minerfarm sentry") from exc
 

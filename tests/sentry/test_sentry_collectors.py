@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import platform
 import socket
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -13,8 +15,9 @@ from typing import Any
 import pynvml
 import pytest
 
+from minerfarm.sentry.collectors import procfs
 from minerfarm.sentry.collectors.amd import AmdCollector
-from minerfarm.sentry.collectors.host import HostCollector
+from minerfarm.sentry.collectors.host import HostCollector, cpu_temperature
 from minerfarm.sentry.collectors.nvidia import NvidiaCollector, collect_nvidia
 
 # --- host -------------------------------------------------------------------------------
@@ -185,3 +188,92 @@ def test_amd_cards_pci_buses_from_their_device_links(sysfs: Path) -> None:
 
 def test_amd_without_drm_is_no_gpus(tmp_path: Path) -> None:
     assert AmdCollector(sysfs_root=tmp_path).collect() == []
+
+
+# --- host, from /proc and /sys (Linux) --------------------------------------------------
+
+
+def _fake_proc(root: Path, *, stat: str) -> Path:
+    root.mkdir(exist_ok=True)
+    (root / "meminfo").write_text("MemTotal:       16318428 kB\nMemFree:         1203516 kB\n"
+                                  "MemAvailable:    9882380 kB\nBuffers:          433484 kB\n")
+    (root / "uptime").write_text("35468.21 270311.98\n")
+    (root / "stat").write_text(stat)
+    return root
+
+
+def _stat(user: int, idle: int, iowait: int, guest: int) -> str:
+    # user nice system idle iowait irq softirq steal guest guest_nice
+    return (f"cpu  {user} 0 100 {idle} {iowait} 0 0 0 {guest} 0\n"
+            f"cpu0 {user} 0 100 {idle} {iowait} 0 0 0 {guest} 0\nintr 1 2 3\n")
+
+
+def test_host_figures_from_proc(tmp_path: Path) -> None:
+    proc = _fake_proc(tmp_path / "proc", stat=_stat(user=1000, idle=8000, iowait=500, guest=50))
+    collector = HostCollector(proc_root=proc, sys_root=tmp_path / "sys", procfs_readings=True)
+    first = collector.collect()
+    assert first.uptime_s == 35468.21
+    assert first.memory is not None
+    assert first.memory.total_mb == 16318428 / 1024
+    assert first.memory.used_mb == (16318428 - 9882380) / 1024
+    assert first.cpu is not None and first.cpu.usage_pct == 0.0  # nothing moved in 0.2 s
+    # 300 ticks of user, 100 idle, 100 iowait: 60 % busy (guest time is in user time)
+    (proc / "stat").write_text(_stat(user=1300, idle=8100, iowait=600, guest=80))
+    second = collector.collect()
+    assert second.cpu is not None and second.cpu.usage_pct == pytest.approx(60.0)
+
+
+def test_old_kernels_without_memavailable_and_missing_files(tmp_path: Path) -> None:
+    proc = tmp_path / "proc"
+    proc.mkdir()
+    (proc / "meminfo").write_text("MemTotal: 1024 kB\nMemFree: 256 kB\nBuffers: 128 kB\n"
+                                  "Cached: 128 kB\n")
+    host = HostCollector(proc_root=proc, sys_root=tmp_path, procfs_readings=True).collect()
+    assert host.memory is not None and host.memory.used_mb == 512 / 1024
+    assert host.uptime_s is None and host.cpu is not None and host.cpu.usage_pct is None
+
+
+def _sensor(hwmon: Path, chip: str, readings: dict[str, tuple[str, int]]) -> None:
+    hwmon.mkdir(parents=True)
+    (hwmon / "name").write_text(chip + "\n")
+    for sensor, (label, millidegrees) in readings.items():
+        (hwmon / f"{sensor}_input").write_text(f"{millidegrees}\n")
+        if label:
+            (hwmon / f"{sensor}_label").write_text(label + "\n")
+
+
+def test_cpu_temperature_from_hwmon_then_thermal_zones(tmp_path: Path) -> None:
+    sys_root = tmp_path / "sys"
+    hwmon = sys_root / "class" / "hwmon"
+    _sensor(hwmon / "hwmon0", "nvme", {"temp1": ("Composite", 41850)})
+    _sensor(hwmon / "hwmon1", "k10temp", {"temp1": ("Tctl", 63125), "temp3": ("Tccd1", 58000)})
+    assert procfs.temperatures(sys_root) == {"nvme": [("Composite", 41.85)],
+                                             "k10temp": [("Tctl", 63.125), ("Tccd1", 58.0)]}
+    host = HostCollector(proc_root=tmp_path, sys_root=sys_root, procfs_readings=True).collect()
+    assert host.cpu is not None and host.cpu.temp_c == 63.125
+    # no hwmon sensor at all (some ARM boards): the thermal zones
+    board = tmp_path / "board"
+    zone = board / "class" / "thermal" / "thermal_zone0"
+    zone.mkdir(parents=True)
+    (zone / "type").write_text("cpu_thermal\n")
+    (zone / "temp").write_text("48312\n")
+    assert procfs.temperatures(board) == {"cpu_thermal": [("", 48.312)]}
+    assert cpu_temperature(procfs.temperatures(board)) == 48.312
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's /proc and /sys")
+def test_proc_and_sys_say_what_psutil_says_on_this_machine() -> None:
+    import psutil
+
+    total, _ = procfs.memory_bytes(Path("/proc")) or (0, 0)
+    assert total == psutil.virtual_memory().total
+    uptime = procfs.uptime_s(Path("/proc"))
+    assert uptime is not None and abs(uptime - (time.time() - psutil.boot_time())) < 5
+    ours = procfs.temperatures(Path("/sys"))
+    theirs = {chip: [(entry.label, entry.current) for entry in entries]
+              for chip, entries in psutil.sensors_temperatures().items()}
+    assert ours == theirs
+    by_psutil = HostCollector(procfs_readings=False).collect()
+    by_proc = HostCollector().collect()
+    assert by_proc.os == by_psutil.os and by_proc.cpu is not None and by_psutil.cpu is not None
+    assert by_proc.cpu.cores == by_psutil.cpu.cores and by_proc.cpu.model == by_psutil.cpu.model

@@ -36,7 +36,8 @@ UNNEEDED = ("minerfarm.sentry.playbooks.applier", "minerfarm.sentry.playbooks.ru
 
 # What the sentry may cost over FLOOR (measured 5.6 MB on CPython 3.11, x86-64; 6.1 before the
 # playbook runner and the unused miner adapters were left unloaded): its own code
-# and models, click, psutil, sqlite3. Over this, something big crept into the run's imports.
+# and models, sqlite3, and click (the probe imports minerfarm.cli; `sentry run` itself starts
+# without it, and reads /proc instead of psutil). Over this, something big crept in.
 SENTRY_OVER_FLOOR_MB = 7.5
 
 RSS = """

@@ -1,7 +1,7 @@
 """Hardware collectors of the CPU/GPU sentry. All are blocking and synchronous: call them from
-the event loop with ``asyncio.to_thread`` (psutil, NVML and sysfs reads may stall).
+the event loop with ``asyncio.to_thread`` (/proc, NVML and sysfs reads may stall).
 
-- :class:`~.host.HostCollector` ``.collect() -> Host`` (psutil and /proc).
+- :class:`~.host.HostCollector` ``.collect() -> Host`` (/proc and /sys on Linux, psutil elsewhere).
 - :class:`~.nvidia.NvidiaCollector` ``.collect() -> list[Gpu]`` (NVML; ``[]`` without a driver),
   ``.close()``; or the one-shot :func:`~.nvidia.collect_nvidia`. ``python -m
   minerfarm.sentry.collectors.nvidia`` prints what it reads, as JSON.
