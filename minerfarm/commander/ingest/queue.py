@@ -23,8 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,6 +32,8 @@ from typing import Protocol
 
 import litequeue
 import orjson
+
+from minerfarm.commander.db.wal import WalCheckpointer
 
 log = logging.getLogger(__name__)
 # Longer than the sentry's spool (7 days): a report replayed after that is still recognised.
@@ -96,36 +96,6 @@ class _Put:
     reports: list[IncomingReport]
     future: asyncio.Future[tuple[int, int]]
     kind: str | None = None
-
-
-class WalCheckpointer:
-    """Checkpoints a WAL-mode SQLite file every ``every_s`` from its own thread and connection.
-
-    PASSIVE checkpoints never block the writer; with one writer and no long readers they
-    complete, so the WAL stays small.
-    """
-
-    def __init__(self, path: Path, every_s: float = 0.5) -> None:
-        self._path, self._every_s = path, every_s
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ingest-queue-checkpoint",
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        connection = sqlite3.connect(self._path, check_same_thread=False)
-        try:
-            while not self._stopped.wait(self._every_s):
-                with contextlib.suppress(sqlite3.OperationalError):  # busy: next time
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            with contextlib.suppress(sqlite3.OperationalError):
-                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self._thread.join(10)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,67 @@
+"""WAL checkpoints beside the writer, not inside its commits.
+
+SQLite copies a WAL-mode file's log back into the database inside the commit that takes the
+log past ``wal_autocheckpoint`` pages: that commit, and whatever waits on it (the ingest
+consumer's next batch, the requests queued behind a group commit), pays for writing megabytes
+a second time. A :class:`WalCheckpointer` thread does that copy on its own connection instead,
+with PASSIVE checkpoints, which never block the writer.
+
+A PASSIVE checkpoint alone does not bound the log: the writer starts the log over only if,
+when its transaction begins, every frame is already copied, and a writer that commits batch
+after batch always starts before the copy of its last commit is done. So the writer's own
+connection keeps an automatic checkpoint, at a much larger size (:data:`WAL_BYTES`): when the
+log reaches it, the commit that crosses it copies what the thread has not copied yet (little:
+the thread has been copying all along) and the next transaction starts the log over.
+``journal_size_limit`` then cuts the file back. When the database is idle the thread truncates
+the log to nothing. None of this touches durability: a commit is in the log, fsynced
+(``synchronous=FULL``), before it returns, whenever the log is copied back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from pathlib import Path
+
+WAL_BYTES = 64 * 1024 * 1024  # the log's size at which a commit checkpoints it itself
+
+
+class WalCheckpointer:
+    """Checkpoints a WAL-mode SQLite file every ``every_s`` from its own thread and connection.
+
+    PASSIVE while the file is written; TRUNCATE once a round finds nothing new and nothing
+    left to copy (idle), and at :meth:`stop`. A busy file is tried again the next round.
+    """
+
+    def __init__(self, path: Path, every_s: float = 0.5) -> None:
+        self._path, self._every_s = path, every_s
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"checkpoint-{path.name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        # timeout=0: a TRUNCATE that finds a reader or the writer gives up at once instead of
+        # holding the write lock while it waits for them
+        connection = sqlite3.connect(self._path, timeout=0, check_same_thread=False)
+        log = self._path.with_name(self._path.name + "-wal")
+        try:
+            version = None
+            while not self._stopped.wait(self._every_s):
+                with contextlib.suppress(sqlite3.OperationalError):  # busy: next time
+                    # data_version moves when another connection commits
+                    now = connection.execute("PRAGMA data_version").fetchone()[0]
+                    if now != version:
+                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                        version = now
+                    elif log.exists() and log.stat().st_size:  # idle: give the disk back
+                        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            with contextlib.suppress(sqlite3.OperationalError):
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(10)
