@@ -74,6 +74,22 @@ async def test_the_log_stays_bounded_while_a_backlog_drains_and_goes_when_idle(
     connection.close()
 
 
+async def test_the_queue_log_stays_bounded_under_puts_that_never_pause(tmp_path: Path) -> None:
+    path, limit = tmp_path / "queue.db", 256 * 1024
+    queue = SqliteIngestQueue(path, wal_bytes=limit)
+    sizes = []
+    stamp = utc_ts()
+    for seq in range(150):  # 3,000 reports, ~12 times the limit, with no idle moment
+        await asyncio.gather(*(queue.put(rig, [IncomingReport(
+            seq, stamp, orjson.dumps({"seq": seq, "ts": stamp, "pad": PADDING}).decode())],
+            "cpu_gpu") for rig in range(1, RIGS + 1)))
+        sizes.append(wal_size(path))
+    assert await queue.backlog() == 3000
+    await queue.close()
+    # the limit, plus what the commit that crossed it had written (one group: ~30 KB)
+    assert max(sizes) < limit + 512 * 1024, sizes
+
+
 DRAIN_THEN_WAIT = """
 import asyncio, sys
 from pathlib import Path

@@ -33,7 +33,7 @@ from typing import Protocol
 import litequeue
 import orjson
 
-from minerfarm.commander.db.wal import WalCheckpointer
+from minerfarm.commander.db.wal import WAL_BYTES, WalCheckpointer
 
 log = logging.getLogger(__name__)
 # Longer than the sentry's spool (7 days): a report replayed after that is still recognised.
@@ -163,7 +163,7 @@ Poison = Callable[[bytes, str], Awaitable[None]]
 
 class SqliteIngestQueue:
     def __init__(self, path: Path, synchronous: str = "FULL",
-                 poison: Poison | None = None) -> None:
+                 poison: Poison | None = None, wal_bytes: int = WAL_BYTES) -> None:
         self._poison = poison
         if synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
             raise ValueError(f"queue synchronous mode must be FULL, NORMAL or EXTRA: {synchronous}")
@@ -179,8 +179,12 @@ class SqliteIngestQueue:
         conn.execute("CREATE INDEX IF NOT EXISTS ix_ingest_seen_at ON ingest_seen(seen_at)")
         # SQLite checkpoints the WAL inside the commit that crosses its size threshold: that
         # commit, and every request waiting on it, would pay for writing megabytes back into
-        # the database file. The checkpointer thread does it instead, beside the writer.
-        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        # the database file. The checkpointer thread does it instead, beside the writer; a
+        # commit checkpoints itself only once the log reaches WAL_BYTES, which bounds the log
+        # under writes that never pause (see db.wal), and journal_size_limit cuts it back.
+        page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        conn.execute(f"PRAGMA wal_autocheckpoint = {max(1, wal_bytes // page)}")
+        conn.execute(f"PRAGMA journal_size_limit = {wal_bytes}")
         # This SQLite is built with secure_delete on: every delete of done messages zeroes
         # their bytes, one more write of all that was queued. FAST zeroes only what it
         # writes anyway; the reports are in the database by then, nothing is hidden.
