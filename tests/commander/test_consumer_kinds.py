@@ -4,6 +4,7 @@ after they were queued without holding up the others. Real SQLite files, foreign
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -103,3 +104,30 @@ async def test_last_seq_is_the_highest_stored_whatever_the_order(tmp_path: Path)
     assert await _last_seq_after(url, tmp_path / "queue.db", [[5, 7, 2]]) == (7, 2)
     url = f"sqlite+aiosqlite:///{tmp_path / 'other.db'}"
     assert await _last_seq_after(url, tmp_path / "other-queue.db", [[5], [7], [2]]) == (7, 2)
+
+
+async def test_a_message_older_than_the_rigs_last_seen_leaves_the_rig_as_it_was(
+        tmp_path: Path) -> None:
+    """``last_seen`` only moves forward: a queue message replayed after a newer one was stored
+    (received before it) stores its report but changes neither the rig's latest report nor its
+    receive time."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'minerfarm.db'}"
+    await upgrade_async(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    newer = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=123456)
+    async with sessions() as session, session.begin():
+        session.add(Rig(name="ahead", kind="cpu_gpu", token_hash="e" * 64, last_seen=newer,
+                        last_seq=3, latest_stats={"seq": 99}))
+    async with sessions() as session:
+        rig_id = (await session.scalars(select(Rig.id))).one()
+    queue = SqliteIngestQueue(tmp_path / "queue.db")
+    await queue.put(rig_id, [incoming(5)], "cpu_gpu")
+    await IngestConsumer(queue, engine, InProcessPubSub()).drain_once()
+    async with sessions() as session:
+        rig = (await session.scalars(select(Rig))).one()
+        stored = [r.seq for r in await session.scalars(select(Report))]
+    assert (rig.last_seen, rig.last_seq, rig.latest_stats) == (newer, 3, {"seq": 99})
+    assert stored == [5]
+    await queue.close()
+    await engine.dispose()
