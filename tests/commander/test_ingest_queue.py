@@ -34,18 +34,6 @@ async def test_concurrent_puts_share_commits_and_each_gets_its_answer(tmp_path: 
     await queue.close()
 
 
-async def test_the_same_report_sent_twice_in_one_group_is_new_once(tmp_path: Path) -> None:
-    """A sentry that resends before its first POST was answered: both land in one group commit;
-    the first sender gets the report, the second a duplicate, and it is queued once."""
-    queue = SqliteIngestQueue(tmp_path / "q.db")
-    answers = await asyncio.gather(queue.put(3, [incoming(5)]), queue.put(3, [incoming(5)]),
-                                   queue.put(3, [incoming(5), incoming(6)]))
-    assert answers == [(1, 0), (0, 1), (1, 1)]
-    batches = await queue.take(10)
-    assert sorted(r.seq for b in batches for r in b.reports) == [5, 6]
-    await queue.close()
-
-
 async def test_acknowledged_messages_survive_a_reopen(tmp_path: Path) -> None:
     queue = SqliteIngestQueue(tmp_path / "q.db")
     await queue.put(1, [incoming(1), incoming(2)])

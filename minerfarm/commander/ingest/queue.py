@@ -40,11 +40,6 @@ log = logging.getLogger(__name__)
 SEEN_DAYS = 8
 _READY = litequeue.MessageStatus.READY.value
 DECODE_SLICE = 2000  # messages decoded between two turns of the event loop (~5 ms)
-# The group's dedupe keys in one statement: a JSON array of [rig, seq] in, the new ones out
-# (RETURNING: SQLite 3.35+).
-_INSERT_SEEN = ("INSERT OR IGNORE INTO ingest_seen (rig_id, seq, seen_at) "
-                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? "
-                "FROM json_each(?) RETURNING rig_id, seq")
 
 
 # Not frozen, but slotted: a frozen dataclass's __init__ costs a microsecond more per object,
@@ -234,34 +229,21 @@ class SqliteIngestQueue:
             self.arrived.set()
 
     def _write(self, group: list[_Put]) -> list[tuple[int, int]]:
-        """One transaction for the group, one statement per table (not one per report): the
-        writer thread holds the GIL against the event loop for every Python step it takes.
-
-        ``ingest_seen`` answers which keys are new (``RETURNING``: the rows it inserted); a
-        key sent twice in the group is new once, for its first sender, as if each report had
-        been inserted in turn."""
-        conn, now, in_time = self._queue.conn, time.time(), time.time_ns()
-        keys = [(put.rig_id, report.seq) for put in group for report in put.reports]
-        results, messages = [], []
+        conn, now = self._queue.conn, time.time()
+        results = []
         with self._queue.transaction(mode="IMMEDIATE"):
-            cursor = conn.cursor()
-            cursor.row_factory = None  # plain tuples, comparable with the keys
-            new = set(cursor.execute(_INSERT_SEEN, (now, orjson.dumps(keys))).fetchall())
             for put in group:
-                fresh = []
-                for report in put.reports:
-                    key = (put.rig_id, report.seq)
-                    if key in new:
-                        new.discard(key)  # a second report of the same key is a duplicate
-                        fresh.append(report)
+                fresh = [
+                    report
+                    for report in put.reports
+                    if conn.execute(
+                        "INSERT OR IGNORE INTO ingest_seen (rig_id, seq, seen_at) VALUES (?, ?, ?)",
+                        (put.rig_id, report.seq, now),
+                    ).rowcount
+                ]
                 if fresh:
-                    messages.append((encode_message(put.rig_id, now, fresh, put.kind),
-                                     litequeue.uuid7(), in_time))
+                    self._queue.put(encode_message(put.rig_id, now, fresh, put.kind))
                 results.append((len(fresh), len(put.reports) - len(fresh)))
-            if messages:
-                conn.executemany(
-                    f"INSERT INTO {self._queue.table} (data, message_id, status, in_time, "
-                    f"lock_time, done_time) VALUES (?, ?, {_READY}, ?, NULL, NULL)", messages)
         return results
 
     # -- consumer side -------------------------------------------------------------------
