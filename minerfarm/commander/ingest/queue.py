@@ -179,11 +179,13 @@ class SqliteIngestQueue:
         conn.execute("CREATE INDEX IF NOT EXISTS ix_ingest_seen_at ON ingest_seen(seen_at)")
         # SQLite checkpoints the WAL inside the commit that crosses its size threshold: that
         # commit, and every request waiting on it, would pay for writing megabytes back into
-        # the database file. The checkpointer thread does it instead, beside the writer; a
-        # commit checkpoints itself only once the log reaches WAL_BYTES, which bounds the log
-        # under writes that never pause (see db.wal), and journal_size_limit cuts it back.
+        # the database file. The checkpointer thread does it instead, beside the writer; the
+        # next transaction after a checkpoint that caught up starts the log over, and
+        # journal_size_limit cuts the file back to wal_bytes. Should the thread never catch up
+        # (writes that never pause, see db.wal), a commit checkpoints the log itself at four
+        # times that size: the bound. Doing so at wal_bytes cost a backlog's drain ~15 %.
         page = int(conn.execute("PRAGMA page_size").fetchone()[0])
-        conn.execute(f"PRAGMA wal_autocheckpoint = {max(1, wal_bytes // page)}")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {max(1, 4 * wal_bytes // page)}")
         conn.execute(f"PRAGMA journal_size_limit = {wal_bytes}")
         # This SQLite is built with secure_delete on: every delete of done messages zeroes
         # their bytes, one more write of all that was queued. FAST zeroes only what it
