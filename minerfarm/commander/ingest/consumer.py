@@ -27,9 +27,9 @@ from minerfarm.commander import topics
 from minerfarm.commander.db import bulk
 from minerfarm.commander.db.models import AsicMiner, JsonDocument, RawJson, Report, Rig, UtcDateTime
 from minerfarm.commander.db.upsert import insert_for
+from minerfarm.commander.ingest import sqlite_store
 from minerfarm.commander.ingest.deadletter import bury, is_outage, reason_of
 from minerfarm.commander.ingest.queue import IngestQueue, QueuedBatch
-from minerfarm.commander.ingest.sqlite_store import _executemany as sqlite_executemany
 from minerfarm.commander.ingest.sqlite_store import insert_reports, parse_ts, sqlite_utc_text
 from minerfarm.commander.pubsub import PubSub
 from minerfarm.commander.reports.compaction import drop_compacted
@@ -333,7 +333,7 @@ async def _mark_seen_sqlite(conn: AsyncConnection, latest: dict[int, dict[str, A
     for rid, item in latest.items():
         seen = sqlite_utc_text(item["seen"])
         rows.append((seen, item["top"], item["top"], str(item["report"]), rid, seen))
-    await sqlite_executemany(conn, MARK_SEEN_SQLITE, rows)
+    await sqlite_store.executemany(conn, MARK_SEEN_SQLITE, rows)
 
 
 async def _rig_kinds(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, str]:

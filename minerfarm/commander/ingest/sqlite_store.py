@@ -81,11 +81,13 @@ async def insert_reports(conn: AsyncConnection, batches: list[QueuedBatch]) -> i
         if packed:
             rows = [row for row in rows if row[1] not in packed.get(row[0], ())]
     if rows:
-        await _executemany(conn, INSERT_REPORTS, rows)
+        await executemany(conn, INSERT_REPORTS, rows)
     return len(rows)
 
 
-async def _executemany(conn: AsyncConnection, statement: str, rows: list[Any]) -> None:
+async def executemany(conn: AsyncConnection, statement: str, rows: list[Any]) -> None:
+    """``statement`` for each row, on the transaction's own connection, straight to the
+    driver (see the module doc); a driver error is raised as SQLAlchemy's."""
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection  # aiosqlite's Connection: runs it on its own thread
     if driver is None:
