@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from minerfarm.commander import topics
 from minerfarm.commander.db import bulk
-from minerfarm.commander.db.models import AsicMiner, JsonDocument, RawJson, Report, Rig, UtcDateTime
+from minerfarm.commander.db.models import AsicMiner, JsonDocument, RawJson, Rig, UtcDateTime
 from minerfarm.commander.db.upsert import insert_for
 from minerfarm.commander.ingest import sqlite_store
 from minerfarm.commander.ingest.deadletter import bury, is_outage, reason_of
@@ -155,8 +155,14 @@ class IngestConsumer:
 
     async def _store(self, conn: AsyncConnection, batches: list[QueuedBatch],
                      kinds: dict[int, str]) -> dict[int, dict[str, Any]]:
+        """The batches' reports and each rig's latest, on the backend we run on (SQLite or
+        PostgreSQL, as :mod:`..db.upsert`)."""
         if conn.dialect.name == "sqlite":
             return await self._store_sqlite(conn, batches, kinds)
+        return await self._store_postgresql(conn, batches, kinds)
+
+    async def _store_postgresql(self, conn: AsyncConnection, batches: list[QueuedBatch],
+                                kinds: dict[int, str]) -> dict[int, dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         last: dict[int, tuple[int, str, datetime]] = {}  # each rig's last report received
         tops: dict[int, int] = {}  # each rig's highest seq
@@ -185,18 +191,7 @@ class IngestConsumer:
         rows = await drop_compacted(conn, rows)  # a resent seq already packed: not again
         if not rows:
             return {}
-        dialect = conn.dialect.name
-        if dialect == "postgresql":
-            await bulk.insert_reports(conn, rows)  # one statement, not a row at a time
-        else:
-            for row in rows:  # JSON text, not a string to serialise
-                row["payload"] = RawJson(row["payload"])
-            await conn.execute(
-                insert_for(dialect, Report.__table__).on_conflict_do_nothing(
-                    index_elements=["rig_id", "seq"]
-                ),
-                rows,
-            )
+        await bulk.insert_reports(conn, rows)  # one statement, not a row at a time
         await _mark_seen(conn, latest)
         if asic_rows:
             await _upsert_asics(conn, list(asic_rows.values()))
@@ -228,7 +223,7 @@ class IngestConsumer:
                         asic_rows[(batch.rig_id, row["identity"])] = row
         for item in latest.values():
             item["seen"] = datetime.fromtimestamp(item.pop("received_at"), UTC)
-        await _mark_seen(conn, latest)
+        await _mark_seen_sqlite(conn, latest)
         if asic_rows:
             await _upsert_asics(conn, list(asic_rows.values()))
         self.stored += stored
@@ -303,11 +298,8 @@ async def _mark_seen(conn: AsyncConnection, latest: dict[int, dict[str, Any]]) -
     """Each rig's last report received becomes its latest; ``last_seen`` is the commander's
     receive time and only moves forward (a replayed queue message is older). ``last_seq``
     stays the highest seq ever stored (``top``: the batch's highest, whatever order its
-    reports came in): ``/hello`` gives it to a reinstalled sentry, which numbers on from it."""
-    if conn.dialect.name == "sqlite" and all(isinstance(i["report"], RawJson)
-                                             for i in latest.values()):
-        await _mark_seen_sqlite(conn, latest)
-        return
+    reports came in): ``/hello`` gives it to a reinstalled sentry, which numbers on from it.
+    On SQLite the same statement is :func:`_mark_seen_sqlite`."""
     seq: Any = bindparam("top")
     await conn.execute(
         update(Rig)
