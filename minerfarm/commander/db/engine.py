@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from minerfarm.commander.db.wal import WAL_BYTES, WalCheckpointer
+from minerfarm.commander.db.wal import WAL_BYTES, WalCheckpointer, bound_log
 
 # For a database created from now on (an existing file keeps its own): a 20,000-report batch
 # is ~40 MB of pages to log and to copy back; in 16 KB pages that is a quarter of the writes
@@ -51,10 +51,7 @@ def _sqlite_pragmas(dbapi_conn: Any, wal_bytes: int) -> None:
     # table grows, which keeps ingest from slowing down with a large history.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.execute("PRAGMA page_size")
-    page = int(cursor.fetchone()[0])
-    cursor.execute(f"PRAGMA wal_autocheckpoint={max(1, wal_bytes // page)}")
-    cursor.execute(f"PRAGMA journal_size_limit={wal_bytes}")
+    bound_log(cursor, checkpoint_at=wal_bytes, keep=wal_bytes)
     cursor.close()
 
 

@@ -24,9 +24,20 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 WAL_BYTES = 64 * 1024 * 1024  # the log's size at which a commit checkpoints it itself
 STOP_CHECK_S = 0.05  # how soon stop() is seen
+
+
+def bound_log(cursor: Any, checkpoint_at: int, keep: int) -> None:
+    """On the writer's connection (``cursor``: a DB-API cursor of it): a commit checkpoints
+    the log itself once the log reaches ``checkpoint_at`` bytes (the bound, see above), and a
+    log started over is cut back to ``keep`` bytes."""
+    cursor.execute("PRAGMA page_size")
+    page = int(cursor.fetchone()[0])
+    cursor.execute(f"PRAGMA wal_autocheckpoint = {max(1, checkpoint_at // page)}")
+    cursor.execute(f"PRAGMA journal_size_limit = {keep}")
 
 
 class WalCheckpointer:

@@ -33,7 +33,7 @@ from typing import Protocol
 import litequeue
 import orjson
 
-from minerfarm.commander.db.wal import WAL_BYTES, WalCheckpointer
+from minerfarm.commander.db.wal import WAL_BYTES, WalCheckpointer, bound_log
 
 log = logging.getLogger(__name__)
 # Longer than the sentry's spool (7 days): a report replayed after that is still recognised.
@@ -184,9 +184,7 @@ class SqliteIngestQueue:
         # journal_size_limit cuts the file back to wal_bytes. Should the thread never catch up
         # (writes that never pause, see db.wal), a commit checkpoints the log itself at four
         # times that size: the bound. Doing so at wal_bytes cost a backlog's drain ~15 %.
-        page = int(conn.execute("PRAGMA page_size").fetchone()[0])
-        conn.execute(f"PRAGMA wal_autocheckpoint = {max(1, 4 * wal_bytes // page)}")
-        conn.execute(f"PRAGMA journal_size_limit = {wal_bytes}")
+        bound_log(conn.cursor(), checkpoint_at=4 * wal_bytes, keep=wal_bytes)
         # This SQLite is built with secure_delete on: every delete of done messages zeroes
         # their bytes, one more write of all that was queued. FAST zeroes only what it
         # writes anyway; the reports are in the database by then, nothing is hidden.
