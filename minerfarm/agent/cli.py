@@ -18,8 +18,6 @@ from minerfarm.agent.client import CertificateMismatch, RigRemoved, TokenInvalid
 from minerfarm.agent.enrollment import WrongRigKind
 from minerfarm.agent.errors import NotEnrolled
 from minerfarm.agent.link import CommanderLink
-from minerfarm.agent.running import run_until_signal as run_until_signal  # the sentries' run
-from minerfarm.agent.running import setup_logging as setup_logging
 from minerfarm.agent.spool import SpoolStats
 from minerfarm.protocol.tokens import SentryToken, TokenFormatError
 

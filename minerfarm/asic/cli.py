@@ -12,6 +12,7 @@ import click
 
 from minerfarm.agent import cli as agent_cli
 from minerfarm.agent.client import CommanderError
+from minerfarm.agent.running import run_until_signal, setup_logging
 from minerfarm.protocol.tokens import TokenFormatError
 from minerfarm.protocol.units import humanize_hs
 
@@ -139,9 +140,9 @@ def enroll(url: str | None, token: str | None, config_dir: str | None) -> None:
 def run(interval_s: float | None, max_retry_s: float, verbose: bool,
         config_dir: str | None) -> None:
     """Poll every ASIC each interval and report them; spool while the commander is away."""
-    agent_cli.setup_logging(verbose)
+    setup_logging(verbose)
     try:
-        agent_cli.run_until_signal(run_asic_sentry(config_dir, interval_s, max_retry_s))
+        run_until_signal(run_asic_sentry(config_dir, interval_s, max_retry_s))
     except CommanderError as exc:
         raise agent_cli.run_errors(exc, sentry_cmd="minerfarm asic-sentry",
                                    removed="Its credentials and unsent reports were wiped"
