@@ -76,10 +76,11 @@ def _child(args: argparse.Namespace) -> None:
     """Runs pinned to one core; prints one JSON line of figures."""
     os.sched_setaffinity(0, {0})
     from minerfarm.asic import discovery
-    from minerfarm.asic.concurrency import bounded_map, freeze_fleet_state, tune_gc
+    from minerfarm.asic.concurrency import bounded_map, freeze_fleet_state
     from minerfarm.asic.config import AsicEntry
     from minerfarm.asic.poller import Poller
     from minerfarm.asic.simulator import addresses, raise_fd_limit
+    from minerfarm.gc_tuning import tune_gc
 
     raise_fd_limit()
     tune_gc()

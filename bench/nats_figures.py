@@ -151,9 +151,10 @@ async def jetstream_drain(backlog: int, sample: Any, rigs: int = 1000) -> tuple[
     """Fill a JetStream stream with ``backlog`` reports, then drain it into PostgreSQL with
     the commander's consumer: (fill s, reports/s drained, µs of CPU per report drained by
     each process)."""
+    import gc
     from datetime import UTC, datetime
 
-    from minerfarm.commander import gctune
+    from minerfarm import gc_tuning
     from minerfarm.commander.db.engine import make_engine
     from minerfarm.commander.db.migrate import upgrade_async
     from minerfarm.commander.db.models import Rig
@@ -202,8 +203,8 @@ async def jetstream_drain(backlog: int, sample: Any, rigs: int = 1000) -> tuple[
                                    for rig in range(1, rigs + 1)))
         filled = time.perf_counter() - started
         consumer = IngestConsumer(queue, engine, InProcessPubSub(), batch=Settings().ingest_batch)
-        gctune.tune_gc()  # as the commander's startup does before its consumer runs
-        gctune.freeze_loaded()
+        gc_tuning.tune_gc()  # as the commander's startup does before its consumer runs
+        gc.freeze()
         before, started = cpu_seconds(), time.perf_counter()
         while consumer.stored < per_rig * rigs:
             await consumer.drain_once()

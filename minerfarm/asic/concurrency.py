@@ -45,20 +45,6 @@ def raise_fd_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-GC_YOUNG_THRESHOLD = 20_000  # the interpreter's default is 700
-
-
-def tune_gc() -> None:
-    """A polling round allocates hundreds of thousands of container objects (futures,
-    tasks, HTTP requests and replies), nearly all freed by reference counting. At the default
-    young-generation threshold the collector ran ~500 times per 1,000 ASICs, walking every
-    in-flight request's objects each time and promoting them to be walked again: ~28 % of a
-    warm round's CPU (600 simulated ASICs, a third on web APIs). Collecting less often changes
-    nothing but when the few cyclic leftovers are freed."""
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
-
-
 def freeze_fleet_state() -> None:
     """After the first round: what exists now (each ASIC's transports, HTTP clients,
     identified backend, last reading) lives as long as the process, so keep it out of the

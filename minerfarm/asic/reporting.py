@@ -26,7 +26,8 @@ from minerfarm.agent.uplink import Uplink
 from minerfarm.aio import every
 from minerfarm.protocol.reports import Asic, utc_now
 
-from .concurrency import freeze_fleet_state, raise_fd_limit, tune_gc
+from ..gc_tuning import tune_gc
+from .concurrency import freeze_fleet_state, raise_fd_limit
 from .config import FILES, config_dir, load_config
 from .poller import Poller
 

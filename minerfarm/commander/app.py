@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from typing import Any
 
@@ -18,8 +19,8 @@ from quart.sessions import SessionInterface
 from quart_auth import QuartAuth
 from quart_schema import QuartSchema
 
-from minerfarm import __version__
-from minerfarm.commander import alerts, errors, gctune, headers, pages, topics
+from minerfarm import __version__, gc_tuning
+from minerfarm.commander import alerts, errors, headers, pages, topics
 from minerfarm.commander.actions.api import actions_api
 from minerfarm.commander.actions.pages import action_pages
 from minerfarm.commander.actions.service import ActionService
@@ -231,8 +232,11 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
             tasks.append(asyncio.create_task(alert_engine.run(), name="alerts"))
             tasks.append(asyncio.create_task(rollups(), name="rollups"))
         tasks.append(asyncio.create_task(fragments.warm(app), name="dashboard-warm-up"))
-        gctune.tune_gc()  # the consumer's batches, see the module
-        gctune.freeze_loaded()
+        gc_tuning.tune_gc()  # the consumer's batches, see the module
+        # Everything loaded so far lives as long as the process: keep it out of the garbage
+        # collector's full passes, which otherwise walk it every few seconds under load
+        # (~100 ms pauses, seen as the acknowledgement latency's p99).
+        gc.freeze()
 
     @app.after_serving
     async def stop() -> None:
