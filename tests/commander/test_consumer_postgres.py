@@ -34,6 +34,9 @@ class ListQueue:
     async def done(self, rowids: list[int]) -> None:
         self.done_ids += rowids
 
+    def decode_ahead(self) -> None:
+        pass
+
     async def wait(self, timeout_s: float) -> None:
         pass
 

@@ -99,6 +99,44 @@ async def test_a_backlog_is_read_ahead_but_a_batch_not_done_comes_back_first(
     await queue.close()
 
 
+async def test_a_batch_decoded_ahead_is_handed_out_once_and_dropped_after_a_failed_write(
+        tmp_path: Path) -> None:
+    queue = SqliteIngestQueue(tmp_path / "q.db")
+    for seq in range(12):
+        await queue.put(1, [incoming(seq)])
+    first = await queue.take(4)
+    queue.decode_ahead()  # the consumer's commit of the first batch begins
+    queue.decode_ahead()  # said twice (a batch written message by message): one decode
+    await queue.done([b.rowid for b in first])
+    second = await queue.take(4)
+    assert [b.reports[0].seq for b in second] == [4, 5, 6, 7]  # the batch decoded ahead
+    queue.decode_ahead()  # 8-11 decoded while the second batch commits...
+    await asyncio.sleep(0.05)
+    await queue.done([b.rowid for b in second[:1]])  # ...but the commit failed after one
+    again = await queue.take(4)
+    assert [b.reports[0].seq for b in again] == [5, 6, 7, 8]  # from the oldest, not 8-11
+    await queue.done([b.rowid for b in again])
+    rest = await queue.take(4)
+    assert [b.reports[0].seq for b in rest] == [9, 10, 11]
+    queue.decode_ahead()  # a partial batch: nothing was read ahead, nothing to decode
+    await queue.done([b.rowid for b in rest])
+    assert await queue.take(4) == []
+    assert await queue.backlog() == 0
+    await queue.close()
+
+
+async def test_closing_cancels_a_decode_ahead(tmp_path: Path) -> None:
+    queue = SqliteIngestQueue(tmp_path / "q.db")
+    for seq in range(8):
+        await queue.put(1, [incoming(seq)])
+    await queue.take(4)
+    queue.decode_ahead()
+    await queue.close()  # no task left pending, the messages stay queued
+    reopened = SqliteIngestQueue(tmp_path / "q.db")
+    assert [b.reports[0].seq for b in await reopened.take(10)] == list(range(8))
+    await reopened.close()
+
+
 async def test_done_forgets_exactly_the_messages_named(tmp_path: Path) -> None:
     queue = SqliteIngestQueue(tmp_path / "q.db")
     for seq in range(8):

@@ -9,7 +9,8 @@ with PASSIVE checkpoints, which never block the writer.
 A PASSIVE checkpoint alone does not bound the log: the writer starts the log over only if,
 when its transaction begins, every frame is already copied, and a writer that commits batch
 after batch always starts before the copy of its last commit is done. So the writer's own
-connection keeps an automatic checkpoint, at a much larger size (:data:`WAL_BYTES`): when the
+connection keeps an automatic checkpoint, at a much larger size (four times :data:`WAL_BYTES`,
+:func:`bound_log`'s ``checkpoint_at``): when the
 log reaches it, the commit that crosses it copies what the thread has not copied yet (little:
 the thread has been copying all along) and the next transaction starts the log over.
 ``journal_size_limit`` then cuts the file back. When the database is idle the thread truncates
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-WAL_BYTES = 64 * 1024 * 1024  # the log's size at which a commit checkpoints it itself
+WAL_BYTES = 64 * 1024 * 1024  # a log started over is cut back to this; a commit checkpoints at 4x
 STOP_CHECK_S = 0.05  # how soon stop() is seen
 
 

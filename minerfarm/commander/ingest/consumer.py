@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 class IngestConsumer:
     def __init__(self, queue: IngestQueue, engine: AsyncEngine, pubsub: PubSub,
-                 batch: int = 20000, linger_s: float = 0.05) -> None:
+                 batch: int = 50000, linger_s: float = 0.05) -> None:
         self.queue, self.engine, self.pubsub, self.batch = queue, engine, pubsub, batch
         self.linger_s = linger_s
         self.stored = 0  # reports written since start, for /metrics and tests
@@ -146,6 +146,8 @@ class IngestConsumer:
                 kinds.update(await _rig_kinds(conn, {b.rig_id for b in batches} - set(kinds)))
                 live = [b for b in batches if b.rig_id in kinds]
                 latest = await self._store(conn, live, kinds)
+                # only the commit is left: it waits on the disk, the next batch's decode need not
+                self.queue.decode_ahead()
         except IntegrityError:
             async with self.engine.begin() as conn:
                 kinds = await _rig_kinds(conn, {b.rig_id for b in batches})

@@ -104,6 +104,30 @@ class _ReadAhead:
     future: Future[list[tuple[int, str, str]]]
 
 
+@dataclass(frozen=True)
+class _Decoded:
+    batches: list[QueuedBatch]
+    unreadable: list[tuple[int, str, str]]  # (rowid, data, why)
+    rows: int  # rows read
+    last_id: str | None  # the message id of the last one
+
+
+async def _decode(rows: list[tuple[int, str, str]]) -> _Decoded:
+    """Queue rows as batches, :data:`DECODE_SLICE` at a time (other requests go on between
+    slices); a message that cannot be read is set aside, to be kept as a dead letter."""
+    batches: list[QueuedBatch] = []
+    unreadable: list[tuple[int, str, str]] = []
+    for start in range(0, len(rows), DECODE_SLICE):
+        if start:
+            await asyncio.sleep(0)
+        for row in rows[start:start + DECODE_SLICE]:
+            try:
+                batches.append(decode_message(*row))
+            except (ValueError, KeyError, TypeError) as exc:  # a damaged queue file
+                unreadable.append((row[0], row[2], f"queue message cannot be read: {exc!r}"))
+    return _Decoded(batches, unreadable, len(rows), rows[-1][1] if rows else None)
+
+
 def _runs(ordered: list[int]) -> list[tuple[int, int]]:
     """``[1, 2, 3, 7, 8]`` → ``[(1, 3), (7, 8)]``: the ranges of consecutive integers."""
     runs: list[tuple[int, int]] = []
@@ -141,6 +165,11 @@ class IngestQueue(Protocol):
         ...
 
     async def take(self, limit: int) -> list[QueuedBatch]: ...
+
+    def decode_ahead(self) -> None:
+        """The consumer's batch is committing (its database waits on the disk): a queue that
+        reads ahead may decode the next batch now. A hint; it may do nothing."""
+        ...
 
     async def wait(self, timeout_s: float) -> None:
         """Until something may have arrived (or ``timeout_s``), after an empty ``take``."""
@@ -193,6 +222,7 @@ class SqliteIngestQueue:
         self._pending: list[_Put] = []
         self._flusher: asyncio.Task[None] | None = None
         self._ahead: _ReadAhead | None = None  # the batch after the one being written
+        self._decoding: asyncio.Future[_Decoded] | None = None  # those rows, being decoded
         self._unacked: set[int] = set()  # rowids of the last take not yet done
         self._closed = False
         self.arrived = asyncio.Event()  # set on every put, for the consumer
@@ -255,31 +285,49 @@ class SqliteIngestQueue:
         message of this batch is done by then; otherwise (a failed write) the next take reads
         from the oldest again, so a batch that was not stored is taken again first.
 
-        Messages are decoded here, on the event loop, a slice at a time: decoding on the
-        queue's thread would hold the GIL against the database driver's thread, which takes
-        it back after every row it inserts, and stall the insert (measured: 3x slower)."""
+        Messages are decoded on the event loop, a slice at a time: decoding on the queue's
+        thread would hold the GIL against the database driver's thread, which takes it back
+        after every row it inserts, and stall the insert (measured: 3x slower). The rows read
+        ahead are decoded when the consumer says its batch is committing
+        (:meth:`decode_ahead`), or here."""
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead.limit == limit and not self._unacked:
-            rows = await asyncio.wrap_future(ahead.future)
+        decoding, self._decoding = self._decoding, None
+        usable = ahead is not None and ahead.limit == limit and not self._unacked
+        if decoding is not None and not usable:
+            decoding.cancel()  # the batch before failed: read from the oldest again
+            decoding = None
+        if decoding is None:
+            if usable:
+                assert ahead is not None
+                rows = await asyncio.wrap_future(ahead.future)
+            else:
+                rows = await asyncio.get_running_loop().run_in_executor(
+                    self._executor, self._read, limit, None)
+            decoded = await _decode(rows)
         else:
-            rows = await asyncio.get_running_loop().run_in_executor(
-                self._executor, self._read, limit, None)
-        if len(rows) == limit:
-            self._ahead = _ReadAhead(limit, self._executor.submit(self._read, limit, rows[-1][1]))
-        batches: list[QueuedBatch] = []
-        unreadable: list[tuple[int, str, str]] = []  # (rowid, data, why)
-        for start in range(0, len(rows), DECODE_SLICE):
-            if start:
-                await asyncio.sleep(0)  # other requests go on between slices
-            for row in rows[start:start + DECODE_SLICE]:
-                try:
-                    batches.append(decode_message(*row))
-                except (ValueError, KeyError, TypeError) as exc:  # a damaged queue file
-                    unreadable.append((row[0], row[2], f"queue message cannot be read: {exc!r}"))
-        self._unacked = {b.rowid for b in batches}
-        if unreadable:
-            await self._bury(unreadable)
-        return batches
+            decoded = await decoding
+        if decoded.rows == limit:
+            self._ahead = _ReadAhead(limit, self._executor.submit(self._read, limit,
+                                                                  decoded.last_id))
+        self._unacked = {b.rowid for b in decoded.batches}
+        if decoded.unreadable:
+            await self._bury(decoded.unreadable)
+        return decoded.batches
+
+    def decode_ahead(self) -> None:
+        """The consumer's batch is committing: decode the rows read ahead for the next take now.
+
+        A commit waits on the disk without the GIL, so decoding then costs the driver's thread
+        nothing, where decoding during the batch's inserts would stall them (see :meth:`take`):
+        the next take finds its batch ready. Does nothing without rows read ahead."""
+        ahead = self._ahead
+        if ahead is None or self._decoding is not None or self._closed:
+            return
+
+        async def decode() -> _Decoded:
+            return await _decode(await asyncio.wrap_future(ahead.future))
+
+        self._decoding = asyncio.ensure_future(decode())
 
     async def _bury(self, unreadable: list[tuple[int, str, str]]) -> None:
         """Keep each unreadable message as a dead letter, then drop it from the queue: one
@@ -357,6 +405,9 @@ class SqliteIngestQueue:
         if self._closed:
             return
         self._closed = True
+        if self._decoding is not None:
+            self._decoding.cancel()
+            self._decoding = None
         if self._flusher is not None:
             await self._flusher
         await asyncio.get_running_loop().run_in_executor(self._executor, self._queue.close)

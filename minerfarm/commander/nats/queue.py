@@ -155,6 +155,9 @@ class JetStreamIngestQueue:
             self._ahead = asyncio.ensure_future(self._take(limit))
         return batches
 
+    def decode_ahead(self) -> None:
+        """Nothing to do: the batch taken ahead is received and decoded from the start."""
+
     async def _take(self, limit: int) -> list[QueuedBatch]:
         if self._puller is None or self._closed:
             return []
