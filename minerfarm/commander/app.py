@@ -186,7 +186,7 @@ def _lifecycle(app: Quart, state: CommanderState) -> None:
                 state.settings.queue_path, state.settings.queue_synchronous,
                 poison=lambda data, why: deadletter.bury_message(engine, data, why))
         state.consumer = IngestConsumer(state.queue, state.engine, state.pubsub,
-                                        state.settings.ingest_batch)
+                                        state.settings.ingest_batch)  # 0: the queue's own
         tasks.append(asyncio.create_task(state.consumer.run(), name="ingest-consumer"))
         tasks.append(asyncio.create_task(_prune_seen(state), name="ingest-prune"))
         if state.settings.advertise:

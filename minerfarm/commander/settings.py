@@ -75,8 +75,9 @@ class Settings:
         15, "With NATS: seconds after which another commander takes over the singleton jobs "
             "(rollups, retention) from one that stopped.")
     ingest_batch: int = setting(
-        50000, "Most queued POSTs (usually one report each) the consumer writes per transaction "
-        "(a backlog's batch holds about 1 KB of memory per report).")
+        0, "Most queued POSTs (usually one report each) the consumer writes per transaction; "
+        "0: the queue's own (50,000 on the SQLite queue, 20,000 on NATS JetStream). While a "
+        "backlog drains, a batch holds about 1 KB of memory per report.")
     login_attempts: int = setting(5, "Failed logins from one address before backoff starts.")
     login_backoff_max_s: int = setting(900, "Longest login lockout, in seconds.")
     login_concurrency: int = setting(

@@ -24,6 +24,8 @@ from tests.support import utc_ts
 class ListQueue:
     """The batches a test hands the consumer, and which it marked done."""
 
+    batch = 20_000
+
     def __init__(self, batches: list[QueuedBatch]) -> None:
         self.batches, self.done_ids = batches, []  # type: tuple[list[QueuedBatch], list[int]]
 
