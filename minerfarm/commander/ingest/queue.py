@@ -195,7 +195,8 @@ Poison = Callable[[bytes, str], Awaitable[None]]
 class SqliteIngestQueue:
     # A backlog's batch dirties about one page of each of the reports' two indexes per rig,
     # whatever its size: 50,000 wrote a fifth less than 20,000 and drained ~25 % faster
-    # (README, bench [2]), for ~1 KB of memory per message.
+    # (README, bench [2]); a batch and the one read ahead hold ~190 MB at this size (~85 at
+    # 20,000).
     batch = 50_000
 
     def __init__(self, path: Path, synchronous: str = "FULL",
