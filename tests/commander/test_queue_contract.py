@@ -163,3 +163,4 @@ async def test_a_consumer_takes_the_queues_own_batch_unless_told(harness: Harnes
     batch = Settings().ingest_batch  # the default, 0: the queue's own
     assert IngestConsumer(queue, engine, InProcessPubSub(), batch).batch == expected
     assert IngestConsumer(queue, engine, InProcessPubSub(), batch=500).batch == 500
+    assert IngestConsumer(queue, engine, InProcessPubSub(), batch=-1).batch == expected

@@ -9,10 +9,10 @@ with PASSIVE checkpoints, which never block the writer.
 A PASSIVE checkpoint alone does not bound the log: the writer starts the log over only if,
 when its transaction begins, every frame is already copied, and a writer that commits batch
 after batch always starts before the copy of its last commit is done. So the writer's own
-connection keeps an automatic checkpoint, at a much larger size (four times :data:`WAL_BYTES`,
-:func:`bound_log`'s ``checkpoint_at``): when the
-log reaches it, the commit that crosses it copies what the thread has not copied yet (little:
-the thread has been copying all along) and the next transaction starts the log over.
+connection keeps an automatic checkpoint, at a much larger size (:func:`bound_log`'s
+``checkpoint_at``, four times :data:`WAL_BYTES`): when the log reaches it, the commit that
+crosses it copies what the thread has not copied yet (little: the thread has been copying all
+along) and the next transaction starts the log over.
 ``journal_size_limit`` then cuts the file back. When the database is idle the thread truncates
 the log to nothing. None of this touches durability: a commit is in the log, fsynced
 (``synchronous=FULL``), before it returns, whenever the log is copied back.

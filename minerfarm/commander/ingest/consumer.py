@@ -41,9 +41,10 @@ log = logging.getLogger(__name__)
 class IngestConsumer:
     def __init__(self, queue: IngestQueue, engine: AsyncEngine, pubsub: PubSub,
                  batch: int = 0, linger_s: float = 0.05) -> None:
-        """``batch``: most messages per transaction; 0, the queue's own (``queue.batch``)."""
+        """``batch``: most messages per transaction; 0 (or less), the queue's own
+        (``queue.batch``)."""
         self.queue, self.engine, self.pubsub = queue, engine, pubsub
-        self.batch = batch or queue.batch
+        self.batch = batch if batch > 0 else queue.batch
         self.linger_s = linger_s
         self.stored = 0  # reports written since start, for /metrics and tests
         self.dead = 0  # reports dead-lettered since start
