@@ -52,10 +52,7 @@ def _sqlite_pragmas(dbapi_conn: Any, wal_bytes: int) -> None:
     # table grows, which keeps ingest from slowing down with a large history.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA temp_store=MEMORY")
-    # The bound at 4x, as the ingest queue's: at 1x a backlog's commits copied the log back
-    # every second or third batch, each with an fsync of the database (bench [2] at 1,000,000:
-    # ~40,000 reports/s against ~49,000 at 4x, 20,000-report batches).
-    bound_log(cursor, checkpoint_at=4 * wal_bytes, keep=wal_bytes)
+    bound_log(cursor, keep=wal_bytes)
     cursor.close()
 
 

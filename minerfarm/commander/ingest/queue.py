@@ -217,11 +217,9 @@ class SqliteIngestQueue:
         # SQLite checkpoints the WAL inside the commit that crosses its size threshold: that
         # commit, and every request waiting on it, would pay for writing megabytes back into
         # the database file. The checkpointer thread does it instead, beside the writer; the
-        # next transaction after a checkpoint that caught up starts the log over, and
-        # journal_size_limit cuts the file back to wal_bytes. Should the thread never catch up
-        # (writes that never pause, see db.wal), a commit checkpoints the log itself at four
-        # times that size: the bound. Doing so at wal_bytes cost a backlog's drain ~15 %.
-        bound_log(conn.cursor(), checkpoint_at=4 * wal_bytes, keep=wal_bytes)
+        # log stays bounded should the thread never catch up (writes that never pause, see
+        # db.wal).
+        bound_log(conn.cursor(), keep=wal_bytes)
         # This SQLite is built with secure_delete on: every delete of done messages zeroes
         # their bytes, one more write of all that was queued. FAST zeroes only what it
         # writes anyway; the reports are in the database by then, nothing is hidden.
