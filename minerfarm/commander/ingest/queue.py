@@ -128,6 +128,10 @@ async def _decode(rows: list[tuple[int, str, str]]) -> _Decoded:
     return _Decoded(batches, unreadable, len(rows), rows[-1][1] if rows else None)
 
 
+async def _decode_read_ahead(ahead: _ReadAhead) -> _Decoded:
+    return await _decode(await asyncio.wrap_future(ahead.future))
+
+
 def _runs(ordered: list[int]) -> list[tuple[int, int]]:
     """``[1, 2, 3, 7, 8]`` → ``[(1, 3), (7, 8)]``: the ranges of consecutive integers."""
     runs: list[tuple[int, int]] = []
@@ -298,20 +302,13 @@ class SqliteIngestQueue:
         (:meth:`decode_ahead`), or here."""
         ahead, self._ahead = self._ahead, None
         decoding, self._decoding = self._decoding, None
-        usable = ahead is not None and ahead.limit == limit and not self._unacked
-        if decoding is not None and not usable:
-            decoding.cancel()  # the batch before failed: read from the oldest again
-            decoding = None
-        if decoding is None:
-            if usable:
-                assert ahead is not None
-                rows = await asyncio.wrap_future(ahead.future)
-            else:
-                rows = await asyncio.get_running_loop().run_in_executor(
-                    self._executor, self._read, limit, None)
-            decoded = await _decode(rows)
+        if ahead is not None and ahead.limit == limit and not self._unacked:
+            decoded = await (decoding or _decode_read_ahead(ahead))
         else:
-            decoded = await decoding
+            if decoding is not None:
+                decoding.cancel()  # the batch before failed: read from the oldest again
+            decoded = await _decode(await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._read, limit, None))
         if decoded.rows == limit:
             self._ahead = _ReadAhead(limit, self._executor.submit(self._read, limit,
                                                                   decoded.last_id))
@@ -326,14 +323,8 @@ class SqliteIngestQueue:
         A commit waits on the disk without the GIL, so decoding then costs the driver's thread
         nothing, where decoding during the batch's inserts would stall them (see :meth:`take`):
         the next take finds its batch ready. Does nothing without rows read ahead."""
-        ahead = self._ahead
-        if ahead is None or self._decoding is not None or self._closed:
-            return
-
-        async def decode() -> _Decoded:
-            return await _decode(await asyncio.wrap_future(ahead.future))
-
-        self._decoding = asyncio.ensure_future(decode())
+        if self._ahead is not None and self._decoding is None and not self._closed:
+            self._decoding = asyncio.ensure_future(_decode_read_ahead(self._ahead))
 
     async def _bury(self, unreadable: list[tuple[int, str, str]]) -> None:
         """Keep each unreadable message as a dead letter, then drop it from the queue: one
