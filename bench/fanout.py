@@ -48,6 +48,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import procstat
 from bench.ingest import pct, sample_report
 from bench.loadclient import Connection
 from bench.wsclient import LiveSocket
@@ -60,8 +61,7 @@ ON_SCREEN = 30  # rows an index page shows
 def cpu_seconds(commander: CommanderProcess) -> float:
     """CPU time the commander process has used (user + system), from /proc."""
     assert commander.proc is not None
-    fields = Path(f"/proc/{commander.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return procstat.cpu_seconds(commander.proc.pid)
 
 
 class Profile:
@@ -82,10 +82,8 @@ class Profile:
         out = {}
         for task in Path(f"/proc/{self.commander.proc.pid}/task").iterdir():
             with contextlib.suppress(OSError):
-                name = (task / "comm").read_text().strip()
-                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-                out[f"{name}/{task.name}"] = ((int(fields[11]) + int(fields[12]))
-                                              / os.sysconf("SC_CLK_TCK"))
+                name, seconds = procstat.name_and_cpu_seconds(task / "stat")
+                out[f"{name}/{task.name}"] = seconds
         return out
 
     def __enter__(self) -> Profile:

@@ -4,8 +4,9 @@ A raw ASGI app (no Quart, no token, no validation, no queue, no consumer: it rea
 and answers 202 with the sentry fast path's headers) is served under the commander's own
 Hypercorn and TLS configuration (:func:`minerfarm.commander.server.hypercorn_config`). It is
 posted the same reports as ``bench/fanout.py``, at the same open-loop rate, over 64 keep-alive
-connections. The script prints the server's CPU time per request (user + system, read from
-/proc): what a commander served by Hypercorn pays before any of its own code runs.
+connections (:func:`bench.loadclient.open_loop`). The script prints the server's CPU time per
+request (user + system, read from /proc): what a commander served by Hypercorn pays before any
+of its own code runs.
 
 Usage: python bench/hypercorn_floor.py [--rate 1000] [--seconds 10]
 """
@@ -29,10 +30,12 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.ingest import pct, sample_report
-from bench.loadclient import Connection
+from bench import procstat
+from bench.ingest import body_factory, pct
+from bench.loadclient import open_loop
 from tests.support import free_port
 
+PATH = "/api/v1/sentry/reports"
 REPLY = orjson.dumps({"accepted": 1, "duplicates": 0})
 
 
@@ -64,47 +67,16 @@ def serve(port: int, cert: Path, key: Path) -> None:
     asyncio.run(hypercorn_serve(app, config))
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def load(port: int, pid: int, rate: float, seconds: float) -> dict[str, float]:
+    """A second of warm-up, then ``seconds`` measured: requests/s, server CPU ms per request,
+    ack p99 (s)."""
     context = ssl.create_default_context()
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-    pool: asyncio.Queue[Connection] = asyncio.Queue()
-    for _ in range(64):
-        pool.put_nowait(await Connection.open("127.0.0.1", port, context))
-    acks: list[float] = []
-
-    async def one(seq: int, scheduled: float) -> None:
-        body = orjson.dumps({"reports": [sample_report(seq)]})
-        conn = await pool.get()
-        status, _ = await conn.post("/api/v1/sentry/reports", body,
-                                    {"Authorization": "Bearer bench"})
-        acks.append(time.perf_counter() - scheduled)
-        pool.put_nowait(conn)
-        assert status == 202, status
-
-    async def run(count: int) -> float:
-        begin, posts = time.perf_counter(), []
-        for k in range(1, count + 1):
-            scheduled = begin + k / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            posts.append(asyncio.create_task(one(k, scheduled)))
-        await asyncio.gather(*posts)
-        return time.perf_counter() - begin
-
-    await run(int(rate))  # a second of warm-up
-    acks.clear()
-    count = int(rate * seconds)
-    cpu = cpu_seconds(pid)
-    elapsed = await run(count)
-    cpu = cpu_seconds(pid) - cpu
-    while not pool.empty():
-        pool.get_nowait().close()
+    body, headers = body_factory(), {"Authorization": "Bearer bench"}
+    await open_loop("127.0.0.1", port, context, PATH, body, headers, rate, 1.0)
+    count, cpu, begin = int(rate * seconds), procstat.cpu_seconds(pid), time.perf_counter()
+    acks = await open_loop("127.0.0.1", port, context, PATH, body, headers, rate, seconds)
+    elapsed, cpu = time.perf_counter() - begin, procstat.cpu_seconds(pid) - cpu
     return {"rate": count / elapsed, "cpu_ms": cpu * 1000 / count, "ack_p99": pct(acks, 0.99)}
 
 

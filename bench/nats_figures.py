@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from bench import procstat
 from bench.loadclient import closed_loop, open_loop
 from tests.support import CommanderProcess
 
@@ -32,17 +33,13 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 def cpu_seconds() -> dict[str, float]:
     """CPU seconds used so far by this process, nats-server and every PostgreSQL process,
     from /proc (Linux; empty elsewhere): which of them limits the drain on a small box."""
-    tick = os.sysconf("SC_CLK_TCK")
     totals = {"bench process (consumer)": 0.0, "nats-server": 0.0, "postgres": 0.0}
     with contextlib.suppress(OSError):
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
             with contextlib.suppress(OSError, IndexError, ValueError):
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                name = stat[stat.index("(") + 1:stat.rindex(")")]
-                fields = stat[stat.rindex(")") + 2:].split()
-                used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+                name, used = procstat.name_and_cpu_seconds(Path(f"/proc/{pid}/stat"))
                 if int(pid) == os.getpid():
                     totals["bench process (consumer)"] += used
                 elif name == "nats-server":
