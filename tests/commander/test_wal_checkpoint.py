@@ -37,11 +37,16 @@ async def fill(db: Path, queue: SqliteIngestQueue, per_rig: int) -> None:
             {"name": f"rig-{i}", "kind": "cpu_gpu", "token_hash": f"{i:064x}"}
             for i in range(1, RIGS + 1)])
     await engine.dispose()
-    stamp = utc_ts()
     for seq in range(per_rig):
-        await asyncio.gather(*(queue.put(rig, [IncomingReport(
-            seq, stamp, orjson.dumps({"seq": seq, "ts": stamp, "pad": PADDING}).decode())],
-            "cpu_gpu") for rig in range(1, RIGS + 1)))
+        await put_round(queue, seq)
+
+
+async def put_round(queue: SqliteIngestQueue, seq: int) -> None:
+    """One ~1 KB report from every rig, posted at once (one group commit)."""
+    stamp = utc_ts()
+    await asyncio.gather(*(queue.put(rig, [IncomingReport(
+        seq, stamp, orjson.dumps({"seq": seq, "ts": stamp, "pad": PADDING}).decode())],
+        "cpu_gpu") for rig in range(1, RIGS + 1)))
 
 
 def wal_size(db: Path) -> int:
@@ -79,11 +84,8 @@ async def test_the_queue_log_stays_bounded_under_puts_that_never_pause(tmp_path:
     path, limit = tmp_path / "queue.db", 256 * 1024
     queue = SqliteIngestQueue(path, wal_bytes=limit)
     sizes = []
-    stamp = utc_ts()
     for seq in range(150):  # 3,000 reports, ~12 times the limit, with no idle moment
-        await asyncio.gather(*(queue.put(rig, [IncomingReport(
-            seq, stamp, orjson.dumps({"seq": seq, "ts": stamp, "pad": PADDING}).decode())],
-            "cpu_gpu") for rig in range(1, RIGS + 1)))
+        await put_round(queue, seq)
         sizes.append(wal_size(path))
     assert await queue.backlog() == 3000
     await queue.close()
@@ -98,9 +100,7 @@ async def test_the_queue_log_is_cut_back_to_its_limit_while_still_written(
     queue = SqliteIngestQueue(path, wal_bytes=limit)
     stamp = utc_ts()
     for seq in range(40):  # ~0.8 MB of log, no idle moment long enough for "idle"
-        await asyncio.gather(*(queue.put(rig, [IncomingReport(
-            seq, stamp, orjson.dumps({"seq": seq, "ts": stamp, "pad": PADDING}).decode())],
-            "cpu_gpu") for rig in range(1, RIGS + 1)))
+        await put_round(queue, seq)
     assert wal_size(path) > limit  # under the commit's own bound (4x)
     deadline = time.monotonic() + 30
     more = 10_000
