@@ -169,68 +169,34 @@ class IngestConsumer:
     async def _store_postgresql(self, conn: AsyncConnection, batches: list[QueuedBatch],
                                 kinds: dict[int, str]) -> dict[int, dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        last: dict[int, tuple[int, str, datetime]] = {}  # each rig's last report received
-        tops: dict[int, int] = {}  # each rig's highest seq
-        asic_rows: dict[tuple[int, str], dict[str, Any]] = {}
         for batch in batches:
-            if not batch.reports:
-                continue
-            rig_id, asic = batch.rig_id, kinds[batch.rig_id] == "asic"
             received = datetime.fromtimestamp(batch.received_at, UTC)
-            top = tops.get(rig_id, batch.reports[0].seq)
-            for report in batch.reports:
-                # the payload as it came (its JSON text); RawJson only where it is needed
-                rows.append({"rig_id": rig_id, "seq": report.seq, "ts": parse_ts(report.ts),
-                             "received_at": received, "payload": report.json})
-                top = max(top, report.seq)
-                if asic:
-                    for asic_reading in orjson.loads(report.json).get("asics") or ():
-                        row = _asic_row(rig_id, asic_reading, received)
-                        asic_rows[(rig_id, row["identity"])] = row
-            # In receive order (queue order, then the POST's order), not by seq: a seq that
-            # went down (a reinstalled or third-party sentry) must not freeze the rig.
-            final = batch.reports[-1]
-            last[rig_id], tops[rig_id] = (final.seq, final.json, received), top
-        latest = {rig_id: {"seq": seq, "report": RawJson(text), "seen": seen, "top": tops[rig_id]}
-                  for rig_id, (seq, text, seen) in last.items()}
+            # the payload as it came (its JSON text); RawJson only where it is needed
+            rows += [{"rig_id": batch.rig_id, "seq": report.seq, "ts": parse_ts(report.ts),
+                      "received_at": received, "payload": report.json}
+                     for report in batch.reports]
         rows = await drop_compacted(conn, rows)  # a resent seq already packed: not again
         if not rows:
             return {}
         await bulk.insert_reports(conn, rows)  # one statement, not a row at a time
+        latest, asic_rows = _latest_and_asics(batches, kinds)
         await _mark_seen(conn, latest)
         if asic_rows:
-            await _upsert_asics(conn, list(asic_rows.values()))
+            await _upsert_asics(conn, asic_rows)
         self.stored += len(rows)
         return latest
 
     async def _store_sqlite(self, conn: AsyncConnection, batches: list[QueuedBatch],
                             kinds: dict[int, str]) -> dict[int, dict[str, Any]]:
         """As :meth:`_store`, with the reports inserted by :mod:`.sqlite_store` (the drain's
-        hot loop) and a payload object made only for each rig's latest report."""
+        hot loop)."""
         stored = await insert_reports(conn, batches)
         if not stored:
             return {}
-        latest: dict[int, dict[str, Any]] = {}
-        asic_rows: dict[tuple[int, str], dict[str, Any]] = {}
-        for batch in batches:  # receive order, as in _store
-            if not batch.reports:
-                continue
-            last = batch.reports[-1]
-            top = max(max(r.seq for r in batch.reports),
-                      latest.get(batch.rig_id, {}).get("top", last.seq))
-            latest[batch.rig_id] = {"seq": last.seq, "report": RawJson(last.json),
-                                    "received_at": batch.received_at, "top": top}
-            if kinds[batch.rig_id] == "asic":
-                received = datetime.fromtimestamp(batch.received_at, UTC)
-                for report in batch.reports:
-                    for asic in orjson.loads(report.json).get("asics") or ():
-                        row = _asic_row(batch.rig_id, asic, received)
-                        asic_rows[(batch.rig_id, row["identity"])] = row
-        for item in latest.values():
-            item["seen"] = datetime.fromtimestamp(item.pop("received_at"), UTC)
+        latest, asic_rows = _latest_and_asics(batches, kinds)
         await _mark_seen_sqlite(conn, latest)
         if asic_rows:
-            await _upsert_asics(conn, list(asic_rows.values()))
+            await _upsert_asics(conn, asic_rows)
         self.stored += stored
         return latest
 
@@ -287,6 +253,34 @@ class _CollectorPause:
 
 
 _collector_paused = _CollectorPause()
+
+
+def _latest_and_asics(batches: list[QueuedBatch], kinds: dict[int, str]) -> tuple[
+        dict[int, dict[str, Any]], list[dict[str, Any]]]:
+    """Each rig's latest report and its highest seq, and each ASIC's row, from the batches.
+
+    Latest in receive order (queue order, then the POST's order), not by seq: a seq that went
+    down (a reinstalled or third-party sentry) must not freeze the rig. A payload object is made
+    only for each rig's latest report, its receive time only once per rig."""
+    latest: dict[int, dict[str, Any]] = {}
+    asic_rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for batch in batches:
+        if not batch.reports:
+            continue
+        last = batch.reports[-1]
+        top = max(max(r.seq for r in batch.reports),
+                  latest.get(batch.rig_id, {}).get("top", last.seq))
+        latest[batch.rig_id] = {"seq": last.seq, "report": RawJson(last.json),
+                                "received_at": batch.received_at, "top": top}
+        if kinds[batch.rig_id] == "asic":
+            received = datetime.fromtimestamp(batch.received_at, UTC)
+            for report in batch.reports:
+                for asic in orjson.loads(report.json).get("asics") or ():
+                    row = _asic_row(batch.rig_id, asic, received)
+                    asic_rows[(batch.rig_id, row["identity"])] = row
+    for item in latest.values():
+        item["seen"] = datetime.fromtimestamp(item.pop("received_at"), UTC)
+    return latest, list(asic_rows.values())
 
 
 def _merge_latest(latest: dict[int, dict[str, Any]], found: dict[int, dict[str, Any]]) -> None:
