@@ -125,6 +125,31 @@ async def test_a_batch_decoded_ahead_is_handed_out_once_and_dropped_after_a_fail
     await queue.close()
 
 
+async def test_a_damaged_message_in_a_batch_decoded_ahead_is_a_dead_letter(
+        tmp_path: Path) -> None:
+    kept: list[tuple[bytes, str]] = []
+
+    async def poison(data: bytes, why: str) -> None:
+        kept.append((data, why))
+
+    queue = SqliteIngestQueue(tmp_path / "q.db", poison=poison)
+    for seq in range(4):
+        await queue.put(1, [incoming(seq)])
+    queue._queue.put("not a queued report \x00")  # as a damaged file reads
+    for seq in range(4, 7):
+        await queue.put(1, [incoming(seq)])
+    first = await queue.take(4)
+    queue.decode_ahead()
+    await queue.done([b.rowid for b in first])
+    second = await queue.take(4)
+    assert [b.reports[0].seq for b in second] == [4, 5, 6]  # the others, none held up
+    assert len(kept) == 1 and kept[0][0].startswith(b"not a queued report")
+    assert "cannot be read" in kept[0][1]
+    await queue.done([b.rowid for b in second])
+    assert await queue.backlog() == 0  # the damaged one is gone from the queue too
+    await queue.close()
+
+
 async def test_closing_cancels_a_decode_ahead(tmp_path: Path) -> None:
     queue = SqliteIngestQueue(tmp_path / "q.db")
     for seq in range(8):
