@@ -1,7 +1,8 @@
 """Every dashboard page on a phone (390x844) in Chromium: nothing scrolls sideways. The pages
 are read from the app's own URL map (the ``pages`` and ``playbook_pages`` blueprints), so a page
 added later is checked too (its URL arguments must be known below, or the test says so); and
-the token page's copy buttons copy, with the clipboard API or by selecting the text."""
+the token page's copy buttons copy, with the clipboard API or by selecting the text, and are shown
+only once their script runs."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from minerfarm.commander.app import create_app
 from minerfarm.commander.auth.password import AdminPassword, hash_password
 from minerfarm.commander.settings import Settings
 from tests.browser.pages import logged_in, new_context
 from tests.commander.playbook_helpers import GOOD
-from tests.support import CommanderProcess, report, utc_ts
+from tests.support import PASSWORD, CommanderProcess, report, utc_ts
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 390, "height": 844}
@@ -175,7 +176,7 @@ def copy_page(chromium: Browser, commander: CommanderProcess, clipboard: bool) -
             "Object.defineProperty(navigator, 'clipboard', {value: undefined});")
     page = context.new_page()
     page.goto(f"{commander.url}/login")
-    page.fill("input[name=password]", "correct horse battery staple")
+    page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{commander.url}/")
     page.fill("form[action='/rigs'] input[name=name]", f"copy-{clipboard}")
@@ -207,6 +208,32 @@ def test_without_the_clipboard_api_the_token_is_selected(chromium: Browser,
     expect(page.locator("#token-copied")).not_to_be_empty()
     assert page.evaluate("window.getSelection().toString()") == token
     page.context.close()
+
+
+def test_copy_buttons_are_shown_only_once_their_script_runs(chromium: Browser,
+                                                            commander: CommanderProcess) -> None:
+    # copy.js is held back, as on a slow link: a button shown before it ran would do nothing.
+    context = new_context(chromium)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=commander.url)
+    held: list[Route] = []
+    context.route("**/copy.js", lambda route: held.append(route))
+    page = context.new_page()
+    page.goto(f"{commander.url}/login")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{commander.url}/")
+    page.fill("form[action='/rigs'] input[name=name]", "copy-held")
+    page.click("form[action='/rigs'] button[type=submit]")
+    expect(page.locator(".notice")).to_have_text("Rig added.")
+    expect(page.locator("#token")).to_contain_text("mf1.")
+    expect(page.locator("button[data-copy]")).to_have_count(2)
+    for button in page.locator("button[data-copy]").all():
+        expect(button).to_be_hidden()
+    held[0].continue_()
+    expect(page.locator("button[data-copy=token]")).to_be_visible()
+    page.click("button[data-copy=token]")
+    expect(page.locator("#token-copied")).to_have_text("Copied.")
+    context.close()
 
 
 def test_a_confirmation_is_shown_once(chromium: Browser, commander: CommanderProcess) -> None:

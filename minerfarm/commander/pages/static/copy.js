@@ -2,6 +2,8 @@
 // so in the element "ID-copied" (aria-live). navigator.clipboard needs a secure context and
 // the browser's permission; where it is missing or refused, the text is selected instead
 // (and copied the old way where the browser still allows it), so Ctrl+C copies it.
+// The buttons come hidden and are shown here, once a click on them does something: a button
+// clicked before this script ran (a slow link) or where it never runs would do nothing.
 document.addEventListener("click", function (event) {
   "use strict";
   const button = event.target.closest && event.target.closest("button[data-copy]");
@@ -35,4 +37,9 @@ document.addEventListener("click", function (event) {
   } else {
     selectIt();
   }
+});
+
+document.querySelectorAll("button[data-copy]").forEach(function (button) {
+  "use strict";
+  button.hidden = false;
 });
