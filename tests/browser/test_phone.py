@@ -20,7 +20,7 @@ from minerfarm.commander.auth.password import AdminPassword, hash_password
 from minerfarm.commander.settings import Settings
 from tests.browser.pages import logged_in, new_context
 from tests.commander.playbook_helpers import GOOD
-from tests.support import PASSWORD, CommanderProcess, report, utc_ts
+from tests.support import CommanderProcess, report, utc_ts
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 390, "height": 844}
@@ -166,20 +166,20 @@ def test_no_page_scrolls_sideways_on_a_phone(phone: Page, commander: CommanderPr
     login.close()
 
 
-def copy_page(chromium: Browser, commander: CommanderProcess, clipboard: bool) -> Page:
-    context = new_context(chromium)
+def copy_page(chromium: Browser, commander: CommanderProcess, clipboard: bool,
+              held: list[Route] | None = None) -> Page:
+    """A new rig's token page; ``held``: copy.js is held back there (its request kept in it)."""
+    page = logged_in(chromium, commander)
     if clipboard:
-        context.grant_permissions(["clipboard-read", "clipboard-write"],
-                                  origin=commander.url)
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"],
+                                       origin=commander.url)
     else:  # an older browser, or one that refuses: no clipboard API at all
-        context.add_init_script(
+        page.context.add_init_script(
             "Object.defineProperty(navigator, 'clipboard', {value: undefined});")
-    page = context.new_page()
-    page.goto(f"{commander.url}/login")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{commander.url}/")
-    page.fill("form[action='/rigs'] input[name=name]", f"copy-{clipboard}")
+    if held is not None:
+        page.context.route("**/copy.js", lambda route: held.append(route))
+    name = f"copy-{clipboard}" if held is None else "copy-held"
+    page.fill("form[action='/rigs'] input[name=name]", name)
     page.click("form[action='/rigs'] button[type=submit]")
     expect(page.locator(".notice")).to_have_text("Rig added.")
     return page
@@ -213,18 +213,8 @@ def test_without_the_clipboard_api_the_token_is_selected(chromium: Browser,
 def test_copy_buttons_are_shown_only_once_their_script_runs(chromium: Browser,
                                                             commander: CommanderProcess) -> None:
     # copy.js is held back, as on a slow link: a button shown before it ran would do nothing.
-    context = new_context(chromium)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=commander.url)
     held: list[Route] = []
-    context.route("**/copy.js", lambda route: held.append(route))
-    page = context.new_page()
-    page.goto(f"{commander.url}/login")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{commander.url}/")
-    page.fill("form[action='/rigs'] input[name=name]", "copy-held")
-    page.click("form[action='/rigs'] button[type=submit]")
-    expect(page.locator(".notice")).to_have_text("Rig added.")
+    page = copy_page(chromium, commander, clipboard=True, held=held)
     expect(page.locator("#token")).to_contain_text("mf1.")
     expect(page.locator("button[data-copy]")).to_have_count(2)
     for button in page.locator("button[data-copy]").all():
@@ -233,7 +223,7 @@ def test_copy_buttons_are_shown_only_once_their_script_runs(chromium: Browser,
     expect(page.locator("button[data-copy=token]")).to_be_visible()
     page.click("button[data-copy=token]")
     expect(page.locator("#token-copied")).to_have_text("Copied.")
-    context.close()
+    page.context.close()
 
 
 def test_a_confirmation_is_shown_once(chromium: Browser, commander: CommanderProcess) -> None:
