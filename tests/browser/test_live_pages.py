@@ -6,10 +6,10 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.browser.pages import Frames, logged_in, new_context, open_live
-from tests.support import CommanderProcess, report
+from tests.support import CommanderProcess, report, wait_for
 
 pytestmark = pytest.mark.slow
 LIVE = 5000  # ms: what "live" means here (CI runs a second test worker on the same 2 cores)
@@ -147,3 +147,42 @@ def test_index_sends_reports_only_for_rows_on_screen(chromium: Browser,
     assert not any(f'rig-{far_id}"' in frame for frame in frames.received)
     page.locator(f"#rig-{far_id}").scroll_into_view_if_needed()  # comes into view: sent now
     expect(page.locator(f"#rig-{far_id}")).to_contain_text("3.00 kH/s", timeout=LIVE)
+
+
+def event_written(commander: CommanderProcess, rig_id: int, kind: str) -> bool:
+    with commander.admin() as api:
+        events = api.get(f"/api/v1/rigs/{rig_id}/events", params={"kind": kind}).json()
+    return bool(events["events"])
+
+
+@pytest.mark.parametrize("path", ["", "/events"], ids=["rig page", "events page"])
+def test_an_event_written_before_the_socket_opened_shows(chromium: Browser,
+                                                         commander: CommanderProcess,
+                                                         path: str) -> None:
+    # CI's failed run: the page was rendered, then the event was written and published, and
+    # only then did the page's socket subscribe; the page never showed it. Here live.js is held
+    # back (a slow link) while the event is written, so the socket opens after it for sure.
+    rig_id, token = commander.create_rig(f"late-event{path.replace('/', '-')}")
+    post_report(commander, token, 1, 1000.0)
+    wait_for(lambda: event_written(commander, rig_id, "online"), what="the online event")
+    page = logged_in(chromium, commander)
+    held: list[Route] = []
+    page.context.route("**/live.js", lambda route: held.append(route))
+    page.goto(f"{commander.url}/rigs/{rig_id}{path}", wait_until="commit")  # no load: held
+    section = page.locator("#rig-events" if not path else "#events-list")
+    expect(section).to_contain_text("first report")
+    expect(section).not_to_contain_text("started")
+
+    with commander.sentry(token) as sentry:
+        started = gpu_report(2, 2000.0)
+        started["miners"][0]["running"] = True  # type: ignore[index]
+        assert sentry.post("/api/v1/sentry/reports",
+                           json={"reports": [started]}).status_code == 202
+    wait_for(lambda: event_written(commander, rig_id, "miner_started"), timeout=15,
+             what="the miner_started event")
+    expect(section).not_to_contain_text("started")  # the page has no socket yet
+    held[0].continue_()
+    page.wait_for_selector("html[data-live=open]", state="attached", timeout=LIVE)
+    expect(section).to_contain_text("xmrig started", timeout=LIVE)
+    expect(section).to_contain_text("first report")
+    expect(section.locator("li", has_text="xmrig started")).to_have_count(1)

@@ -33,7 +33,7 @@ def _kind() -> str:
     return text if text in KINDS else ""  # a mangled link shows every kind
 
 
-async def _render(rig_id: int, asic: str | None, title: str, back: str, live_url: str) -> Any:
+async def _render(rig_id: int, asic: str | None, title: str, back: str) -> Any:
     kind = _kind()
     try:
         before = store.Cursor.parse(request.args["before"]) if request.args.get("before") \
@@ -41,12 +41,17 @@ async def _render(rig_id: int, asic: str | None, title: str, back: str, live_url
     except store.BadCursor:
         before = None
     async with commander_state().db() as session:
+        # Taken first: an event written after it is on the page or sent by its socket (both,
+        # at worst, and the item is replaced by its id), never neither.
+        after = await store.newest_id(session)
         found, cursor = await store.page(session, rig_id, PAGE, kinds=[kind] if kind else None,
                                          asic=asic, before=before)
     next_url = None
     if cursor is not None:
         values = {**(request.view_args or {}), **request.args, "before": str(cursor)}
         next_url = url_for(request.endpoint or "event_pages.rig_events", **values)
+    live_url = url_for("event_pages.live_events", rig_id=rig_id, kind=kind or None, asic=asic,
+                       after=after)
     return await render_template(
         "events/events.html", title=title, back=back, events=found, kinds=KINDS.values(),
         kind=kind, next_url=next_url, live_url=live_url,
@@ -58,9 +63,7 @@ async def rig_events(rig_id: int) -> Any:
     digest = fragments.aggregator().rigs.get(rig_id)
     if digest is None:
         return redirect(url_for("pages.index"))
-    live_url = url_for("event_pages.live_events", rig_id=rig_id, kind=_kind() or None)
-    return await _render(rig_id, None, digest.name, url_for("pages.rig_detail", rig_id=rig_id),
-                         live_url)
+    return await _render(rig_id, None, digest.name, url_for("pages.rig_detail", rig_id=rig_id))
 
 
 @event_pages.get("/asics/<int:rig_id>/<identity>/events")
@@ -70,29 +73,34 @@ async def asic_events(rig_id: int, identity: str) -> Any:
         return redirect(url_for("pages.asic_index"))
     asic = digest.asic(identity)
     title = f"{asic.get('ip') if asic else identity} on {digest.name}"
-    live_url = url_for("event_pages.live_events", rig_id=rig_id, kind=_kind() or None,
-                       asic=identity)
     return await _render(rig_id, identity, title,
-                         url_for("pages.asic_detail", rig_id=rig_id, identity=identity),
-                         live_url)
+                         url_for("pages.asic_detail", rig_id=rig_id, identity=identity))
 
 
 @event_pages.websocket("/live/events/<int:rig_id>")
 async def live_events(rig_id: int) -> None:
-    """New events of the rig matching ``?kind=`` and ``?asic=``, as rows for the top."""
+    """New events of the rig matching ``?kind=`` and ``?asic=``, as rows for the top; first
+    those written since ``?after=`` (the newest event id when the page was rendered)."""
     try:
         kinds = parse_kinds(websocket.args.get("kind"))
     except ApiError:
         kinds = None
     asic = websocket.args.get("asic") or None
-    await logged_in_only(_serve_events(rig_id, kinds, asic))
+    after = websocket.args.get("after", type=int)
+    await logged_in_only(_serve_events(rig_id, kinds, asic, after))
 
 
-async def _serve_events(rig_id: int, kinds: list[str] | None, asic: str | None) -> None:
+async def _serve_events(rig_id: int, kinds: list[str] | None, asic: str | None,
+                        after: int | None) -> None:
     state = commander_state()
     async with state.pubsub.subscribe([topics.rig_events(rig_id)],
                                       maxsize=state.settings.live_queue) as sub:
         await websocket.accept()
+        if after is not None:  # subscribed: what was written since the render, then the rest
+            async with state.db() as session:
+                missed = await store.since(session, rig_id, after, PAGE, kinds=kinds, asic=asic)
+            if missed:
+                await websocket.send(orjson.dumps({"ops": await _items(missed)}).decode())
         async for message in sub:
             batch = [message, *sub.drain()]
             if OVERFLOW in batch:
@@ -106,9 +114,14 @@ async def _serve_events(rig_id: int, kinds: list[str] | None, asic: str | None) 
             async with state.db() as session:
                 rows = list(await session.scalars(
                     select(RigEvent).where(RigEvent.id.in_(ids)).order_by(RigEvent.id)))
-            ops: list[dict[str, Any]] = [{"op": "remove", "id": "no-events"}]
-            for row in rows:
-                html = await fragments.macro(LIST, "event_item", row)
-                ops.append({"op": "replace", "id": f"event-{row.id}", "into": "events-list",
-                            "at": "start", "html": html})
-            await websocket.send(orjson.dumps({"ops": ops}).decode())
+            await websocket.send(orjson.dumps({"ops": await _items(rows)}).decode())
+
+
+async def _items(rows: list[RigEvent]) -> list[dict[str, Any]]:
+    """Events (oldest first) as items put at the top of the list, replacing any it shows."""
+    ops: list[dict[str, Any]] = [{"op": "remove", "id": "no-events"}]
+    for row in rows:
+        html = await fragments.macro(LIST, "event_item", row)
+        ops.append({"op": "replace", "id": f"event-{row.id}", "into": "events-list",
+                    "at": "start", "html": html})
+    return ops

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from minerfarm.commander.db.models import Rig, RigEvent
@@ -93,6 +93,24 @@ async def recent(session: AsyncSession, rig_id: int, limit: int = 10,
     """The newest events of a rig (or of one of its ASICs), for its page's section."""
     found, _ = await page(session, rig_id, limit, asic=asic)
     return found
+
+
+async def newest_id(session: AsyncSession) -> int:
+    """The id of the newest event written (of any rig), 0 for none: where a page's live
+    socket resumes (:func:`since`)."""
+    return int(await session.scalar(select(func.max(RigEvent.id))) or 0)
+
+
+async def since(session: AsyncSession, rig_id: int, after: int, limit: int, *,
+                kinds: list[str] | None = None, asic: str | None = None) -> list[RigEvent]:
+    """A rig's events written after the event ``after``, oldest first (the newest ``limit``)."""
+    query = select(RigEvent).where(RigEvent.rig_id == rig_id, RigEvent.id > after)
+    if kinds:
+        query = query.where(RigEvent.kind.in_(kinds))
+    if asic is not None:
+        query = query.where(RigEvent.asic == asic)
+    found = list(await session.scalars(query.order_by(RigEvent.id.desc()).limit(limit)))
+    return found[::-1]
 
 
 async def prune(engine: AsyncEngine, older_than: datetime) -> int:

@@ -82,6 +82,8 @@ async def serve(topic_names: list[str], render: Render,
 
 async def _serve(topic_names: list[str], render: Render,
                  on_open: Callable[[], Awaitable[None]] | None) -> None:
+    """``on_open`` runs once the socket is subscribed and accepted: it sends what may have
+    changed since the page was rendered and would not come again."""
     state = commander_state()
     async with state.pubsub.subscribe(topic_names, maxsize=state.settings.live_queue) as sub:
         await websocket.accept()  # subscribed first: once the page sees "open", it misses nothing
@@ -136,6 +138,14 @@ async def _alerts_section(rig_id: int, subject: str | None = None) -> Op:
     return {"op": "replace", "id": "alerts-firing", "html": html}
 
 
+async def _catch_up(rig_id: int, url: str, asic: str | None = None) -> None:
+    """Once subscribed, the sections that change only when something happens, afresh: an event
+    written or an alert fired between the page's render and its socket's subscription sends no
+    message the page can still get (its head and figures come again with the next report)."""
+    ops = [await _events_section(rig_id, url, asic), await _alerts_section(rig_id, asic)]
+    await websocket.send(orjson.dumps({"ops": ops}).decode())
+
+
 def _has_events(batch: list[Message], asic: str | None = None) -> bool:
     return any("event_id" in m.data and (asic is None or m.data.get("asic") == asic)
                for m in batch)
@@ -181,7 +191,8 @@ async def live_rig(rig_id: int) -> None:
             ops.append(await _alerts_section(rig_id))
         return ops
 
-    await serve(names, render)
+    await serve(names, render, lambda: _catch_up(
+        rig_id, url_for("event_pages.rig_events", rig_id=rig_id)))
 
 
 @routes.websocket("/live/asics/<int:rig_id>/<identity>")
@@ -210,4 +221,5 @@ async def live_asic(rig_id: int, identity: str) -> None:
             ops.append(await _alerts_section(rig_id, identity))
         return ops
 
-    await serve(names, render)
+    await serve(names, render, lambda: _catch_up(rig_id, url_for(
+        "event_pages.asic_events", rig_id=rig_id, identity=identity), identity))
