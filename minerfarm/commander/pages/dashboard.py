@@ -80,11 +80,12 @@ async def render_rig(rig_id: int, error: str | None = None, status: int = 200, *
         return await gone.rig_gone(rig_id)
     panel = await action_panel(rig_id) if digest.kind == "cpu_gpu" else None
     async with commander_state().db() as session:
+        after = await events.newest_id(session)  # first: where the page's socket catches up
         recent = await events.recent(session, rig_id)
     page = await render_template("rig.html", rig=digest, online=farm.is_online(digest),
                                  error=error, panel=panel, action_notice=action_notice,
-                                 action_error=action_error, events=recent, **typed,
-                                 **live_context())
+                                 action_error=action_error, events=recent, events_after=after,
+                                 **typed, **live_context())
     return page, status
 
 
@@ -95,10 +96,11 @@ async def asic_detail(rig_id: int, identity: str) -> Any:
     if digest is None or digest.kind != "asic":
         return await gone.rig_gone(rig_id, "asic")
     async with commander_state().db() as session:
+        after = await events.newest_id(session)
         recent = await events.recent(session, rig_id, asic=identity)
     return await render_template("asic.html", rig=digest, asic=digest.asic(identity),
                                  identity=identity, online=farm.is_online(digest),
-                                 events=recent, **live_context())
+                                 events=recent, events_after=after, **live_context())
 
 
 @routes.get("/rigs/<int:rig_id>/series")

@@ -129,8 +129,9 @@ async def _events_section(rig_id: int, url: str, asic: str | None = None) -> Op:
 
 
 def _has_alerts(batch: list[Message]) -> bool:
-    """The alert engine said what fires on the rig now (the farm model has it already)."""
-    return any("alerts" in m.data for m in batch)
+    """The alert engine said what fires on the rig now (the farm model has it already), or an
+    alert's event was written (its own message may have come before the page subscribed)."""
+    return any("alerts" in m.data or m.data.get("kind") == "alert" for m in batch)
 
 
 async def _alerts_section(rig_id: int, subject: str | None = None) -> Op:
@@ -139,9 +140,15 @@ async def _alerts_section(rig_id: int, subject: str | None = None) -> Op:
 
 
 async def _catch_up(rig_id: int, url: str, asic: str | None = None) -> None:
-    """Once subscribed, the sections that change only when something happens, afresh: an event
-    written or an alert fired between the page's render and its socket's subscription sends no
-    message the page can still get (its head and figures come again with the next report)."""
+    """Once subscribed: an event written between the page's render (the newest event id then is
+    ``?after=``) and now sent its message too early, and none would come again. The events
+    section then comes afresh, and the alerts section (an alert's change is an event too). The
+    head and figures need nothing: they come again with the next report."""
+    after = websocket.args.get("after", type=int)
+    if after is not None:
+        async with commander_state().db() as session:
+            if not await events.since(session, rig_id, after, 1):
+                return
     ops = [await _events_section(rig_id, url, asic), await _alerts_section(rig_id, asic)]
     await websocket.send(orjson.dumps({"ops": ops}).decode())
 
