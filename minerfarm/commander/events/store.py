@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from minerfarm.commander.db.models import Rig, RigEvent
@@ -72,14 +72,20 @@ async def write(engine: AsyncEngine, events: list[NewEvent]) -> list[RigEvent]:
     return rows
 
 
-async def page(session: AsyncSession, rig_id: int, limit: int, *, kinds: list[str] | None = None,
-               asic: str | None = None, before: Cursor | None = None) -> tuple[list[RigEvent],
-                                                                               Cursor | None]:
+def _of(rig_id: int, kinds: list[str] | None, asic: str | None) -> Select[RigEvent]:
+    """A rig's events, of these kinds (all for none) and of this ASIC (any for none)."""
     query = select(RigEvent).where(RigEvent.rig_id == rig_id)
     if kinds:
         query = query.where(RigEvent.kind.in_(kinds))
     if asic is not None:
         query = query.where(RigEvent.asic == asic)
+    return query
+
+
+async def page(session: AsyncSession, rig_id: int, limit: int, *, kinds: list[str] | None = None,
+               asic: str | None = None, before: Cursor | None = None) -> tuple[list[RigEvent],
+                                                                               Cursor | None]:
+    query = _of(rig_id, kinds, asic)
     if before is not None:
         query = query.where(or_(RigEvent.at < before.at,
                                 and_(RigEvent.at == before.at, RigEvent.id < before.id)))
@@ -104,11 +110,7 @@ async def newest_id(session: AsyncSession) -> int:
 async def since(session: AsyncSession, rig_id: int, after: int, limit: int, *,
                 kinds: list[str] | None = None, asic: str | None = None) -> list[RigEvent]:
     """A rig's events written after the event ``after``, oldest first (the newest ``limit``)."""
-    query = select(RigEvent).where(RigEvent.rig_id == rig_id, RigEvent.id > after)
-    if kinds:
-        query = query.where(RigEvent.kind.in_(kinds))
-    if asic is not None:
-        query = query.where(RigEvent.asic == asic)
+    query = _of(rig_id, kinds, asic).where(RigEvent.id > after)
     found = list(await session.scalars(query.order_by(RigEvent.id.desc()).limit(limit)))
     return found[::-1]
 
