@@ -17,8 +17,8 @@ from minerfarm.commander.events.api import parse_kinds
 from minerfarm.commander.events.kinds import KINDS, kind_title, kind_tone
 from minerfarm.commander.pages import fragments
 from minerfarm.commander.pages.dashboard import live_context
-from minerfarm.commander.pages.live import logged_in_only
-from minerfarm.commander.pubsub import OVERFLOW
+from minerfarm.commander.pages.live import serve
+from minerfarm.commander.pubsub import Message
 from minerfarm.commander.state import commander_state
 
 event_pages = Blueprint("event_pages", __name__, template_folder="templates")
@@ -87,34 +87,28 @@ async def live_events(rig_id: int) -> None:
         kinds = None
     asic = websocket.args.get("asic") or None
     after = websocket.args.get("after", type=int)
-    await logged_in_only(_serve_events(rig_id, kinds, asic, after))
-
-
-async def _serve_events(rig_id: int, kinds: list[str] | None, asic: str | None,
-                        after: int | None) -> None:
     state = commander_state()
-    async with state.pubsub.subscribe([topics.rig_events(rig_id)],
-                                      maxsize=state.settings.live_queue) as sub:
-        await websocket.accept()
-        if after is not None:  # subscribed: what was written since the render, then the rest
-            async with state.db() as session:
-                missed = await store.since(session, rig_id, after, PAGE, kinds=kinds, asic=asic)
-            if missed:
-                await websocket.send(orjson.dumps({"ops": await _items(missed)}).decode())
-        async for message in sub:
-            batch = [message, *sub.drain()]
-            if OVERFLOW in batch:
-                await websocket.send(orjson.dumps({"ops": [{"op": "reload"}]}).decode())
-                continue
-            ids = [m.data["event_id"] for m in batch
-                   if (kinds is None or m.data.get("kind") in kinds)
-                   and (asic is None or m.data.get("asic") == asic)]
-            if not ids:
-                continue
-            async with state.db() as session:
-                rows = list(await session.scalars(
-                    select(RigEvent).where(RigEvent.id.in_(ids)).order_by(RigEvent.id)))
-            await websocket.send(orjson.dumps({"ops": await _items(rows)}).decode())
+
+    async def catch_up() -> None:
+        if after is None:
+            return
+        async with state.db() as session:
+            missed = await store.since(session, rig_id, after, PAGE, kinds=kinds, asic=asic)
+        if missed:
+            await websocket.send(orjson.dumps({"ops": await _items(missed)}).decode())
+
+    async def render(batch: list[Message]) -> list[dict[str, Any]]:
+        ids = [m.data["event_id"] for m in batch
+               if (kinds is None or m.data.get("kind") in kinds)
+               and (asic is None or m.data.get("asic") == asic)]
+        if not ids:
+            return []
+        async with state.db() as session:
+            rows = list(await session.scalars(
+                select(RigEvent).where(RigEvent.id.in_(ids)).order_by(RigEvent.id)))
+        return await _items(rows)
+
+    await serve([topics.rig_events(rig_id)], render, catch_up)
 
 
 async def _items(rows: list[RigEvent]) -> list[dict[str, Any]]:

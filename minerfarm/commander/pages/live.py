@@ -139,12 +139,11 @@ async def _alerts_section(rig_id: int, subject: str | None = None) -> Op:
     return {"op": "replace", "id": "alerts-firing", "html": html}
 
 
-async def _catch_up(rig_id: int, url: str, asic: str | None = None) -> None:
+async def _catch_up(rig_id: int, after: int | None, url: str, asic: str | None = None) -> None:
     """Once subscribed: an event written between the page's render (the newest event id then is
     ``?after=``) and now sent its message too early, and none would come again. The events
     section then comes afresh, and the alerts section (an alert's change is an event too). The
     head and figures need nothing: they come again with the next report."""
-    after = websocket.args.get("after", type=int)
     if after is not None:
         async with commander_state().db() as session:
             if not await events.since(session, rig_id, after, 1):
@@ -199,7 +198,8 @@ async def live_rig(rig_id: int) -> None:
         return ops
 
     await serve(names, render, lambda: _catch_up(
-        rig_id, url_for("event_pages.rig_events", rig_id=rig_id)))
+        rig_id, websocket.args.get("after", type=int),
+        url_for("event_pages.rig_events", rig_id=rig_id)))
 
 
 @routes.websocket("/live/asics/<int:rig_id>/<identity>")
@@ -228,5 +228,6 @@ async def live_asic(rig_id: int, identity: str) -> None:
             ops.append(await _alerts_section(rig_id, identity))
         return ops
 
-    await serve(names, render, lambda: _catch_up(rig_id, url_for(
-        "event_pages.asic_events", rig_id=rig_id, identity=identity), identity))
+    await serve(names, render, lambda: _catch_up(
+        rig_id, websocket.args.get("after", type=int),
+        url_for("event_pages.asic_events", rig_id=rig_id, identity=identity), identity))
