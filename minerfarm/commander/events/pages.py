@@ -10,6 +10,7 @@ from quart import Blueprint, redirect, render_template, request, url_for, websoc
 from sqlalchemy import select
 
 from minerfarm.commander import topics
+from minerfarm.commander.api.ids import query_id
 from minerfarm.commander.db.models import RigEvent
 from minerfarm.commander.errors import ApiError
 from minerfarm.commander.events import store
@@ -86,7 +87,7 @@ async def live_events(rig_id: int) -> None:
     except ApiError:
         kinds = None
     asic = websocket.args.get("asic") or None
-    after = websocket.args.get("after", type=int)
+    after = query_id(websocket.args)
     state = commander_state()
 
     async def catch_up() -> None:

@@ -23,6 +23,7 @@ from quart import url_for, websocket
 from quart_auth import current_user
 
 from minerfarm.commander import topics
+from minerfarm.commander.api.ids import query_id
 from minerfarm.commander.auth.sessions import session_ended
 from minerfarm.commander.events import store as events
 from minerfarm.commander.pages import fragments
@@ -198,7 +199,7 @@ async def live_rig(rig_id: int) -> None:
         return ops
 
     await serve(names, render, lambda: _catch_up(
-        rig_id, websocket.args.get("after", type=int),
+        rig_id, query_id(websocket.args),
         url_for("event_pages.rig_events", rig_id=rig_id)))
 
 
@@ -229,5 +230,5 @@ async def live_asic(rig_id: int, identity: str) -> None:
         return ops
 
     await serve(names, render, lambda: _catch_up(
-        rig_id, websocket.args.get("after", type=int),
+        rig_id, query_id(websocket.args),
         url_for("event_pages.asic_events", rig_id=rig_id, identity=identity), identity))

@@ -7,6 +7,7 @@ from typing import Any
 from quart import Blueprint, request
 from quart_schema import validate_request
 
+from minerfarm.commander.api.ids import query_id
 from minerfarm.commander.db.models import Address, MiningSoftware
 from minerfarm.commander.playbooks import console, service, store
 from minerfarm.commander.playbooks.schemas import (
@@ -115,7 +116,7 @@ async def rig_miner_logs(rig_id: int) -> dict[str, Any]:
     (default 500, at most 5000); without ``after`` the newest ``limit`` lines."""
     await get_rig(rig_id)
     limit = min(max(request.args.get("limit", 500, type=int) or 500, 1), 5000)
-    after = request.args.get("after", type=int)
+    after = query_id(request.args)
     lines = await (console.lines_after(rig_id, after, limit) if after is not None
                    else console.newest_lines(rig_id, limit))
     return {"lines": [console.line_out(line) for line in lines]}

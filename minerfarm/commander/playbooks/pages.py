@@ -15,6 +15,7 @@ from quart import Blueprint, redirect, render_template, request, url_for, websoc
 from sqlalchemy import select
 
 from minerfarm.commander import topics
+from minerfarm.commander.api.ids import query_id
 from minerfarm.commander.db.models import Address, MiningSoftware, Playbook, Rig
 from minerfarm.commander.errors import ApiError, validation_message
 from minerfarm.commander.pages import gone
@@ -377,8 +378,7 @@ async def miner_logs(rig_id: int) -> Any:
 @playbook_pages.websocket("/rigs/<int:rig_id>/miner-logs/ws")
 async def miner_logs_live(rig_id: int) -> None:
     """New console lines as JSON arrays; ``?after=ID`` is the last line the page shows."""
-    text = websocket.args.get("after", "0")
-    after = int(text) if text.isdigit() and len(text) < 19 else 0  # a mangled link: from 0
+    after = query_id(websocket.args) or 0  # a mangled link: from 0
     await websocket.accept()
     await logged_in_only(_follow_console(rig_id, after))
 
